@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0
+# synq build: one binary (build/synq), one embeddable library (build/libsynq.a),
+# BPF objects and their skeletons, and the test programs. Everything lands in build/.
+#
+#   make            build everything
+#   make test       build, then run every test suite (installs missing packages first)
+#   make demo       run the self-contained demo (installs missing packages first)
+#   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#   make V=1        show the commands
+
+BUILD     := build
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
+	     -DSYNQ_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux -I$(BUILD)
+LDLIBS    := -lbpf -lxdp -lelf -lz -lncursesw -lpthread -lm
+
+# The embeddable reference server: everything include/synq/server.h needs, nothing else.
+LIB_SRCS  := $(wildcard user/server.c user/http.c)
+LIB_OBJS  := $(LIB_SRCS:user/%.c=$(BUILD)/user/%.o)
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.bpf.o)
+SKELS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+
+USER_SRCS := $(filter-out user/main.c $(LIB_SRCS),$(wildcard user/*.c))
+USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
+# Every user object except main(): linked into the binary and into the tests.
+INTERNAL  := $(BUILD)/libsynq-internal.a
+
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLES  := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/tests/bpf/%)
+# Helper programs the end-to-end tests run (clients, probes): tests/e2e/*.c
+E2E_SRCS  := $(wildcard tests/e2e/*.c)
+E2E_BINS  := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/tests/e2e/%)
+
+.PHONY: all test test-unit test-bpf test-e2e demo bench deps vmlinux clean
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(E2E_BINS)
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/synq/*.h) vmlinux/vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h include/synq/*.h) $(SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsynq.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(INTERNAL): $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Objects, not the archive: the verbs are weak references that an archive would not pull in.
+$(BUILD)/synq: $(BUILD)/user/main.o $(USER_OBJS) $(BUILD)/libsynq.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libsynq.a include/synq/server.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< $(BUILD)/libsynq.a -lpthread -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(INTERNAL) $(BUILD)/libsynq.a $(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wildcard tests/bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/e2e/%: tests/e2e/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lpthread -lm -o $@
+
+$(BUILD) $(BUILD)/user:
+	$(Q)mkdir -p $@
+
+# Tests and the demo install what is missing first, so both work on a fresh machine.
+deps:
+	$(Q)scripts/install-deps.sh --if-missing
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh $(SUITES)
+
+test-unit test-bpf test-e2e: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh $(@:test-%=%)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+# The header is committed so a build needs no BTF; regenerate it after a kernel upgrade.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contract between synq's protection programs (bpf/synq_xdp.bpf.c,
+ * bpf/synq_tc.bpf.c) and the loader (user/loader.c): counters, the per-interface
+ * configuration and the map layouts. Compiled into BPF (vmlinux.h types) and user
+ * space (linux/types.h) alike.
+ */
+#ifndef SYNQ_PROTECT_H
+#define SYNQ_PROTECT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/*
+ * Counters: the index into the per-CPU array map `synq_stats`. User space sums
+ * the CPUs. The names below are the user-facing names, also the JSON keys of
+ * `synq status --json`; keep both lists in the same order.
+ */
+enum synq_counter {
+	SYNQ_SYN_RECEIVED,		/* SYNs to protected ports */
+	SYNQ_SYNACK_SENT,		/* answered with a cookie SYN-ACK (XDP_TX) */
+	SYNQ_SYN_MALFORMED,		/* dropped, never answered: see synq_malformed */
+	SYNQ_ACK_COOKIE_VALID,		/* final ACKs carrying a valid cookie */
+	SYNQ_ACK_COOKIE_INVALID,	/* dropped: no cookie, no connection */
+	SYNQ_ACK_ESTABLISHED,		/* ACKs of existing connections, passed */
+	SYNQ_HANDOFF_OK,		/* bpf_sk_assign_tcp_reqsk() succeeded (TC) */
+	SYNQ_HANDOFF_FAILED,		/* it failed: by errno in `synq_handoff_errors` */
+	SYNQ_PASSED_NOT_TCP,
+	SYNQ_PASSED_UNPROTECTED,
+	SYNQ_PASSED_FRAGMENT,
+	SYNQ_PASSED_IPV6_EXT,
+	SYNQ_COUNTER_MAX
+};
+
+#define SYNQ_COUNTER_NAMES {						\
+	"syn_received", "synack_sent", "syn_malformed",			\
+	"ack_cookie_valid", "ack_cookie_invalid", "ack_established",	\
+	"handoff_ok", "handoff_failed",					\
+	"passed_not_tcp", "passed_unprotected", "passed_fragment",	\
+	"passed_ipv6_ext",						\
+}
+
+/* Handoff failures are counted by errno (positive), up to this value; larger ones land in 0. */
+#define SYNQ_ERRNO_MAX 128
+
+/*
+ * Per-interface settings, one entry (key 0) of the array map `synq_config`.
+ * The loader fills it from the namespace's sysctls and the interface MTU.
+ */
+struct synq_config {
+	__u16 mss_v4;		/* our MSS towards IPv4 clients: MTU - 40, or --mss */
+	__u16 mss_v6;		/* towards IPv6 clients: MTU - 60, or --mss */
+	__u8 rcv_wscale;	/* the window scale we advertise, as the kernel would choose it */
+	__u8 ttl;		/* TTL / hop limit of our SYN-ACKs */
+	__u8 sack_ok;		/* net.ipv4.tcp_sack */
+	__u8 wscale_ok;		/* net.ipv4.tcp_window_scaling */
+	__u8 tstamp_ok;		/* net.ipv4.tcp_timestamps != 0 */
+	__u8 ecn_ok;		/* net.ipv4.tcp_ecn allows answering ECN (1 or 2) */
+	__u8 key_slot;		/* which entry of `synq_keys` is current; the other is previous */
+	__u8 pad;
+};
+
+/* A 128-bit SipHash key, two entries (slot 0 and 1) of the array map `synq_keys`. */
+struct synq_key {
+	__u64 k0;
+	__u64 k1;
+};
+
+/* Protected ports: the array map `synq_ports`, 65536 entries of __u8, nonzero = protected. */
+#define SYNQ_PORTS 65536
+
+#endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs every Debian package synq's build, tests, demo and benchmarks need.
+# Idempotent: packages already there are left alone, and it says what it did.
+#   scripts/install-deps.sh               update the package lists, install what is missing
+#   scripts/install-deps.sh --if-missing  do nothing at all when everything is installed
+set -eu
+
+packages=(
+	# build: compilers, libbpf + skeletons, libxdp, ELF, terminal UI, unit tests
+	make gcc clang llvm bpftool libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config
+	libncurses-dev libcmocka-dev
+	# tests, demo and benchmarks: namespaces, real clients and servers, captures
+	iproute2 ethtool procps util-linux curl wrk nginx tshark tcpdump tmux jq python3
+	gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "${1:-}" = --if-missing ] || echo "install-deps: all ${#packages[@]} packages already installed"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive	# tshark asks a question otherwise
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${#missing[@]} package(s)"

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared command-line plumbing for every verb: one error format, strict number
+ * parsing, and the exit codes the whole tool uses.
+ */
+#ifndef SYNQ_CLI_H
+#define SYNQ_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,	/* the request was valid but could not be carried out */
+	EXIT_USAGE = 2,	/* bad verb, flag or value: one line says which */
+};
+
+/* Global options, set by main() before a verb runs. */
+extern int synq_verbose;
+extern const char *synq_netns_name;	/* -n NAME, or NULL */
+
+/* "synq: <message>\n" on stderr. Messages say what failed, on what, and why. */
+void synq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like synq_err, printed only with -v. */
+void synq_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * getopt_long without getopt's own messages: an unknown flag or a missing
+ * value prints one line naming it ("synq VERB: unknown option '--x'") and
+ * returns '?'. The caller then returns EXIT_USAGE.
+ */
+int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+
+/*
+ * Parse a whole decimal number in [min, max]. On error prints
+ * "synq VERB: FLAG: 'VALUE' is not ..." and returns -1.
+ */
+int cli_parse_u64(const char *verb, const char *flag, const char *value,
+		  uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_uint(const char *verb, const char *flag, const char *value,
+		   unsigned int min, unsigned int max, unsigned int *out);
+/* Seconds with an optional fraction ("0.5"), in [min, max]. */
+int cli_parse_seconds(const char *verb, const char *flag, const char *value,
+		      double min, double max, double *out);
+/* Print "synq VERB: unexpected argument 'X'" when argv has leftovers; returns -1 then. */
+int cli_no_extra_args(const char *verb, int argc, char **argv);
+
+#endif

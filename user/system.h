@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What synq asks of the running system: network namespaces, the bpffs and
+ * tracefs mounts, and sysctls. All of it is per network namespace where the
+ * kernel makes it so: call netns_enter() first and every read below follows.
+ */
+#ifndef SYNQ_SYSTEM_H
+#define SYNQ_SYSTEM_H
+
+#include <stdint.h>
+
+/*
+ * Join the named namespace (/run/netns/NAME, as `ip netns` makes them) with
+ * setns() alone. Unlike `ip netns exec` it does not remount /sys, so bpffs
+ * pins stay visible. Returns 0 or -errno, with a message printed.
+ */
+int netns_enter(const char *name);
+
+/* The inode number of this thread's network namespace: a stable id for pin paths. */
+uint64_t netns_id(void);
+
+/* Mount bpffs on /sys/fs/bpf and tracefs on /sys/kernel/tracing when missing. 0 or -errno. */
+int ensure_bpffs(void);
+int ensure_tracefs(void);
+
+/*
+ * Read a sysctl of this network namespace, e.g. "net/ipv4/tcp_syncookies".
+ * Returns 0 or -errno. sysctl_read_ints fills up to n whitespace-separated values
+ * and returns how many it read (tcp_rmem has three).
+ */
+int sysctl_read_int(const char *name, long *value);
+int sysctl_read_ints(const char *name, long *values, int n);
+
+#endif
