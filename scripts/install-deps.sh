@@ -11,7 +11,7 @@ packages=(
 	make gcc clang llvm bpftool libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config
 	libncurses-dev libcmocka-dev
 	# tests, demo and benchmarks: namespaces, real clients and servers, captures
-	iproute2 ethtool procps util-linux curl wrk nginx tshark tcpdump tmux jq python3
+	iproute2 iputils-ping ethtool procps util-linux curl wrk nginx tshark tcpdump tmux jq python3
 	gnuplot-nox
 )
 
