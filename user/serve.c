@@ -90,7 +90,7 @@ static int parse_reply(const char *value, struct serve_opts *o)
 static int parse_one(int opt, const char *arg, struct serve_opts *o)
 {
 	struct synq_server_config *cfg = &o->cfg;
-	unsigned int v;
+	unsigned int v = 0;
 	int err = 0;
 
 	switch (opt) {
