@@ -34,3 +34,15 @@ t_require_root() {
 		exit 0
 	fi
 }
+
+# t_wait_for FILE PATTERN [SECONDS]: wait until FILE has a line matching the extended regex
+# PATTERN (a server's "listening on" line); returns 1 after SECONDS (default 10).
+t_wait_for() {
+	local tries=$((${3:-10} * 20))
+	while [ "$tries" -gt 0 ]; do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	return 1
+}
