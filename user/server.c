@@ -387,12 +387,9 @@ static bool at_max_conns(struct worker *w)
 static void accepted(struct worker *w, int fd)
 {
 	struct synq_conn *c;
-	int one = 1;
 
 	count(&w->cnt.accepted, 1);
 	__atomic_fetch_add(&w->srv->open, 1, __ATOMIC_RELAXED);
-	/* Replies go out in one send(): never hold them back for Nagle. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = conn_new(w, fd);
 	if (!c) {
 		close(fd);
@@ -528,7 +525,13 @@ static int listener_open(struct synq_server *srv, bool reuseport)
 	fd = socket(info->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/*
+	 * Replies go out in one send() each; Nagle would hold back the second
+	 * of two pipelined ones. Accepted sockets inherit TCP_NODELAY from the
+	 * listener, which saves a setsockopt() per connection.
+	 */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&info->addr, info->addr_len) ||
 	    listen(fd, info->backlog)) {

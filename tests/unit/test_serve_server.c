@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,13 +214,17 @@ static void test_echo_large(void **state)
 	synq_server_stop(srv);
 }
 
+static int nodelay_seen = -1;
+
 /* An application handler: "<name>\n" lines answered with "hello <name>\n". */
 static long greet(struct synq_conn *c, const char *data, size_t len, void *arg)
 {
 	const char *nl = memchr(data, '\n', len);
+	socklen_t sl = sizeof(nodelay_seen);
 	char reply[128];
 	int n;
 
+	getsockopt(synq_conn_fd(c), IPPROTO_TCP, TCP_NODELAY, &nodelay_seen, &sl);
 	if (!nl)
 		return 0;
 	n = snprintf(reply, sizeof(reply), "%s %.*s\n", (const char *)arg, (int)(nl - data), data);
@@ -243,6 +248,8 @@ static void test_custom_handler_and_stats(void **state)
 		assert_int_equal(recv_upto(fd[i], buf, 12), 12);
 		assert_memory_equal(buf, "hello world\n", 12);
 	}
+	/* Inherited from the listener: pipelined replies are not held back by Nagle. */
+	assert_int_equal(nodelay_seen, 1);
 	synq_server_stats(srv, &st);
 	assert_int_equal(st.accepted, 3);
 	assert_int_equal(st.open, 3);
