@@ -50,54 +50,68 @@ http {
 EOF
 }
 
-# new_pair LABEL: server namespace SNS and client namespace CNS joined by a veth
+# new_pair LABEL: server namespace SNS_<LABEL> and client namespace CNS_<LABEL>, veth-joined
 new_pair() {
-	ns_new SNS "bs$1" && ns_new CNS "bc$1" || exit 1
-	ns_veth "$SNS" veth0 "$CNS" veth1 || exit 1
-	ns_addr "$SNS" veth0 192.0.2.1/24
-	ns_addr "$CNS" veth1 192.0.2.2/24
+	local sns cns
+	ns_new sns "bs$1" && ns_new cns "bc$1" || exit 1
+	ns_veth "$sns" veth0 "$cns" veth1 || exit 1
+	ns_addr "$sns" veth0 192.0.2.1/24
+	ns_addr "$cns" veth1 192.0.2.2/24
 	# Every request takes a new client port: give wrk the whole range.
-	ns_sysctl "$CNS" net.ipv4.ip_local_port_range "1024 65535"
+	ns_sysctl "$cns" net.ipv4.ip_local_port_range "1024 65535"
+	printf -v "SNS_$1" '%s' "$sns"
+	printf -v "CNS_$1" '%s' "$cns"
 }
 
 wait_http() {
+	local cns=CNS_$1
 	for _ in $(seq 100); do
-		ip netns exec "$CNS" curl -s -o /dev/null --max-time 1 http://192.0.2.1:8080/ && return 0
+		ip netns exec "${!cns}" curl -s -o /dev/null --max-time 1 http://192.0.2.1:8080/ && return 0
 		sleep 0.05
 	done
 	echo "bench-serve: $1 did not answer on 192.0.2.1:8080" >&2
 	exit 1
 }
 
-# run NAME: wrk against whatever listens in SNS; prints "NAME REQ/S" on the last line
+# run_wrk NAME SECONDS: one wrk round against NAME; adds to REQS_NAME and TIME_NAME
 run_wrk() {
-	local out
-	out=$(ip netns exec "$CNS" wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Connection: close' \
+	local cns=CNS_$1 out reqs secs
+	out=$(ip netns exec "${!cns}" wrk -t1 -c"$CONNS" -d"$2s" -H 'Connection: close' \
 		http://192.0.2.1:8080/)
-	printf '%s\n' "$out" | sed "s/^/  [$1] /"
-	RPS=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }')
+	read -r reqs secs < <(printf '%s\n' "$out" | awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }')
+	printf '  %-6s %7s requests in %6ss %s\n' "$1" "$reqs" "$secs" \
+		"$(printf '%s\n' "$out" | grep -E 'Socket errors|Non-2xx' | xargs)"
+	awk -v r="$reqs" -v t="$secs" 'BEGIN { exit !(r > 0 && t > 0) }' || {
+		echo "bench-serve: wrk against $1 failed:" >&2
+		printf '%s\n' "$out" >&2
+		exit 1
+	}
+	eval "REQS_$1=\$((REQS_$1 + reqs))"
+	eval "TIME_$1=\$(awk -v a=\"\$TIME_$1\" -v b=\"$secs\" 'BEGIN { print a + b }')"
 }
 
-echo "bench-serve: wrk -t1 -c$CONNS -d${SECS}s -H 'Connection: close', one server worker each"
-
+REQS_synq=0 TIME_synq=0 REQS_nginx=0 TIME_nginx=0
 new_pair synq
-ns_bg SPID "$SNS" "$SYNQ" serve --bind 192.0.2.1 --port 8080 --backlog "$BACKLOG" \
-	--reply http --workers 1 >"$TMP/synq.log" 2>&1
-wait_http "synq serve"
-run_wrk synq
-SYNQ_RPS=$RPS
-kill -TERM "$SPID"; wait "$SPID"
-
 new_pair nginx
 write_nginx_conf
-ns_bg NPID "$SNS" nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
+ns_bg SPID "$SNS_synq" "$SYNQ" serve --bind 192.0.2.1 --port 8080 --backlog "$BACKLOG" \
+	--reply http --workers 1 >"$TMP/synq.log" 2>&1
+ns_bg NPID "$SNS_nginx" nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
+wait_http synq
 wait_http nginx
-run_wrk nginx
-NGINX_RPS=$RPS
+
+# Alternating halves, so a neighbour's load on this machine weighs on both alike.
+HALF=$(awk -v s="$SECS" 'BEGIN { h = int(s / 2); print h < 1 ? 1 : h }')
+echo "bench-serve: wrk -t1 -c$CONNS -H 'Connection: close', ${HALF}s rounds: synq, nginx, synq, nginx"
+for _ in 1 2; do
+	run_wrk synq "$HALF"
+	run_wrk nginx "$HALF"
+done
+kill -TERM "$SPID"; wait "$SPID"
 kill -QUIT "$NPID"; wait "$NPID" 2>/dev/null
 
-echo
-printf 'synq serve: %s requests/s\n' "$SYNQ_RPS"
-printf 'nginx:      %s requests/s\n' "$NGINX_RPS"
-awk -v a="$SYNQ_RPS" -v b="$NGINX_RPS" 'BEGIN {
-	if (b > 0) printf "ratio synq/nginx: %.2f\n", a / b; else print "ratio: n/a" }'
+awk -v sr="$REQS_synq" -v st="$TIME_synq" -v nr="$REQS_nginx" -v nt="$TIME_nginx" 'BEGIN {
+	a = sr / st; b = nr / nt
+	printf "\nsynq serve: %.0f requests/s\nnginx:      %.0f requests/s\n", a, b
+	printf "ratio synq/nginx: %.2f\n", a / b
+}'
