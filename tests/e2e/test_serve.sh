@@ -123,6 +123,17 @@ if serve stats --stats --port 8088; then
 	t_run "exit summary counts the 3 connections" grep -q 'stopped; 3 connections accepted' "$LOG/stats"
 fi
 
+# -- --accept-delay 300: a slow application takes at most 4 connections in any second, and
+#    in the end takes them all
+if serve delay --accept-delay 300 --stats --port 8091; then
+	ns_bg HOLD "$NS" "$CLIENT" hold 127.0.0.1 8091 6 30 >"$LOG/hold-delay" 2>&1
+	t_run "accept-delay: all 6 accepted in the end" t_wait_for "$LOG/delay" ' 6 open,' 15
+	t_eq "accept-delay: never more than 4 accepted/s" "" \
+		"$(awk '/accepted\/s/ && $3 > 4' "$LOG/delay")"
+	kill "$HOLD"
+	stop "$SRV"
+fi
+
 # -- --max-conns 2: a third connection waits in the accept queue (ss Recv-Q 1)
 if serve maxc --max-conns 2 --port 8089; then
 	ns_bg HOLD "$NS" "$CLIENT" hold 127.0.0.1 8089 3 30 >"$LOG/hold" 2>&1

@@ -314,6 +314,35 @@ static void test_stop_finishes_in_flight(void **state)
 	close(busy);
 }
 
+/* Four workers sharing one listener, then four with a listener each: all answer. */
+static void test_workers(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+	struct synq_server_config cfg;
+	struct synq_server_stats st;
+	struct synq_server *srv;
+
+	(void)state;
+	for (int reuseport = 0; reuseport < 2; reuseport++) {
+		synq_server_config_init(&cfg);
+		cfg.port = 0;
+		cfg.workers = 4;
+		cfg.reuseport = reuseport;
+		assert_int_equal(synq_server_start(&cfg, &srv), 0);
+		for (int i = 0; i < 40; i++) {
+			int fd = client(srv);
+
+			send_all(fd, req, sizeof(req) - 1);
+			expect_ok(fd);
+			assert_true(at_eof(fd));
+			close(fd);
+		}
+		synq_server_stats(srv, &st);
+		assert_int_equal(st.accepted, 40);
+		synq_server_stop(srv);
+	}
+}
+
 static void test_bad_config(void **state)
 {
 	struct synq_server_config cfg;
@@ -340,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_custom_handler_and_stats),
 		cmocka_unit_test(test_max_conns),
 		cmocka_unit_test(test_stop_finishes_in_flight),
+		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_bad_config),
 	};
 
