@@ -5,7 +5,7 @@
  *   tcpclient hold ADDR PORT N [SECONDS]
  *	Open N connections one after the other, without sending anything, each
  *	with SO_LINGER {1,0} so closing them resets at once (no TIME_WAIT). Each
- *	connect() is given up to half a second to complete; once one does not,
+ *	connect() is given up to two seconds to complete; once one does not,
  *	the listener is full and the rest are started without waiting (they stay
  *	in SYN-SENT). Prints "connected K of N", then holds them until SIGTERM or
  *	SIGINT, or SECONDS (default 60) have passed.
@@ -89,7 +89,7 @@ static int hold(const struct sockaddr_storage *ss, socklen_t len, int n, int sec
 		fds[i] = start_connect(ss, len);
 		if (fds[i] < 0)
 			return 1;
-		if (waiting && connected_within(fds[i], 500))
+		if (waiting && connected_within(fds[i], 2000))
 			connected++;
 		else
 			waiting = 0;
