@@ -49,6 +49,7 @@ struct synq_conn {
 	int fd;
 	uint32_t events;		/* registered with epoll; 0: not registered */
 	bool closing;			/* close once the output is written */
+	bool drained;			/* the last read left nothing behind */
 	char *out;
 	size_t out_len, out_off, out_cap;
 	size_t in_len;
@@ -197,7 +198,7 @@ static struct synq_conn *conn_new(struct worker *w, int fd)
 	c->w = w;
 	c->fd = fd;
 	c->events = 0;
-	c->closing = false;
+	c->closing = c->drained = false;
 	c->in_len = c->out_len = c->out_off = 0;
 	c->next = w->head.next;
 	c->prev = &w->head;
@@ -243,9 +244,18 @@ long synq_echo_handler(struct synq_conn *c, const char *data, size_t len, void *
  */
 static bool conn_flush(struct synq_conn *c)
 {
+	/*
+	 * The last reply before a close is corked (MSG_MORE): close() then
+	 * sends the FIN on the same segment as the data, one packet fewer for
+	 * each side to process on every "Connection: close" request. Not when
+	 * input may be left unread: close() then resets, and corked data would
+	 * be lost with it.
+	 */
+	bool cork = c->closing && c->drained;
+	int flags = MSG_NOSIGNAL | MSG_DONTWAIT | (cork ? MSG_MORE : 0);
+
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, flags);
 
 		if (n > 0) {
 			c->out_off += n;
@@ -297,6 +307,7 @@ static void conn_readable(struct synq_conn *c)
 	do {
 		n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
 	} while (n < 0 && errno == EINTR);
+	c->drained = n < (ssize_t)room;
 	if (n > 0) {
 		c->in_len += n;
 		conn_handle(c);
