@@ -401,6 +401,15 @@ static void accepted(struct worker *w, int fd)
 
 	count(&w->cnt.accepted, 1);
 	__atomic_fetch_add(&w->srv->open, 1, __ATOMIC_RELAXED);
+	/*
+	 * A new connection ACKs its first data at once, although the reply
+	 * follows a moment later and could carry that ACK. Delayed-ACK mode
+	 * lets it: one segment fewer per request whose bytes arrive after
+	 * accept() (most, under load: 4.0 -> 3.2 segments sent per
+	 * "Connection: close" request under wrk). Not inherited from the
+	 * listener, so set here.
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 0 }, sizeof(int));
 	c = conn_new(w, fd);
 	if (!c) {
 		close(fd);
