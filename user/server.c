@@ -23,6 +23,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -420,6 +421,16 @@ static void accepted(struct worker *w, int fd)
 	conn_readable(c);
 }
 
+/* --accept-delay: sleep, but wake for a stop. True when stopping. */
+static bool slow_down(struct worker *w, unsigned int ms)
+{
+	struct pollfd p = { .fd = w->srv->stop_fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) == 1)
+		w->draining = true;
+	return w->draining;
+}
+
 static void listener_readable(struct worker *w)
 {
 	unsigned int delay = w->srv->cfg.accept_delay_ms;
@@ -431,8 +442,8 @@ static void listener_readable(struct worker *w)
 			listener_arm(w, false);	/* the rest waits in the accept queue */
 			return;
 		}
-		if (delay)
-			nanosleep(&(struct timespec){ delay / 1000, delay % 1000 * 1000000L }, NULL);
+		if (delay && slow_down(w, delay))
+			return;
 		fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (accept_failed(w, errno))

@@ -134,6 +134,17 @@ if serve delay --accept-delay 300 --stats --port 8091; then
 	stop "$SRV"
 fi
 
+# -- a stop interrupts a long accept delay (60 s here) instead of waiting it out
+if serve longdelay --accept-delay 60000 --port 8092; then
+	ns_bg HOLD "$NS" "$CLIENT" hold 127.0.0.1 8092 2 30 >"$LOG/hold-long" 2>&1
+	t_wait_for "$LOG/hold-long" 'connected' 5
+	kill -TERM "$SRV"
+	t_run "SIGTERM during a 60 s accept delay: gone within 10 s" timeout 10 tail --pid="$SRV" -f /dev/null
+	wait "$SRV"
+	t_eq "... with exit 0" 0 "$?"
+	kill "$HOLD"
+fi
+
 # -- --max-conns 2: a third connection waits in the accept queue (ss Recv-Q 1)
 if serve maxc --max-conns 2 --port 8089; then
 	ns_bg HOLD "$NS" "$CLIENT" hold 127.0.0.1 8089 3 30 >"$LOG/hold" 2>&1
