@@ -73,11 +73,22 @@ wait_http() {
 	exit 1
 }
 
-# run_wrk NAME SECONDS: one wrk round against NAME; adds to REQS_NAME and TIME_NAME
+# CPU time (user + system, clock ticks) of every process in namespace $1: the server's cost.
+ns_cpu_ticks() {
+	local pid sum=0
+	for pid in $(ip netns pids "$1"); do
+		sum=$((sum + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$sum"
+}
+
+# run_wrk NAME SECONDS: one wrk round against NAME; adds to REQS_, TIME_ and CPU_NAME
 run_wrk() {
-	local cns=CNS_$1 out reqs secs
+	local cns=CNS_$1 sns=SNS_$1 out reqs secs t0
+	t0=$(ns_cpu_ticks "${!sns}")
 	out=$(ip netns exec "${!cns}" wrk -t1 -c"$CONNS" -d"$2s" -H 'Connection: close' \
 		http://192.0.2.1:8080/)
+	eval "CPU_$1=\$((CPU_$1 + \$(ns_cpu_ticks \"\${!sns}\") - t0))"
 	read -r reqs secs < <(printf '%s\n' "$out" | awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }')
 	printf '  %-6s %7s requests in %6ss %s\n' "$1" "$reqs" "$secs" \
 		"$(printf '%s\n' "$out" | grep -E 'Socket errors|Non-2xx' | xargs)"
@@ -90,7 +101,7 @@ run_wrk() {
 	eval "TIME_$1=\$(awk -v a=\"\$TIME_$1\" -v b=\"$secs\" 'BEGIN { print a + b }')"
 }
 
-REQS_synq=0 TIME_synq=0 REQS_nginx=0 TIME_nginx=0
+REQS_synq=0 TIME_synq=0 CPU_synq=0 REQS_nginx=0 TIME_nginx=0 CPU_nginx=0
 new_pair synq
 new_pair nginx
 write_nginx_conf
@@ -110,8 +121,13 @@ done
 kill -TERM "$SPID"; wait "$SPID"
 kill -QUIT "$NPID"; wait "$NPID" 2>/dev/null
 
-awk -v sr="$REQS_synq" -v st="$TIME_synq" -v nr="$REQS_nginx" -v nt="$TIME_nginx" 'BEGIN {
+# Requests/s is what the goal is about; server CPU per request says how much of the
+# machine each server needed for it (wrk and the kernel's share of the client side
+# compete for the same two vCPUs).
+awk -v sr="$REQS_synq" -v st="$TIME_synq" -v sc="$CPU_synq" \
+    -v nr="$REQS_nginx" -v nt="$TIME_nginx" -v nc="$CPU_nginx" -v hz="$(getconf CLK_TCK)" 'BEGIN {
 	a = sr / st; b = nr / nt
-	printf "\nsynq serve: %.0f requests/s\nnginx:      %.0f requests/s\n", a, b
-	printf "ratio synq/nginx: %.2f\n", a / b
+	printf "\nsynq serve: %.0f requests/s, server CPU %.1f us/request\n", a, sc / hz * 1e6 / sr
+	printf "nginx:      %.0f requests/s, server CPU %.1f us/request\n", b, nc / hz * 1e6 / nr
+	printf "ratio synq/nginx: %.2f (requests/s)\n", a / b
 }'
