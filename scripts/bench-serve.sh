@@ -3,7 +3,8 @@
 # synq serve against nginx, side by side in one run: wrk with "Connection: close", so every
 # request is a new connection and a new accept(). Same duration, one worker each, same
 # connection count and backlog, each server in a fresh pair of namespaces joined by a veth
-# (client 192.0.2.2 -> server 192.0.2.1:8080). Prints requests/s of both and the ratio.
+# (client 192.0.2.2 -> server 192.0.2.1:8080), wrk pinned to CPU 0 and the server to CPU 1.
+# Prints requests/s of both, the ratio, and each server's CPU time per request.
 # A benchmark, not a test: figures are only comparable within one run.
 #
 #   scripts/bench-serve.sh [SECONDS] [CONNECTIONS]      (default 10 s, 32 connections)
@@ -86,7 +87,7 @@ ns_cpu_ticks() {
 run_wrk() {
 	local cns=CNS_$1 sns=SNS_$1 out reqs secs t0
 	t0=$(ns_cpu_ticks "${!sns}")
-	out=$(ip netns exec "${!cns}" wrk -t1 -c"$CONNS" -d"$2s" -H 'Connection: close' \
+	out=$(ip netns exec "${!cns}" $PIN_CLIENT wrk -t1 -c"$CONNS" -d"$2s" -H 'Connection: close' \
 		http://192.0.2.1:8080/)
 	eval "CPU_$1=\$((CPU_$1 + \$(ns_cpu_ticks \"\${!sns}\") - t0))"
 	read -r reqs secs < <(printf '%s\n' "$out" | awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }')
@@ -101,19 +102,25 @@ run_wrk() {
 	eval "TIME_$1=\$(awk -v a=\"\$TIME_$1\" -v b=\"$secs\" 'BEGIN { print a + b }')"
 }
 
+# wrk on CPU 0, the server on CPU 1 (nginx's worker inherits it): neither migrates, and
+# run to run the figures move less. Softirq work follows the sending CPU either way.
+PIN_CLIENT= PIN_SERVER=
+if [ "$(nproc)" -ge 2 ]; then
+	PIN_CLIENT="taskset -c 0" PIN_SERVER="taskset -c 1"
+fi
 REQS_synq=0 TIME_synq=0 CPU_synq=0 REQS_nginx=0 TIME_nginx=0 CPU_nginx=0
 new_pair synq
 new_pair nginx
 write_nginx_conf
-ns_bg SPID "$SNS_synq" "$SYNQ" serve --bind 192.0.2.1 --port 8080 --backlog "$BACKLOG" \
+ns_bg SPID "$SNS_synq" $PIN_SERVER "$SYNQ" serve --bind 192.0.2.1 --port 8080 --backlog "$BACKLOG" \
 	--reply http --workers 1 >"$TMP/synq.log" 2>&1
-ns_bg NPID "$SNS_nginx" nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
+ns_bg NPID "$SNS_nginx" $PIN_SERVER nginx -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log"
 wait_http synq
 wait_http nginx
 
 # Alternating halves, so a neighbour's load on this machine weighs on both alike.
 HALF=$(awk -v s="$SECS" 'BEGIN { h = int(s / 2); print h < 1 ? 1 : h }')
-echo "bench-serve: wrk -t1 -c$CONNS -H 'Connection: close', ${HALF}s rounds: synq, nginx, synq, nginx"
+echo "bench-serve: wrk -t1 -c$CONNS -H 'Connection: close', ${HALF}s rounds: synq, nginx, synq, nginx${PIN_SERVER:+ (wrk on CPU 0, servers on CPU 1)}"
 for _ in 1 2; do
 	run_wrk synq "$HALF"
 	run_wrk nginx "$HALF"
