@@ -7,8 +7,8 @@
  * connection wakes one worker) and its connections. A connection reads into a
  * fixed input buffer, hands the unconsumed bytes to the handler, and writes
  * whatever the handler queued in one send(). A freshly accepted socket is read
- * at once: with short requests the bytes are usually there already, and the
- * whole exchange then needs no epoll_ctl() at all.
+ * at once while requests tend to be there already (the whole exchange then
+ * needs no epoll_ctl() at all), else it goes straight to epoll.
  *
  * Out of descriptors (EMFILE/ENFILE), a worker gives up a reserve descriptor
  * to accept the next connection and close it at once (the client learns right
