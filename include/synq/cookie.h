@@ -66,6 +66,7 @@
  *   new key into the other slot and then flips key_slot, so cookies made under the
  *   previous key still validate until they expire; after a second rotation that
  *   key is gone. Rotate at most once per ~2 minutes to lose no handshake.
+ *   Hosts sharing a key must hold it in the same slot.
  *
  * USE (XDP / TC)
  *   SYN:  opts = what the SYN-ACK negotiates (the client's offer ANDed with the
@@ -117,7 +118,8 @@ enum synq_cookie_err {
  */
 struct synq_cookie_opts {
 	__u16 mss;	/* make: min(client's MSS, ours), 0 = no MSS option; check: the class's MSS */
-	__u8 wscale;	/* the client's shift count 0..14, or SYNQ_WSCALE_NONE */
+	__u8 wscale;	/* the client's shift count, or SYNQ_WSCALE_NONE; pass a
+			 * client's 15..255 as 14 (RFC 7323 2.3, as the kernel does) */
 	__u8 sack_ok;	/* 0/1 */
 	__u8 ecn_ok;	/* 0/1 */
 	__u8 tstamp_ok;	/* make: the SYN-ACK carries a timestamp; check: the ACK does */
