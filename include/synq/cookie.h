@@ -165,13 +165,19 @@ static __always_inline __u16 synq_mss_decode(int family, __u32 idx)
 	return (__u16)((idx < 4 ? lo : hi) >> (16 * (idx & 3)));
 }
 
-/* The class of the largest table entry <= mss; class 0 for anything smaller (see FORMAT). */
+/*
+ * The class of the largest table entry <= mss; class 0 for anything smaller (see
+ * FORMAT). It counts the entries above class 0 that mss reaches; the sign bit of
+ * entry - 1 - mss is that comparison without a branch, which would otherwise
+ * multiply the verifier's states by 2 per entry.
+ */
 static __always_inline __u32 synq_mss_encode(int family, __u32 mss)
 {
 	__u32 idx = 0, i;
 
+	SYNQ_UNROLL
 	for (i = 1; i < SYNQ_MSS_CLASSES; i++)
-		idx += mss >= synq_mss_decode(family, i);
+		idx += ((__u64)synq_mss_decode(family, i) - 1 - mss) >> 63;
 	return idx;
 }
 
