@@ -31,8 +31,9 @@
 #define DEFAULT_TTL		64
 #define DEFAULT_MSS4		1460
 #define DEFAULT_MSS6		1440
+#define ENOENT			2	/* handoff: a valid cookie, but no listener */
 #define EINVAL			22
-#define ENOENT			2
+#define ESOCKTNOSUPPORT		94	/* handoff: the listener is not a TCP socket (or no config) */
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;
@@ -571,7 +572,7 @@ static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 	cfg = bpf_map_lookup_elem(&synq_config, &zero);
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!cfg || !tp)
-		return -EINVAL;
+		return -ESOCKTNOSUPPORT;
 	attrs.rcv_tsval = m->rcv_tsval;
 	attrs.rcv_tsecr = m->rcv_tsecr;
 	attrs.mss = m->mss;
