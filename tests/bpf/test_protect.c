@@ -389,24 +389,25 @@ static void synack_fixture(int v6, const struct fixture *fx)
 	assert_memory_equal(r.out + r.meta_len, ack, alen);
 }
 
-static void test_synack_ipv4(void **state)
+static void synack_all(int v6)
 {
 	size_t i;
 
-	(void)state;
 	NEED_SKEL();
 	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
-		synack_fixture(0, &fixtures[i]);
+		synack_fixture(v6, &fixtures[i]);
+}
+
+static void test_synack_ipv4(void **state)
+{
+	(void)state;
+	synack_all(0);
 }
 
 static void test_synack_ipv6(void **state)
 {
-	size_t i;
-
 	(void)state;
-	NEED_SKEL();
-	for (i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)
-		synack_fixture(1, &fixtures[i]);
+	synack_all(1);
 }
 
 /* ---- the table of malformed and unusual packets ---- */
