@@ -410,6 +410,79 @@ static void test_synack_ipv6(void **state)
 	synack_all(1);
 }
 
+/*
+ * With the sysctls off (synq_config.*_ok = 0) a full Linux-style SYN with ECN gets
+ * only an MSS option and no ECE, and the cookie says so: each option is sent only
+ * when its flag allows it.
+ */
+static void test_synack_sysctls_off(void **state)
+{
+	struct synq_config cfg = test_config;
+	const struct fixture *fx = &fixtures[4];	/* Linux with ECN */
+	__u8 in[PKT_MAX], want[PKT_MAX];
+	struct offer none = { .mss = fx->of.mss };
+	__u32 now, cookie, tsval;
+	struct spec s;
+	struct run r;
+	size_t wlen;
+	int v6;
+
+	(void)state;
+	NEED_SKEL();
+	cfg.sack_ok = cfg.tstamp_ok = cfg.wscale_ok = cfg.ecn_ok = 0;
+	assert_int_equal(harness_config(skel, &cfg), 0);
+	for (v6 = 0; v6 < 2; v6++) {
+		s = fixture_syn(v6, fx);
+		run_steady(in, build(&s, in), &r, &now);
+		assert_int_equal(r.retval, XDP_TX);
+		cookie = expected_cookie(v6, &s, &none, now, 0, &tsval);
+		wlen = expected_synack(v6, &s, &none, cookie, tsval, want);
+		assert_int_equal(r.out_len, wlen);
+		assert_memory_equal(r.out, want, wlen);
+	}
+	assert_int_equal(harness_config(skel, &test_config), 0);
+}
+
+/*
+ * Key rotation: after key_slot flips to 1, SYNs get cookies under slot 1's key,
+ * cookies made under slot 0 still validate, and once slot 0 holds a new key
+ * (the next rotation) they no longer do.
+ */
+static void test_key_rotation(void **state)
+{
+	const struct synq_key fresh = { 0xdeadbeefULL, 0xfeedfaceULL };
+	struct synq_config cfg = test_config;
+	const struct fixture *fx = &fixtures[2];	/* Linux */
+	__u8 in[PKT_MAX], want[PKT_MAX], ack[PKT_MAX];
+	struct spec s = fixture_syn(0, fx);
+	__u32 now, cookie, tsval, slot0 = 0;
+	size_t alen;
+	struct run r;
+
+	(void)state;
+	NEED_SKEL();
+	/* A handshake in flight under slot 0's key. */
+	cookie = expected_cookie(0, &s, &fx->of, harness_now(), 0, &tsval);
+	alen = final_ack(&s, &fx->of, cookie, tsval, ack);
+
+	cfg.key_slot = 1;
+	assert_int_equal(harness_config(skel, &cfg), 0);
+	run_steady(in, build(&s, in), &r, &now);
+	assert_int_equal(r.retval, XDP_TX);
+	cookie = expected_cookie(0, &s, &fx->of, now, 1, &tsval);
+	assert_int_equal(r.out_len, expected_synack(0, &s, &fx->of, cookie, tsval, want));
+	assert_memory_equal(r.out, want, r.out_len);
+
+	assert_int_equal(harness_run(xdp_fd(), ack, alen, 1, &r), 0);
+	assert_int_equal(r.retval, XDP_PASS);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(skel->maps.synq_keys), &slot0, &fresh,
+					     BPF_ANY), 0);
+	assert_int_equal(harness_run(xdp_fd(), ack, alen, 1, &r), 0);
+	assert_int_equal(r.retval, XDP_DROP);
+
+	assert_int_equal(harness_setup(skel), 0);	/* back to the test's keys and config */
+}
+
 /* ---- the table of malformed and unusual packets ---- */
 
 struct row {
@@ -696,6 +769,8 @@ static void test_tc_no_handoff(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_synack_ipv4),
 	cmocka_unit_test(test_synack_ipv6),
+	cmocka_unit_test(test_synack_sysctls_off),
+	cmocka_unit_test(test_key_rotation),
 	cmocka_unit_test(test_table),
 	cmocka_unit_test(test_established_tag),
 	cmocka_unit_test(test_tc_handoff_path),
