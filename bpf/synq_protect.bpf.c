@@ -263,7 +263,9 @@ static __always_inline void synack_negotiate(const struct synq_hdr *h, const str
 	s->o.ws = cfg->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
 	s->o.wscale = cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
 	s->o.tsecr = co->tsval;
-	s->ece = cfg->ecn_ok &&
+	/* As tcp_ecn_create_request(): ECE+CWR, on a SYN that is itself not ECT-marked
+	 * and has no reserved bits set. */
+	s->ece = cfg->ecn_ok && !h->ecn_bits &&
 		 (h->flags & (TCPF_ECE | TCPF_CWR)) == (TCPF_ECE | TCPF_CWR);
 	s->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
 	ck->wscale = s->o.ws ? co->wscale : SYNQ_WSCALE_NONE;

@@ -46,6 +46,7 @@ struct spec {
 	uint8_t saddr6[16], daddr6[16];
 	uint16_t window;
 	uint8_t ttl;
+	uint8_t tos;		/* IPv4 TOS / IPv6 traffic class */
 };
 
 static const uint8_t mac_client[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -181,7 +182,8 @@ static inline size_t build(const struct spec *s, uint8_t *b)
 		ipl = 40;
 		tcp = ip + ipl + ext;
 		seg = put_tcp(s, tcp);
-		ip[0] = 0x60;
+		ip[0] = 0x60 | s->tos >> 4;
+		ip[1] = s->tos << 4;
 		put16(ip + 4, seg + ext + s->ip_len_delta);
 		ip[6] = s->v6_ext ? s->v6_ext : (s->proto ? s->proto : 6);
 		ip[7] = s->ttl ? s->ttl : 64;
@@ -196,6 +198,7 @@ static inline size_t build(const struct spec *s, uint8_t *b)
 		tcp = ip + ipl;
 		seg = put_tcp(s, tcp);
 		ip[0] = 0x40 | (s->ihl ? s->ihl : (int)ipl / 4);
+		ip[1] = s->tos;
 		put16(ip + 2, ipl + seg + s->ip_len_delta);
 		put16(ip + 4, 0x1234);
 		put16(ip + 6, s->no_df ? 0 : s->frag ? s->frag : 0x4000);

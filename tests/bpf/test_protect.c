@@ -444,6 +444,51 @@ static void test_synack_sysctls_off(void **state)
 }
 
 /*
+ * ECN is granted as the kernel grants it (tcp_ecn_create_request()): not to an
+ * ECN-setup SYN that is itself ECT-marked, nor to one with reserved bits set.
+ */
+/* Sets a reserved TCP header bit of an untagged frame and fixes the checksum up. */
+static void set_reserved_bit(int v6, __u8 *frame, size_t seg_len)
+{
+	__u8 *ip = frame + 14, *tcp = ip + (v6 ? 40 : 20);
+	const __u8 *src = ip + (v6 ? 8 : 12), *dst = src + (v6 ? 16 : 4);
+
+	tcp[12] |= 0x01;
+	put16(tcp + 16, 0);
+	put16(tcp + 16, tcp_csum(v6, src, dst, tcp, seg_len));
+}
+
+static void test_ecn_refused(void **state)
+{
+	const struct fixture *fx = &fixtures[4];	/* Linux with ECN */
+	__u8 in[PKT_MAX], want[PKT_MAX];
+	struct offer of = fx->of;
+	__u32 now, cookie, tsval;
+	struct spec s;
+	struct run r;
+	size_t len;
+	int i;
+
+	(void)state;
+	NEED_SKEL();
+	of.ecn = 0;
+	for (i = 0; i < 4; i++) {
+		int v6 = i & 1;
+
+		s = fixture_syn(v6, fx);
+		s.tos = i < 2 ? 0x02 : 0;	/* ECT(0) on the SYN itself */
+		len = build(&s, in);
+		if (i >= 2)
+			set_reserved_bit(v6, in, 20 + s.optlen);
+		run_steady(in, len, &r, &now);
+		assert_int_equal(r.retval, XDP_TX);
+		cookie = expected_cookie(v6, &s, &of, now, 0, &tsval);
+		assert_int_equal(r.out_len, expected_synack(v6, &s, &of, cookie, tsval, want));
+		assert_memory_equal(r.out, want, r.out_len);
+	}
+}
+
+/*
  * Key rotation: after key_slot flips to 1, SYNs get cookies under slot 1's key,
  * cookies made under slot 0 still validate, and once slot 0 holds a new key
  * (the next rotation) they no longer do.
@@ -770,6 +815,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_synack_ipv4),
 	cmocka_unit_test(test_synack_ipv6),
 	cmocka_unit_test(test_synack_sysctls_off),
+	cmocka_unit_test(test_ecn_refused),
 	cmocka_unit_test(test_key_rotation),
 	cmocka_unit_test(test_table),
 	cmocka_unit_test(test_established_tag),
