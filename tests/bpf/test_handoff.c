@@ -4,7 +4,8 @@
  * connects over a veth pair to a listener in another, where synq_xdp (native mode)
  * answers the SYN with its cookie and synq_tc hands the final ACK to the kernel
  * with bpf_sk_assign_tcp_reqsk(). Data must flow both ways and both ends must
- * agree on the options the cookie carried.
+ * agree on the options the cookie carried: MSS, window scales, SACK, timestamps
+ * and ECN (the client's namespace asks for ECN).
  *
  * Both namespaces are anonymous (unshare() in this process and in a child), so
  * they, the veth pair and the attached programs vanish when the processes exit,
@@ -122,7 +123,8 @@ static void child_main(int rd, int wr)
 	if (sh("ip addr add 192.0.2.1/24 dev " CLI_IF " && "
 	       "ip -6 addr add 2001:db8::1/64 dev " CLI_IF " nodad && "
 	       "ip link set " CLI_IF " up && "
-	       "ethtool -K " CLI_IF " tx off >/dev/null") ||
+	       "ethtool -K " CLI_IF " tx off >/dev/null && "
+	       "echo 1 > /proc/sys/net/ipv4/tcp_ecn") ||	/* ask for ECN (this namespace only) */
 	    attach_xdp_pass(CLI_IF))
 		_exit(2);
 	for (family = AF_INET; family <= AF_INET6; family += AF_INET6 - AF_INET) {
@@ -213,7 +215,9 @@ static int group_teardown(void **state)
 }
 
 /* Accepts one connection, answers its ping, and checks both ends' view of it. */
-static void serve_one(int lfd)
+#define OPTS (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE | TCPI_OPT_ECN)
+
+static void serve_one(int lfd, int mss)
 {
 	struct client_report rep;
 	struct tcp_info ti;
@@ -236,11 +240,11 @@ static void serve_one(int lfd)
 	close(fd);
 
 	/* What the cookie carried reached the kernel, and both ends agree. */
-	assert_int_equal(ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE),
-			 TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE);
-	assert_int_equal(rep.ti.tcpi_options & (TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK |
-						TCPI_OPT_WSCALE),
-			 TCPI_OPT_TIMESTAMPS | TCPI_OPT_SACK | TCPI_OPT_WSCALE);
+	assert_int_equal(ti.tcpi_options & OPTS, OPTS);
+	assert_int_equal(rep.ti.tcpi_options & OPTS, OPTS);
+	/* MTU 1500, minus IP and TCP headers and the 12 bytes of timestamps. */
+	assert_int_equal(ti.tcpi_snd_mss, mss - 12);
+	assert_int_equal(rep.ti.tcpi_snd_mss, mss - 12);
 	assert_int_equal(ti.tcpi_rcv_wscale, test_config.rcv_wscale);
 	assert_int_equal(rep.ti.tcpi_snd_wscale, test_config.rcv_wscale);
 	assert_int_equal(ti.tcpi_snd_wscale, rep.ti.tcpi_rcv_wscale);
@@ -249,7 +253,7 @@ static void serve_one(int lfd)
 static void test_real_handoff(void **state)
 {
 	struct snap { __u64 st[SYNQ_COUNTER_MAX]; } a, b;
-	int fds[2], i;
+	int fds[2];
 	char go = 1;
 
 	(void)state;
@@ -262,8 +266,8 @@ static void test_real_handoff(void **state)
 	assert_true(fds[0] >= 0 && fds[1] >= 0);
 	assert_int_equal(harness_sum(bpf_map__fd(skel->maps.synq_stats), a.st, SYNQ_COUNTER_MAX), 0);
 	assert_int_equal(write(to_child, &go, 1), 1);
-	for (i = 0; i < 2; i++)
-		serve_one(fds[i]);
+	serve_one(fds[0], 1460);
+	serve_one(fds[1], 1440);
 	assert_int_equal(harness_sum(bpf_map__fd(skel->maps.synq_stats), b.st, SYNQ_COUNTER_MAX), 0);
 	close(fds[0]);
 	close(fds[1]);
