@@ -66,6 +66,7 @@
  *   new key into the other slot and then flips key_slot, so cookies made under the
  *   previous key still validate until they expire; after a second rotation that
  *   key is gone. Rotate at most once per ~2 minutes to lose no handshake.
+ *   Hosts sharing a key must hold it in the same slot.
  *
  * USE (XDP / TC)
  *   SYN:  opts = what the SYN-ACK negotiates (the client's offer ANDed with the
@@ -117,7 +118,8 @@ enum synq_cookie_err {
  */
 struct synq_cookie_opts {
 	__u16 mss;	/* make: min(client's MSS, ours), 0 = no MSS option; check: the class's MSS */
-	__u8 wscale;	/* the client's shift count 0..14, or SYNQ_WSCALE_NONE */
+	__u8 wscale;	/* the client's shift count, or SYNQ_WSCALE_NONE; pass a
+			 * client's 15..255 as 14 (RFC 7323 2.3, as the kernel does) */
 	__u8 sack_ok;	/* 0/1 */
 	__u8 ecn_ok;	/* 0/1 */
 	__u8 tstamp_ok;	/* make: the SYN-ACK carries a timestamp; check: the ACK does */
@@ -163,13 +165,19 @@ static __always_inline __u16 synq_mss_decode(int family, __u32 idx)
 	return (__u16)((idx < 4 ? lo : hi) >> (16 * (idx & 3)));
 }
 
-/* The class of the largest table entry <= mss; class 0 for anything smaller (see FORMAT). */
+/*
+ * The class of the largest table entry <= mss; class 0 for anything smaller (see
+ * FORMAT). It counts the entries above class 0 that mss reaches; the sign bit of
+ * entry - 1 - mss is that comparison without a branch, which would otherwise
+ * multiply the verifier's states by 2 per entry.
+ */
 static __always_inline __u32 synq_mss_encode(int family, __u32 mss)
 {
 	__u32 idx = 0, i;
 
+	SYNQ_UNROLL
 	for (i = 1; i < SYNQ_MSS_CLASSES; i++)
-		idx += mss >= synq_mss_decode(family, i);
+		idx += ((__u64)synq_mss_decode(family, i) - 1 - mss) >> 63;
 	return idx;
 }
 
@@ -195,31 +203,21 @@ static __always_inline __u64 synq_cookie_addr_word(__be32 lo, __be32 hi)
 	return (__u64)lo | (__u64)hi << 32;
 }
 
-static __always_inline __u64 synq_cookie_hash_v4(const struct synq_key *key,
-						 const struct synq_flow_v4 *f,
-						 __u32 isn, __u32 t, __u32 meta)
+/* The flow words of the IPv4 message, m[0..1]; m[2] is the tail word. */
+static __always_inline void synq_cookie_msg_v4(__u64 m[3], const struct synq_flow_v4 *f, __u32 isn)
 {
-	__u64 m[3];
-
 	m[0] = synq_cookie_addr_word(f->saddr, f->daddr);
 	m[1] = synq_cookie_ports_word(f->sport, f->dport, isn);
-	m[2] = synq_cookie_tail_word(t, meta);
-	return synq_siphash24_words(key, m, 3);
 }
 
-static __always_inline __u64 synq_cookie_hash_v6(const struct synq_key *key,
-						 const struct synq_flow_v6 *f,
-						 __u32 isn, __u32 t, __u32 meta)
+/* The flow words of the IPv6 message, m[0..4]; m[5] is the tail word. */
+static __always_inline void synq_cookie_msg_v6(__u64 m[6], const struct synq_flow_v6 *f, __u32 isn)
 {
-	__u64 m[6];
-
 	m[0] = synq_cookie_addr_word(f->saddr[0], f->saddr[1]);
 	m[1] = synq_cookie_addr_word(f->saddr[2], f->saddr[3]);
 	m[2] = synq_cookie_addr_word(f->daddr[0], f->daddr[1]);
 	m[3] = synq_cookie_addr_word(f->daddr[2], f->daddr[3]);
 	m[4] = synq_cookie_ports_word(f->sport, f->dport, isn);
-	m[5] = synq_cookie_tail_word(t, meta);
-	return synq_siphash24_words(key, m, 6);
 }
 
 /* Bits [11:0] of a new cookie. */
@@ -236,8 +234,16 @@ static __always_inline __u32 synq_cookie_meta(int family, __u32 slot, __u32 now,
 	       (__u32)!!o->ecn_ok << SYNQ_COOKIE_ECN_SHIFT;
 }
 
-static __always_inline __u32 synq_cookie_assemble(__u64 h, __u32 meta, __u32 *tsval)
+/* Both families: m holds the flow words, n (a constant) counts them plus the tail word. */
+static __always_inline __u32 synq_cookie_make(const struct synq_key *key, int family, __u32 slot,
+					      __u64 *m, const __u32 n, __u32 now,
+					      const struct synq_cookie_opts *o, __u32 *tsval)
 {
+	__u32 meta = synq_cookie_meta(family, slot, now, o);
+	__u64 h;
+
+	m[n - 1] = synq_cookie_tail_word(now, meta);
+	h = synq_siphash24_words(key, m, n);
 	*tsval = (__u32)(h >> 32);
 	return ((__u32)h & SYNQ_COOKIE_MAC_MASK) << SYNQ_COOKIE_MAC_SHIFT | meta;
 }
@@ -252,10 +258,10 @@ static __always_inline __u32 synq_cookie_make_v4(const struct synq_key *key, __u
 						 __u32 now, const struct synq_cookie_opts *o,
 						 __u32 *tsval)
 {
-	__u32 meta = synq_cookie_meta(SYNQ_AF_INET, slot, now, o);
+	__u64 m[3];
 
-	return synq_cookie_assemble(synq_cookie_hash_v4(key, f, client_isn, now, meta),
-				    meta, tsval);
+	synq_cookie_msg_v4(m, f, client_isn);
+	return synq_cookie_make(key, SYNQ_AF_INET, slot, m, 3, now, o, tsval);
 }
 
 static __always_inline __u32 synq_cookie_make_v6(const struct synq_key *key, __u32 slot,
@@ -263,27 +269,28 @@ static __always_inline __u32 synq_cookie_make_v6(const struct synq_key *key, __u
 						 __u32 now, const struct synq_cookie_opts *o,
 						 __u32 *tsval)
 {
-	__u32 meta = synq_cookie_meta(SYNQ_AF_INET6, slot, now, o);
+	__u64 m[6];
 
-	return synq_cookie_assemble(synq_cookie_hash_v6(key, f, client_isn, now, meta),
-				    meta, tsval);
+	synq_cookie_msg_v6(m, f, client_isn);
+	return synq_cookie_make(key, SYNQ_AF_INET6, slot, m, 6, now, o, tsval);
 }
 
-/* The full counter a cookie was made at, or -SYNQ_COOKIE_EXPIRED. */
-static __always_inline int synq_cookie_time(__u32 cookie, __u32 now, __u32 *t)
+/*
+ * Both families, as synq_cookie_make(). The age is checked first: an expired or
+ * replayed-late cookie costs no hash.
+ */
+static __always_inline int synq_cookie_check(const struct synq_key *key, int family,
+					     __u64 *m, const __u32 n, __u32 cookie, __u32 now,
+					     int ack_has_ts, __u32 ack_tsecr,
+					     struct synq_cookie_opts *o)
 {
 	__u32 age = (now - (cookie >> SYNQ_COOKIE_T_SHIFT)) & 3;
+	__u64 h;
 
 	if (age > SYNQ_COOKIE_MAX_AGE)
 		return -SYNQ_COOKIE_EXPIRED;
-	*t = now - age;
-	return 0;
-}
-
-/* Compares the MAC and the timestamp echo, then decodes the options. */
-static __always_inline int synq_cookie_verify(int family, __u64 h, __u32 cookie, int ack_has_ts,
-					      __u32 ack_tsecr, struct synq_cookie_opts *o)
-{
+	m[n - 1] = synq_cookie_tail_word(now - age, cookie & SYNQ_COOKIE_META_MASK);
+	h = synq_siphash24_words(key, m, n);
 	if (((__u32)h & SYNQ_COOKIE_MAC_MASK) != cookie >> SYNQ_COOKIE_MAC_SHIFT)
 		return -SYNQ_COOKIE_BAD_MAC;
 	if (ack_has_ts && ack_tsecr != (__u32)(h >> 32))
@@ -307,13 +314,10 @@ static __always_inline int synq_cookie_check_v4(const struct synq_key *key,
 						__u32 cookie, __u32 now, int ack_has_ts,
 						__u32 ack_tsecr, struct synq_cookie_opts *o)
 {
-	__u32 t;
-	__u64 h;
+	__u64 m[3];
 
-	if (synq_cookie_time(cookie, now, &t))
-		return -SYNQ_COOKIE_EXPIRED;
-	h = synq_cookie_hash_v4(key, f, client_isn, t, cookie & SYNQ_COOKIE_META_MASK);
-	return synq_cookie_verify(SYNQ_AF_INET, h, cookie, ack_has_ts, ack_tsecr, o);
+	synq_cookie_msg_v4(m, f, client_isn);
+	return synq_cookie_check(key, SYNQ_AF_INET, m, 3, cookie, now, ack_has_ts, ack_tsecr, o);
 }
 
 static __always_inline int synq_cookie_check_v6(const struct synq_key *key,
@@ -321,13 +325,10 @@ static __always_inline int synq_cookie_check_v6(const struct synq_key *key,
 						__u32 cookie, __u32 now, int ack_has_ts,
 						__u32 ack_tsecr, struct synq_cookie_opts *o)
 {
-	__u32 t;
-	__u64 h;
+	__u64 m[6];
 
-	if (synq_cookie_time(cookie, now, &t))
-		return -SYNQ_COOKIE_EXPIRED;
-	h = synq_cookie_hash_v6(key, f, client_isn, t, cookie & SYNQ_COOKIE_META_MASK);
-	return synq_cookie_verify(SYNQ_AF_INET6, h, cookie, ack_has_ts, ack_tsecr, o);
+	synq_cookie_msg_v6(m, f, client_isn);
+	return synq_cookie_check(key, SYNQ_AF_INET6, m, 6, cookie, now, ack_has_ts, ack_tsecr, o);
 }
 
 /*
