@@ -117,6 +117,12 @@ static __always_inline int port_protected(__be16 port)
 	return on && *on;
 }
 
+/* Our window scale: what the SYN-ACK advertises and the handoff must repeat. */
+static __always_inline __u8 our_wscale(const struct synq_config *cfg)
+{
+	return cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
+}
+
 static __always_inline __u32 time_counter(void)
 {
 	return synq_time_counter(bpf_ktime_get_tai_ns());
@@ -250,7 +256,7 @@ static __always_inline void synack_negotiate(const struct synq_hdr *h, const str
 	s->o.sack = cfg->sack_ok && (co->seen & OPT_SEEN_SACK_PERM);
 	s->o.ts = cfg->tstamp_ok && (co->seen & OPT_SEEN_TS);
 	s->o.ws = cfg->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
-	s->o.wscale = cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
+	s->o.wscale = our_wscale(cfg);
 	s->o.tsecr = co->tsval;
 	/* As tcp_ecn_create_request(): ECE+CWR, on a SYN that is itself not ECT-marked
 	 * and has no reserved bits set. */
@@ -608,7 +614,7 @@ static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 	attrs.mss = m->mss;
 	attrs.wscale_ok = !!(m->flags & SYNQ_META_F_WSCALE);
 	attrs.snd_wscale = attrs.wscale_ok ? m->snd_wscale : 0;
-	attrs.rcv_wscale = attrs.wscale_ok ? cfg->rcv_wscale : 0;
+	attrs.rcv_wscale = attrs.wscale_ok ? our_wscale(cfg) : 0;
 	attrs.sack_ok = !!(m->flags & SYNQ_META_F_SACK);
 	attrs.tstamp_ok = !!(m->flags & SYNQ_META_F_TSTAMP);
 	attrs.ecn_ok = !!(m->flags & SYNQ_META_F_ECN);
