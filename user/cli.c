@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command-line plumbing shared by every verb (see cli.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -69,7 +70,8 @@ int cli_parse_u64(const char *verb, const char *flag, const char *value,
 	unsigned long long v;
 
 	errno = 0;
-	if (!value || !*value || *value == '-' || *value == '+')
+	/* strtoull would skip spaces and accept a sign: a number starts with a digit. */
+	if (!value || !isdigit((unsigned char)*value))
 		goto bad;
 	v = strtoull(value, &end, 10);
 	if (errno || *end || v < min || v > max)

@@ -66,6 +66,7 @@
  *   new key into the other slot and then flips key_slot, so cookies made under the
  *   previous key still validate until they expire; after a second rotation that
  *   key is gone. Rotate at most once per ~2 minutes to lose no handshake.
+ *   Hosts sharing a key must hold it in the same slot.
  *
  * USE (XDP / TC)
  *   SYN:  opts = what the SYN-ACK negotiates (the client's offer ANDed with the
@@ -117,7 +118,8 @@ enum synq_cookie_err {
  */
 struct synq_cookie_opts {
 	__u16 mss;	/* make: min(client's MSS, ours), 0 = no MSS option; check: the class's MSS */
-	__u8 wscale;	/* the client's shift count 0..14, or SYNQ_WSCALE_NONE */
+	__u8 wscale;	/* the client's shift count, or SYNQ_WSCALE_NONE; pass a
+			 * client's 15..255 as 14 (RFC 7323 2.3, as the kernel does) */
 	__u8 sack_ok;	/* 0/1 */
 	__u8 ecn_ok;	/* 0/1 */
 	__u8 tstamp_ok;	/* make: the SYN-ACK carries a timestamp; check: the ACK does */
@@ -163,13 +165,19 @@ static __always_inline __u16 synq_mss_decode(int family, __u32 idx)
 	return (__u16)((idx < 4 ? lo : hi) >> (16 * (idx & 3)));
 }
 
-/* The class of the largest table entry <= mss; class 0 for anything smaller (see FORMAT). */
+/*
+ * The class of the largest table entry <= mss; class 0 for anything smaller (see
+ * FORMAT). It counts the entries above class 0 that mss reaches; the sign bit of
+ * entry - 1 - mss is that comparison without a branch, which would otherwise
+ * multiply the verifier's states by 2 per entry.
+ */
 static __always_inline __u32 synq_mss_encode(int family, __u32 mss)
 {
 	__u32 idx = 0, i;
 
+	SYNQ_UNROLL
 	for (i = 1; i < SYNQ_MSS_CLASSES; i++)
-		idx += mss >= synq_mss_decode(family, i);
+		idx += ((__u64)synq_mss_decode(family, i) - 1 - mss) >> 63;
 	return idx;
 }
 
