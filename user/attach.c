@@ -59,9 +59,8 @@ static int parse_ports_arg(const char *v, uint8_t *ports)
 	return -1;
 }
 
-/* Flags into opts; EXIT_OK or EXIT_USAGE (the one line printed). */
-static int parse_attach(int argc, char **argv, struct attach_opts *o, uint8_t *ports,
-			struct synq_key *key)
+int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *ports,
+		      struct synq_key *key)
 {
 	static const struct option longopts[] = {
 		{ "ports", required_argument, NULL, 'p' },
@@ -119,7 +118,7 @@ static int run_attach(int argc, char **argv)
 	char list[256];
 	int rc;
 
-	rc = parse_attach(argc, argv, &o, ports, &key);
+	rc = attach_parse_args(argc, argv, &o, ports, &key);
 	if (rc != EXIT_OK)
 		return rc;
 	if (strlen(o.iface) >= 16) {

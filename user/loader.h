@@ -94,6 +94,13 @@ struct attach_opts {
 	bool pass_only;			/* only an XDP_PASS program (the veth peer fix) */
 };
 
+/*
+ * `synq attach`'s words (argv[0] = "attach") into o, ports[SYNQ_PORTS] and key
+ * (used when --key-file is given). EXIT_OK, or EXIT_USAGE with one line printed.
+ */
+int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *ports,
+		      struct synq_key *key);
+
 /* Everything `synq attach` does. 0, or -errno with a message printed; nothing half-done stays. */
 int loader_attach(const struct attach_opts *opts);
 /* Everything `synq detach` does. -ENOENT (with a message) when nothing is attached. */

@@ -235,8 +235,8 @@ int key_load_file(const char *verb, const char *path, struct synq_key *key)
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	err = n < 0 ? -errno : 0;
-	if (!fstat(fd, &st) && (st.st_mode & 077))
-		synq_err("%s: warning: key file %s is readable by others (chmod 600 it)", verb, path);
+	if (fstat(fd, &st))
+		st.st_mode = 0;
 	close(fd);
 	if (err) {
 		synq_err("%s: --key-file %s: %s", verb, path, strerror(-err));
@@ -247,5 +247,7 @@ int key_load_file(const char *verb, const char *path, struct synq_key *key)
 		synq_err("%s: --key-file %s: not a key (it must hold 32 hex digits)", verb, path);
 		return -EINVAL;
 	}
+	if (st.st_mode & 077)
+		synq_err("%s: warning: key file %s is readable by others (chmod 600 it)", verb, path);
 	return 0;
 }
