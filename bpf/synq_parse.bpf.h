@@ -58,7 +58,7 @@ struct synq_hdr {
 	__u8 doff;		/* TCP header length in bytes, as the header claims (not checked) */
 	__u8 flags;		/* TCPF_* */
 	__u8 ipv6;
-	__u8 pad;
+	__u8 ecn_bits;		/* the IP header's ECN field and the TCP reserved bits, nonzero = set */
 };
 
 struct vlan_tag {
@@ -103,6 +103,7 @@ static __always_inline int parse_ipv4(struct iphdr *ip, void *data_end, struct s
 		return PARSE_FRAGMENT;
 	h->saddr[0] = ip->saddr;
 	h->daddr[0] = ip->daddr;
+	h->ecn_bits = ip->tos & 3;
 	h->ip_hlen = hlen;
 	h->seg_len = tot - hlen;
 	h->ipv6 = 0;
@@ -122,6 +123,7 @@ static __always_inline int parse_ipv6(struct ipv6hdr *ip6, void *data_end, struc
 		return ipv6_is_ext(ip6->nexthdr) ? PARSE_IPV6_EXT : PARSE_NOT_TCP;
 	__builtin_memcpy(h->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(h->daddr, &ip6->daddr, 16);
+	h->ecn_bits = ip6->flow_lbl[0] >> 4 & 3;
 	h->ip_hlen = sizeof(*ip6);
 	h->seg_len = plen;
 	h->ipv6 = 1;
@@ -182,6 +184,7 @@ static __always_inline int synq_parse(void *data, void *data_end, struct synq_hd
 	h->ack_seq = bpf_ntohl(tcp->ack_seq);
 	h->doff = tcp->doff * 4;
 	h->flags = ((__u8 *)tcp)[13];
+	h->ecn_bits |= ((__u8 *)tcp)[12] & 0x0f;
 	return PARSE_TCP;
 }
 

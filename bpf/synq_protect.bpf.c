@@ -31,8 +31,11 @@
 #define DEFAULT_TTL		64
 #define DEFAULT_MSS4		1460
 #define DEFAULT_MSS6		1440
+#define MAX_L2_HLEN		(14 + 2 * 4)	/* Ethernet and two VLAN tags */
+#define ETH_ALEN		6
+#define ENOENT			2	/* handoff: a valid cookie, but no listener */
 #define EINVAL			22
-#define ENOENT			2
+#define ESOCKTNOSUPPORT		94	/* handoff: the listener is not a TCP socket (or no config) */
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;
@@ -260,7 +263,9 @@ static __always_inline void synack_negotiate(const struct synq_hdr *h, const str
 	s->o.ws = cfg->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
 	s->o.wscale = cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
 	s->o.tsecr = co->tsval;
-	s->ece = cfg->ecn_ok &&
+	/* As tcp_ecn_create_request(): ECE+CWR, on a SYN that is itself not ECT-marked
+	 * and has no reserved bits set. */
+	s->ece = cfg->ecn_ok && !h->ecn_bits &&
 		 (h->flags & (TCPF_ECE | TCPF_CWR)) == (TCPF_ECE | TCPF_CWR);
 	s->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
 	ck->wscale = s->o.ws ? co->wscale : SYNQ_WSCALE_NONE;
@@ -291,70 +296,77 @@ static __always_inline __u32 synack_tcp(const struct synq_hdr *h, const struct s
 	return doff * 4;
 }
 
-static __always_inline int synack_ip4(struct xdp_md *ctx, const struct synq_hdr *h,
-				      const struct synack *s, __u32 tcp_len)
+static __always_inline void synack_ip4(const struct synq_hdr *h, const struct synack *s,
+				       __u32 tcp_len, struct iphdr *ip)
 {
-	struct iphdr ip = {};
-
-	ip.version = 4;
-	ip.ihl = 5;		/* the SYN's IP options are not echoed */
-	ip.tot_len = bpf_htons(sizeof(ip) + tcp_len);
-	ip.frag_off = bpf_htons(IP_DF);
-	ip.ttl = s->ttl;
-	ip.protocol = IPPROTO_TCP;
-	ip.saddr = h->daddr[0];
-	ip.daddr = h->saddr[0];
-	ip.check = csum_finish(csum_buf(&ip, sizeof(ip)));
-	return bpf_xdp_store_bytes(ctx, h->l3_off, &ip, sizeof(ip));
+	ip->version = 4;
+	ip->ihl = 5;		/* the SYN's IP options are not echoed */
+	ip->tos = 0;
+	ip->tot_len = bpf_htons(sizeof(*ip) + tcp_len);
+	ip->id = 0;
+	ip->frag_off = bpf_htons(IP_DF);
+	ip->ttl = s->ttl;
+	ip->protocol = IPPROTO_TCP;
+	ip->check = 0;
+	ip->saddr = h->daddr[0];
+	ip->daddr = h->saddr[0];
+	ip->check = csum_finish(csum_buf(ip, sizeof(*ip)));
 }
 
-static __always_inline int synack_ip6(struct xdp_md *ctx, const struct synq_hdr *h,
-				      const struct synack *s, __u32 tcp_len)
+static __always_inline void synack_ip6(const struct synq_hdr *h, const struct synack *s,
+				       __u32 tcp_len, struct ipv6hdr *ip6)
 {
-	struct ipv6hdr ip6 = {};
-
-	ip6.version = 6;	/* traffic class 0 (no ECT), no flow label */
-	ip6.payload_len = bpf_htons(tcp_len);
-	ip6.nexthdr = IPPROTO_TCP;
-	ip6.hop_limit = s->ttl;
-	__builtin_memcpy(&ip6.saddr, h->daddr, 16);
-	__builtin_memcpy(&ip6.daddr, h->saddr, 16);
-	return bpf_xdp_store_bytes(ctx, h->l3_off, &ip6, sizeof(ip6));
+	*(__be32 *)ip6 = bpf_htonl(0x60000000);	/* traffic class 0 (no ECT), no flow label */
+	ip6->payload_len = bpf_htons(tcp_len);
+	ip6->nexthdr = IPPROTO_TCP;
+	ip6->hop_limit = s->ttl;
+	__builtin_memcpy(&ip6->saddr, h->daddr, 16);
+	__builtin_memcpy(&ip6->daddr, h->saddr, 16);
 }
 
-static __always_inline int swap_macs(struct xdp_md *ctx)
+static __always_inline void swap_macs(struct ethhdr *eth)
 {
-	__u8 in[12], out[12];
+	__u8 tmp[ETH_ALEN];
 
-	if (bpf_xdp_load_bytes(ctx, 0, in, sizeof(in)))
-		return -1;
-	__builtin_memcpy(out, in + 6, 6);
-	__builtin_memcpy(out + 6, in, 6);
-	return bpf_xdp_store_bytes(ctx, 0, out, sizeof(out));
+	__builtin_memcpy(tmp, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, tmp, ETH_ALEN);
 }
 
 /*
- * Resizes the frame to exactly the SYN-ACK and writes it through helpers, so no
- * packet pointer outlives bpf_xdp_adjust_tail(). VLAN tags stay as they are: the
- * answer leaves on the VLAN the SYN came in on.
+ * Resizes the frame to exactly the SYN-ACK and writes it. VLAN tags stay as they
+ * are: the answer leaves on the VLAN the SYN came in on. bpf_xdp_adjust_tail()
+ * invalidates packet pointers, and clang may keep a stale ctx->data offset
+ * around it, so data is reloaded behind a compiler barrier.
  */
 static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hdr *h,
 					const struct synack *s)
 {
 	__u32 ip_len = h->ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	__u32 l3_off = h->l3_off, tcp_len;
+	void *data, *data_end, *ip;
 	__be32 w[15] = {};
-	__u32 tcp_len;
-	int err;
 
 	tcp_len = synack_tcp(h, s, w) & 0x3c;
-	if (!tcp_len ||
-	    bpf_xdp_adjust_tail(ctx, (int)(h->l3_off + ip_len + tcp_len) -
+	if (!tcp_len || l3_off > MAX_L2_HLEN ||
+	    bpf_xdp_adjust_tail(ctx, (int)(l3_off + ip_len + tcp_len) -
 				     (int)bpf_xdp_get_buff_len(ctx)))
 		return XDP_ABORTED;
-	err = swap_macs(ctx);
-	err = err ?: h->ipv6 ? synack_ip6(ctx, h, s, tcp_len) : synack_ip4(ctx, h, s, tcp_len);
-	err = err ?: bpf_xdp_store_bytes(ctx, h->l3_off + ip_len, w, tcp_len);
-	return err ? XDP_ABORTED : XDP_TX;
+	data = (void *)(long)ctx->data;
+	asm volatile("" : "+r"(data));
+	data_end = (void *)(long)ctx->data_end;
+	ip = data + l3_off;
+	/* 40 bytes fit either way: an IPv4 SYN-ACK has 20 of IP and at least 24 of TCP. */
+	if (data + sizeof(struct ethhdr) > data_end || ip + sizeof(struct ipv6hdr) > data_end)
+		return XDP_ABORTED;
+	swap_macs(data);
+	if (h->ipv6)
+		synack_ip6(h, s, tcp_len, ip);
+	else
+		synack_ip4(h, s, tcp_len, ip);
+	if (bpf_xdp_store_bytes(ctx, l3_off + ip_len, w, tcp_len))
+		return XDP_ABORTED;
+	return XDP_TX;
 }
 
 static __always_inline int handle_syn(struct xdp_md *ctx, const struct synq_hdr *h)
@@ -571,7 +583,7 @@ static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 	cfg = bpf_map_lookup_elem(&synq_config, &zero);
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!cfg || !tp)
-		return -EINVAL;
+		return -ESOCKTNOSUPPORT;
 	attrs.rcv_tsval = m->rcv_tsval;
 	attrs.rcv_tsecr = m->rcv_tsecr;
 	attrs.mss = m->mss;

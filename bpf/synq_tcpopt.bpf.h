@@ -57,11 +57,10 @@ static __always_inline __u32 opt_be32(const __u8 *buf, __u32 off)
 	       (__u32)buf[(off + 2) & 63] << 8 | buf[(off + 3) & 63];
 }
 
-/* One option per call. A length that is missing, below 2, runs past the end or
- * does not fit a known kind's fixed size makes the whole block garbage. */
-static long opt_step(__u32 index, void *arg)
+/* One option. A length that is missing, below 2, runs past the end or does not
+ * fit a known kind's fixed size makes the whole block garbage. Returns 1 to stop. */
+static __always_inline int opt_one(struct opt_walk *w)
 {
-	struct opt_walk *w = arg;
 	__u32 off = w->off;
 	__u8 kind, len;
 
@@ -115,6 +114,24 @@ bad:
 }
 
 /*
+ * Several options per bpf_loop() step: a call per option cost more than the
+ * parsing. The offset is read back from memory each time, so the verifier sees
+ * an unknown offset and checks one option's code per unrolled copy.
+ */
+#define OPTS_PER_STEP 8
+
+static long opt_step(__u32 index, void *arg)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < OPTS_PER_STEP; i++)
+		if (opt_one(arg))
+			return 1;
+	return 0;
+}
+
+/*
  * Parses the options of the TCP header in w->buf (doff bytes, 20..60) into w->o.
  * Returns 0, or -1 when the block is truncated or garbage.
  */
@@ -123,7 +140,7 @@ static __always_inline int tcpopt_parse(struct opt_walk *w, __u32 doff)
 	w->len = doff;
 	w->off = sizeof(struct tcphdr);
 	if (doff > sizeof(struct tcphdr))
-		bpf_loop(TCP_OPTS_MAX, opt_step, w, 0);
+		bpf_loop(TCP_OPTS_MAX / OPTS_PER_STEP, opt_step, w, 0);
 	return w->err ? -1 : 0;
 }
 
