@@ -8,7 +8,7 @@
  *   rawtcp handshake SRC DST DPORT CMD  SYN, wait for the SYN-ACK, run CMD (sh -c), then
  *                                       send the final ACK for that SYN-ACK
  *
- * The source address is bound with IP(V6)_FREEBIND. Checksums are full: computed
+ * The socket is transparent, so SRC may be a foreign address. Checksums are full: computed
  * here for IPv4, by the kernel (IPV6_CHECKSUM) for IPv6. Every wait is bounded.
  */
 #include <arpa/inet.h>
@@ -86,9 +86,10 @@ static int open_raw(struct peer *p, const char *src, const char *dst, int dport)
 	p->fd = socket(p->family, SOCK_RAW, IPPROTO_TCP);
 	if (p->fd < 0)
 		return -1;
+	/* Transparent, not just freebind: the route lookup must accept a foreign source. */
 	if (p->family == AF_INET)
-		setsockopt(p->fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	else if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) ||
+		setsockopt(p->fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one));
+	else if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) ||
 		 setsockopt(p->fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)))
 		return -1;
 	return bind(p->fd, (struct sockaddr *)&p->src, p->len);
