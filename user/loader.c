@@ -711,6 +711,11 @@ int loader_detach(const char *iface)
 
 	quiet_libraries();
 	err = pinned_open(iface, &p);
+	if (err == -EPERM || err == -EACCES) {
+		synq_err("detach %s: cannot open synq's pins: %s (run as root)", iface,
+			 strerror(-err));
+		return err;
+	}
 	if (err == -ENOENT && !is_attached(iface)) {
 		synq_err("detach %s: synq is not attached to %s in this network namespace",
 			 iface, iface);

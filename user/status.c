@@ -227,7 +227,8 @@ static int report_one(const char *iface, void *arg)
 		err = take_sample(&p, s);
 	if (err) {
 		synq_err("status %s: cannot read synq's maps: %s%s", iface, strerror(-err),
-			 err == -EBADF ? " (damaged pins: synq detach cleans up)" : "");
+			 err == -EBADF ? " (damaged pins: synq detach cleans up)" :
+			 err == -EPERM || err == -EACCES ? " (run as root)" : "");
 		pinned_close(&p);
 		r->err = err;
 		return 0;
@@ -258,7 +259,8 @@ static int report(struct report *r)
 		putchar('\n');
 	fflush(stdout);
 	if (n < 0) {
-		synq_err("status: cannot list %s: %s", SYNQ_PIN_ROOT, strerror(-n));
+		synq_err("status: cannot list %s: %s%s", SYNQ_PIN_ROOT, strerror(-n),
+			 n == -EACCES || n == -EPERM ? " (run as root)" : "");
 		return EXIT_FAIL;
 	}
 	if (r->o->iface && !r->ncur && !r->err) {
