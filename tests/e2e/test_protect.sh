@@ -21,8 +21,6 @@ if ! pt_setup; then
 fi
 # Not through t_run: its command substitution would hand nginx the capture's pipe.
 if pt_nginx "$PORT"; then t_pass protect_nginx_starts; else t_fail protect_nginx_starts; fi
-# The client asks for ECN, so ECN is part of what must be negotiated alike.
-ns_sysctl "$CLI" net.ipv4.tcp_ecn 1
 
 # ---- TCP_INFO of the same exchange, without synq and with it ----
 
@@ -36,15 +34,31 @@ tcpinfo_pair() {
 	echo "$(grep opts= "$T/info_srv")|$out"
 }
 
-declare -A base
-for addr in 192.0.2.1 2001:db8::1; do
-	base[$addr]=$(tcpinfo_pair "$addr")
-done
-# The baseline must have negotiated every option, or comparing would prove little.
-case ${base[192.0.2.1]} in
-*ts,sack,wscale,ecn*ts,sack,wscale,ecn*) t_pass protect_baseline_negotiates_all_options ;;
-*) t_fail protect_baseline_negotiates_all_options "without synq: '${base[192.0.2.1]}'" ;;
-esac
+# Two clients: "full" asks for every option, ECN included; "bare" offers none, so
+# synq must not grant what the client did not ask for.
+client_profile() {
+	local on=1 ecn=1
+	[ "$1" = bare ] && on=0 ecn=0
+	ns_sysctl "$CLI" net.ipv4.tcp_ecn "$ecn"
+	for k in tcp_timestamps tcp_sack tcp_window_scaling; do
+		ns_sysctl "$CLI" "net.ipv4.$k" "$on"
+	done
+}
+
+# tcpinfo_all: "PROFILE ADDR server-line|client-line" for every profile and family.
+tcpinfo_all() {
+	for profile in bare full; do
+		client_profile "$profile"
+		for addr in 192.0.2.1 2001:db8::1; do
+			echo "$profile $addr $(tcpinfo_pair "$addr")"
+		done
+	done
+}
+
+base=$(tcpinfo_all)
+# The baseline must differ between the profiles, or comparing would prove little.
+t_eq protect_baseline_full_negotiates_all 2 "$(grep -c '^full .*ts,sack,wscale,ecn.*ts,sack,wscale,ecn' <<< "$base")"
+t_eq protect_baseline_bare_negotiates_none 2 "$(grep -c '^bare .*opts= .*opts= ' <<< "$base")"
 
 # ---- attach ----
 
@@ -59,10 +73,11 @@ t_run protect_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
 syncookies_sent0=$(pt_nstat TcpExtSyncookiesSent)
 passive0=$(pt_nstat TcpPassiveOpens)
 
-for addr in 192.0.2.1 2001:db8::1; do
-	got=$(tcpinfo_pair "$addr")
-	t_eq "protect_tcp_info_same_as_kernel_${addr//[.:]/_}" "${base[$addr]}" "$got"
-done
+got=$(tcpinfo_all)
+while read -r profile addr line; do
+	t_eq "protect_tcp_info_same_as_kernel_${profile}_${addr//[.:]/_}" "$line" \
+		"$(awk -v p="$profile" -v a="$addr" '$1 == p && $2 == a { $1 = $2 = ""; print substr($0, 3) }' <<< "$got")"
+done <<< "$base"
 
 # ---- curl over IPv4 and IPv6, with a capture on the client side ----
 
@@ -77,12 +92,12 @@ done
 pt_capture_stop
 t_eq protect_curl_ipv4_ipv6_downloads_intact 6 "$curl_ok"
 
-# Two TCP_INFO exchanges above plus six curls: eight connections, each one SYN-ACK
-# from XDP and one handoff; the kernel saw eight passive opens and made no cookie.
-t_eq protect_synack_sent_counts_connections 8 "$(pt_counter synack_sent)"
-t_eq protect_handoff_ok_counts_connections 8 "$(pt_counter handoff_ok)"
-t_eq protect_ack_cookie_valid_counts_connections 8 "$(pt_counter ack_cookie_valid)"
-t_eq protect_kernel_passive_opens_match 8 "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))"
+# Four TCP_INFO exchanges above plus six curls: ten connections, each one SYN-ACK
+# from XDP and one handoff; the kernel saw ten passive opens and made no cookie.
+t_eq protect_synack_sent_counts_connections 10 "$(pt_counter synack_sent)"
+t_eq protect_handoff_ok_counts_connections 10 "$(pt_counter handoff_ok)"
+t_eq protect_ack_cookie_valid_counts_connections 10 "$(pt_counter ack_cookie_valid)"
+t_eq protect_kernel_passive_opens_match 10 "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))"
 t_eq protect_no_kernel_syncookies "$syncookies_sent0" "$(pt_nstat TcpExtSyncookiesSent)"
 
 # Every SYN-ACK the client received carries valid checksums (tshark verifies them).
@@ -138,8 +153,11 @@ pt_capture_stop
 t_eq protect_forged_acks_counted 100 "$(( $(pt_counter ack_cookie_invalid) - invalid0 ))"
 # tcp[tcpflags] reads IPv4 only; IPv6 flags sit at ip6[40 + 13] (no extension headers).
 RST_FILTER='(ip and tcp[tcpflags] & tcp-rst != 0) or (ip6 and ip6[53] & 4 != 0)'
-# The capture must see the 100 forged ACKs leave, or seeing no RST would prove nothing.
-t_eq protect_forged_acks_captured 100 "$(pt_count "$T/forged.pcap" "src host 192.0.2.2 or src host 2001:db8::2")"
+# The capture must see the forged ACKs leave, or seeing no RST would prove nothing
+# (a capture of a burst may miss a few; it would not miss 100 RSTs).
+n=$(pt_count "$T/forged.pcap" "src host 192.0.2.2 or src host 2001:db8::2")
+[ "$n" -ge 50 ] && t_pass protect_forged_acks_captured ||
+	t_fail protect_forged_acks_captured "the capture saw $n of 100: $(tr '\n' ' ' < "$T/forged.pcap.log")"
 t_eq protect_forged_acks_draw_no_rst 0 "$(pt_count "$T/forged.pcap" "$RST_FILTER")"
 
 # ---- key rotation ----
@@ -207,6 +225,18 @@ case $out in
 "synq: detach sqs0: synq is not attached to sqs0"*) t_pass protect_detach_twice_says_why ;;
 *) t_fail protect_detach_twice_says_why "$out" ;;
 esac
+
+# ---- generic XDP: SYN-ACKs leave through the normal transmit path, no peer program ----
+
+t_run protect_generic_attach "$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT" --xdp-mode generic
+t_eq protect_generic_mode generic "$("$SYNQ" -n "$SRV" status --json | jq -r '.interfaces[0].xdp_mode')"
+curl_ok=0
+for url in "http://192.0.2.1:$PORT/hello" "http://[2001:db8::1]:$PORT/hello"; do
+	[ "$(nsenter --net="/run/netns/$CLI" curl -sS -m 5 "$url")" = hello ] && curl_ok=$((curl_ok + 1))
+done
+t_eq protect_generic_curl 2 "$curl_ok"
+t_eq protect_generic_handoffs 2 "$(pt_counter handoff_ok)"
+t_run protect_generic_detach "$SYNQ" -n "$SRV" detach sqs0
 
 # ---- controls without synq: the kernel's own path shows what synq prevented ----
 
