@@ -43,6 +43,15 @@ static uint32_t rnd32(void)
 	return v;
 }
 
+/*
+ * A source port below Linux's default ephemeral range (32768-60999), so a forged
+ * segment never hits a real connection (or its TIME_WAIT) of the same client.
+ */
+static uint16_t own_port(void)
+{
+	return 1024 + rnd32() % (32768 - 1024);
+}
+
 static uint16_t csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
@@ -159,7 +168,7 @@ static int wait_synack(struct peer *p, uint16_t sport, uint32_t *seq)
 
 static int handshake(struct peer *p, const char *cmd)
 {
-	uint16_t sport = 20000 + rnd32() % 40000;
+	uint16_t sport = own_port();
 	uint32_t isn = rnd32(), cookie;
 
 	if (send_seg(p, sport, TH_SYN, isn, 0) || wait_synack(p, sport, &cookie)) {
@@ -190,7 +199,7 @@ int main(int argc, char **argv)
 		return handshake(&p, argv[5]);
 	count = atoi(argv[5]);
 	for (int i = 0; i < count && !err; i++) {
-		uint16_t sport = 1024 + rnd32() % 60000;
+		uint16_t sport = own_port();
 
 		if (!strcmp(argv[1], "acks"))
 			err = send_seg(&p, sport, TH_ACK, rnd32(), rnd32());

@@ -34,6 +34,10 @@ tcpinfo_pair() {
 	echo "$(grep opts= "$T/info_srv")|$out"
 }
 
+# A receive buffer limit of the server namespace's own (the kernel's window scale then
+# is ilog2(8 MiB) - 15 = 8, unless net.core.rmem_max is larger): synq must read it here.
+ns_sysctl "$SRV" net.ipv4.tcp_rmem "4096 131072 8388608"
+
 # Two clients: "full" asks for every option, ECN included; "bare" offers none, so
 # synq must not grant what the client did not ask for.
 client_profile() {
