@@ -116,7 +116,9 @@ t_eq protect_synack_checksums_valid 0 "$(grep -vcE '^1[[:space:]]*(1)?$' <<< "$s
 synq_ok0=$(pt_counter handoff_ok)
 passive0=$(pt_nstat TcpPassiveOpens)
 synrecv_seen=0
-for url in "http://192.0.2.1:$PORT/hello" "http://[2001:db8::1]:$PORT/hello"; do
+for fam in ipv4 ipv6; do
+	url="http://192.0.2.1:$PORT/hello"
+	[ "$fam" = ipv6 ] && url="http://[2001:db8::1]:$PORT/hello"
 	nsenter --net="/run/netns/$CLI" wrk -t 2 -c 4 -d 2s "$url" > "$T/wrk.out" 2>&1 &
 	wrk=$!
 	while kill -0 "$wrk" 2>/dev/null; do
@@ -127,12 +129,14 @@ for url in "http://192.0.2.1:$PORT/hello" "http://[2001:db8::1]:$PORT/hello"; do
 	wait "$wrk"
 	rc=$?
 	reqs=$(awk '/requests in/ { print $1 }' "$T/wrk.out")
+	echo "    wrk $fam: $(grep -E 'requests in|Requests/sec' "$T/wrk.out" | tr -s ' \n' ' ')"
 	if [ "$rc" -eq 0 ] && [ "${reqs:-0}" -gt 0 ] && ! grep -q 'Socket errors\|Non-2xx' "$T/wrk.out"
-	then t_pass "protect_wrk_${url:7:4}"
-	else t_fail "protect_wrk_${url:7:4}" "$(tr '\n' ' ' < "$T/wrk.out")"
+	then t_pass "protect_wrk_$fam"
+	else t_fail "protect_wrk_$fam" "$(tr '\n' ' ' < "$T/wrk.out")"
 	fi
 done
 handoffs=$(( $(pt_counter handoff_ok) - synq_ok0 ))
+echo "    wrk: $handoffs connections handed off, $synrecv_seen SYN-RECV sockets seen"
 t_eq protect_wrk_handoffs_match_passive_opens "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))" \
 	"$handoffs"
 [ "$handoffs" -ge 8 ] && t_pass protect_wrk_went_through_cookies ||
