@@ -143,16 +143,30 @@ static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h
 	return bpf_skb_load_bytes(ctx, h->l4_off, w->buf, len);
 }
 
-/* Checks the IPv4 header checksum, options included, using buf (64 bytes) as scratch. */
+/*
+ * Checks the IPv4 header checksum, options included. A header without options
+ * is summed in place; one with options is copied to buf (64 bytes, zeroed, and
+ * zeroed again after use, because the TCP header's sum reads all of it).
+ */
 static __always_inline int ip4_csum_bad(struct xdp_md *ctx, const struct synq_hdr *h, __u8 *buf)
 {
 	__u32 len = h->ip_hlen & 0x3c;	/* as in load_tcp() */
+	void *data, *data_end, *ip;
+	__u64 sum;
 
-	if (len < sizeof(struct iphdr))
+	if (len == sizeof(struct iphdr)) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		ip = data + (h->l3_off & 0x1f);
+		if (ip + sizeof(struct iphdr) > data_end)
+			return 1;
+		return csum_fold(csum_ip4_20(ip)) != 0xffff;
+	}
+	if (len < sizeof(struct iphdr) || bpf_xdp_load_bytes(ctx, h->l3_off, buf, len))
 		return 1;
-	if (bpf_xdp_load_bytes(ctx, h->l3_off, buf, len))
-		return 1;
-	return csum_fold(csum_buf(buf, len)) != 0xffff;
+	sum = csum_buf64(buf);
+	__builtin_memset(buf, 0, 64);
+	return csum_fold(sum) != 0xffff;
 }
 
 /*
@@ -179,7 +193,7 @@ static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *
 	}
 	if (load_tcp(ctx, 1, h, w))
 		return SYNQ_MAL_DOFF;
-	sum += csum_buf(w->buf, doff & 0x3c);
+	sum += csum_buf64(w->buf);	/* zero past the header */
 	if (h->seg_len > doff &&
 	    csum_frame_bytes(ctx, h->l4_off + doff, h->seg_len - doff, &sum))
 		return SYNQ_MAL_TCP_CSUM;
@@ -287,7 +301,7 @@ static __always_inline __u32 synack_tcp(const struct synq_hdr *h, const struct s
 		sum = csum_pseudo6(h->flow.daddr, h->flow.saddr, doff * 4);
 	else
 		sum = csum_pseudo4(h->flow.daddr[0], h->flow.saddr[0], doff * 4);
-	w[4] = csum_finish(sum + csum_buf(w, (doff * 4) & 0x3c));
+	w[4] = csum_finish(sum + csum_buf64(w));	/* w is zero past the header */
 	return doff * 4;
 }
 
@@ -305,7 +319,7 @@ static __always_inline void synack_ip4(const struct synq_hdr *h, const struct sy
 	ip->check = 0;
 	ip->saddr = h->flow.daddr[0];
 	ip->daddr = h->flow.saddr[0];
-	ip->check = csum_finish(csum_buf(ip, sizeof(*ip)));
+	ip->check = csum_finish(csum_ip4_20(ip));
 }
 
 static __always_inline void synack_ip6(const struct synq_hdr *h, const struct synack *s,
