@@ -575,7 +575,7 @@ static int prepare_keys(struct attach_ctx *c)
 
 	/* --replace keeps the running keys, so handshakes in flight survive it. */
 	if (c->o->replace && !c->o->key && !pinned_open(c->o->iface, &old)) {
-		struct synq_config cfg;
+		struct synq_config cfg = {};
 		int err = config_read(&old, &cfg) ?: key_read(&old, 0, &c->keys[0]) ?:
 			  key_read(&old, 1, &c->keys[1]);
 
