@@ -127,7 +127,7 @@ t_run protect_cli_detach_gone_interface "$SYNQ" -n "$SRV" detach sqa1
 t_eq protect_cli_no_pins_after_gone "" "$(pt_pins "$SRV")"
 
 # ---- Ctrl-C during attach: all or nothing ----
-torn=0 done_=0
+torn=0 done_=0 undone=0
 for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
 	"${A[@]}" sqs0 --ports 80 >/dev/null 2>&1 &
 	pid=$!
@@ -140,11 +140,12 @@ for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
 	[ -n "$(pt_pins "$SRV")" ] && pins=1
 	case $xdp$tc$pins in
 	111) done_=$((done_ + 1)); "$SYNQ" -n "$SRV" detach sqs0 >/dev/null ;;
-	000) ;;
+	000) undone=$((undone + 1)) ;;
 	*) torn=$((torn + 1)); echo "    after ${delay}s: xdp=$xdp tc=$tc pins=$pins"
 	   "$SYNQ" -n "$SRV" detach sqs0 >/dev/null 2>&1 ;;
 	esac
 done
+echo "    interrupted attaches: $undone left nothing, $done_ had completed, $torn torn"
 t_eq protect_cli_interrupted_attach_all_or_nothing 0 "$torn"
 t_eq protect_cli_after_interrupts_nothing_left 0 "$(nothing_left; echo $?)"
 
