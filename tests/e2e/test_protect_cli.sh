@@ -128,7 +128,7 @@ t_eq protect_cli_no_pins_after_gone "" "$(pt_pins "$SRV")"
 
 # ---- Ctrl-C during attach: all or nothing ----
 torn=0 done_=0 undone=0
-for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
+for delay in 0 0.02 0.1 0.3 0.45 0.55 0.65 0.8 1 1.5 2.5; do
 	"${A[@]}" sqs0 --ports 80 >/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
