@@ -5,8 +5,11 @@
  *
  *   rawtcp acks SRC DST DPORT COUNT     COUNT bare ACKs with random ports, seq and ack
  *   rawtcp syns SRC DST DPORT COUNT     COUNT SYNs (SRC may be a foreign, spoofed address)
- *   rawtcp handshake SRC DST DPORT CMD  SYN, wait for the SYN-ACK, run CMD (sh -c), then
- *                                       send the final ACK for that SYN-ACK
+ *   rawtcp handshake SRC DST DPORT CMD [DEV]
+ *                                       SYN, wait for the SYN-ACK, run CMD (sh -c), then
+ *                                       send the final ACK for that SYN-ACK, out of
+ *                                       interface DEV if given (another host behind
+ *                                       the same address)
  *
  * The socket is transparent, so SRC may be a foreign address. Checksums are full: computed
  * here for IPv4, by the kernel (IPV6_CHECKSUM) for IPv6. Every wait is bounded.
@@ -166,7 +169,7 @@ static int wait_synack(struct peer *p, uint16_t sport, uint32_t *seq)
 	}
 }
 
-static int handshake(struct peer *p, const char *cmd)
+static int handshake(struct peer *p, const char *cmd, const char *ack_dev)
 {
 	uint16_t sport = own_port();
 	uint32_t isn = rnd32(), cookie;
@@ -179,6 +182,10 @@ static int handshake(struct peer *p, const char *cmd)
 	fflush(stdout);
 	if (system(cmd) != 0)
 		fprintf(stderr, "rawtcp: '%s' failed\n", cmd);
+	if (ack_dev && setsockopt(p->fd, SOL_SOCKET, SO_BINDTODEVICE, ack_dev, strlen(ack_dev))) {
+		perror("rawtcp: SO_BINDTODEVICE");
+		return 1;
+	}
 	return send_seg(p, sport, TH_ACK, isn + 1, cookie + 1) ? 1 : 0;
 }
 
@@ -187,8 +194,8 @@ int main(int argc, char **argv)
 	struct peer p;
 	int count, err = 0;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: rawtcp acks|syns|handshake SRC DST DPORT COUNT|CMD\n");
+	if (argc != 6 && !(argc == 7 && !strcmp(argv[1], "handshake"))) {
+		fprintf(stderr, "usage: rawtcp acks|syns|handshake SRC DST DPORT COUNT|CMD [DEV]\n");
 		return 2;
 	}
 	if (open_raw(&p, argv[2], argv[3], atoi(argv[4]))) {
@@ -196,7 +203,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "handshake"))
-		return handshake(&p, argv[5]);
+		return handshake(&p, argv[5], argc == 7 ? argv[6] : NULL);
 	count = atoi(argv[5]);
 	for (int i = 0; i < count && !err; i++) {
 		uint16_t sport = own_port();
