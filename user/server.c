@@ -540,6 +540,8 @@ static void drain(struct worker *w)
 	struct synq_conn *c, *next;
 
 	listener_arm(w, false);
+	/* It stays readable: watched on, it would turn the wait below into a spin. */
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->srv->stop_fd, NULL);
 	for (c = w->head.next; c != &w->head; c = next) {
 		next = c->next;
 		if (c->events & EPOLLOUT)
@@ -551,8 +553,7 @@ static void drain(struct worker *w)
 		int n = epoll_wait(w->epfd, evs, 64, 100);
 
 		for (int i = 0; i < n; i++)
-			if (evs[i].data.ptr != &stop_tag && evs[i].data.ptr != &listener_tag)
-				conn_flush(evs[i].data.ptr);
+			conn_flush(evs[i].data.ptr);
 	}
 	while (w->head.next != &w->head)
 		conn_close(w->head.next);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -348,6 +349,41 @@ static void test_workers(void **state)
 	}
 }
 
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * A client that sends but never reads: stop gives its replies a bounded time,
+ * then closes, and waits without spinning.
+ */
+static void test_stop_with_a_client_that_does_not_read(void **state)
+{
+	struct synq_server *srv = start(synq_echo_handler, NULL, 0);
+	static char junk[65536];
+	int fd = client(srv);
+	double cpu;
+
+	(void)state;
+	/* Fill both directions until the server stops reading (its replies cannot go out). */
+	for (int idle = 0; idle < 50;) {
+		if (send(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			idle = 0;
+		else
+			idle++, usleep(2000);
+	}
+	cpu = cpu_seconds();
+	synq_server_stop(srv);
+	/* The drain lasts up to two seconds; spinning through them would use as much CPU. */
+	assert_true(cpu_seconds() - cpu < 0.5);
+	close(fd);
+}
+
 static void test_bad_config(void **state)
 {
 	struct synq_server_config cfg;
@@ -375,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_max_conns),
 		cmocka_unit_test(test_stop_finishes_in_flight),
 		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_stop_with_a_client_that_does_not_read),
 		cmocka_unit_test(test_bad_config),
 	};
 
