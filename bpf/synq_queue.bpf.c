@@ -200,6 +200,8 @@ static __always_inline void record_wait(struct synq_lstats *s, __u64 child)
 	us = (bpf_ktime_get_ns() - *ts) / 1000;
 	bpf_map_delete_elem(&synq_pending, &child);
 	b = synq_wait_bucket(us);
+	/* Keep the bound check: clang would drop it, knowing the function clamps. */
+	asm volatile("" : "+r"(b));
 	if (b >= SYNQ_WAIT_BUCKETS)
 		return;
 	__sync_fetch_and_add(&s->wait_hist[b], 1);
