@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# synq watch against the kernel's own numbers: ss (accept queue, SYN queue),
+# nstat (ListenOverflows, TCPSynRetrans), a known accept delay (wait time), and
+# two namespaces reported apart.
+source tests/lib/e2e.sh
+source tests/lib/netns.sh
+t_require_root queue
+
+E2E=build/tests/e2e
+TMP=$(mktemp -d)
+trap 'ns_cleanup; rm -rf "$TMP"' EXIT
+
+# wait_line FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
+wait_line() {
+	for _ in $(seq "${3:-50}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }
+# jq on the last JSON line of a watch output
+last() { tail -n 1 "$1" | jq -r "$2"; }
+
+# Accept queue: backlog 16, 17 connections held -> len 17, max 16, as ss says.
+# Then 30 more connection attempts: the overflows delta equals nstat's.
+test_accept_queue() {
+	local ns port=8080 out=$TMP/aq.json l c w n0 n1 ss_q
+	ns_new ns aq
+	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 16 pause > "$TMP/aq.l"
+	wait_line "$TMP/aq.l" ready || { t_fail accept_queue_vs_ss "listener did not start"; return; }
+	ns_bg c "$ns" $E2E/qclient hold 127.0.0.1 $port 17 > "$TMP/aq.c"
+	wait_line "$TMP/aq.c" held || { t_fail accept_queue_vs_ss "17 connections not made"; return; }
+	ss_q=$(ip netns exec "$ns" ss -Hltn "sport = :$port" | awk '{ print $2 "/" $3 }')
+	"$SYNQ" -n "$ns" watch --json --count 1 --interval 0.5 --port $port > "$out"
+	t_eq accept_queue_vs_ss "17/16 $ss_q" \
+		"$(last "$out" '.listeners[0] | "\(.accept_queue.len)/\(.accept_queue.max)"') $ss_q"
+
+	"$SYNQ" -n "$ns" watch --json --count 4 --interval 1 --port $port > "$out" &
+	w=$!
+	wait_line "$out" listeners || { t_fail overflows_vs_nstat "watch printed nothing"; return; }
+	n0=$(nstat_of "$ns" TcpExtListenOverflows)
+	# Attempts abort after 1.5 s: SYN retransmits stop before the second count.
+	nsenter --net="/run/netns/$ns" $E2E/qclient burst 127.0.0.1 $port 30 1500
+	n1=$(nstat_of "$ns" TcpExtListenOverflows)
+	wait "$w"
+	if [ $((n1 - n0)) -lt 30 ]; then
+		t_fail overflows_vs_nstat "only $((n1 - n0)) overflows for 30 attempts"
+		return
+	fi
+	# watch's counters began before n0 was read, and nothing overflowed before.
+	t_eq overflows_vs_nstat "$((n1 - n0))" "$(last "$out" '.listeners[0].overflows')"
+	t_eq overflows_in_netstat_block "$((n1 - n0))" "$(last "$out" '.netns[0].netstat.ListenOverflows')"
+}
+
+# SYN queue: spoofed SYNs to a listener in a namespace without SYN cookies; the
+# SYN-ACKs go to the sender's namespace, which drops them (no such address).
+test_syn_queue() {
+	local srv att port=8081 out=$TMP/syn.json w n r0 r1
+	ns_new srv synq
+	ns_new att syna
+	ns_veth "$srv" vsrv "$att" vatt
+	ns_addr "$srv" vsrv 192.0.2.1/24
+	ns_addr "$att" vatt 192.0.2.2/24
+	ip -n "$srv" route add 198.18.0.0/15 via 192.0.2.2
+	ns_sysctl "$srv" net.ipv4.tcp_syncookies 0
+	ns_bg l "$srv" $E2E/qlisten 192.0.2.1 $port 128 pause > "$TMP/syn.l"
+	wait_line "$TMP/syn.l" ready || { t_fail syn_queue_vs_ss "listener did not start"; return; }
+	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
+	w=$!
+	wait_line "$out" listeners || { t_fail syn_queue_vs_ss "watch printed nothing"; return; }
+	r0=$(nstat_of "$srv" TcpExtTCPSynRetrans)
+	ip netns exec "$att" $E2E/synspoof 192.0.2.1 $port 40 > /dev/null
+	sleep 0.3
+	n=$(ip netns exec "$srv" ss -Htn state syn-recv "sport = :$port" | wc -l)
+	wait "$w"
+	r1=$(nstat_of "$srv" TcpExtTCPSynRetrans)
+	[ "$n" -gt 0 ] || { t_fail syn_queue_vs_ss "ss shows no SYN-RECV sockets"; return; }
+	t_eq syn_queue_vs_ss "$n" "$(last "$out" '.listeners[0].syn_queue.len')"
+	# The kernel retransmits each SYN-ACK after about a second, within the run.
+	t_eq synack_retrans_vs_nstat "$((r1 - r0))" "$(last "$out" '.listeners[0].synack_retrans')"
+}
+
+# Wait time: the server sleeps 50 ms before each accept(); one client connects
+# again as soon as its previous connection is closed, so each waits ~50 ms.
+test_wait_time() {
+	local ns port=8082 out=$TMP/wait.json w p50 n a
+	ns_new ns wait
+	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 64 delay 50 > "$TMP/wait.l"
+	wait_line "$TMP/wait.l" ready || { t_fail wait_p50 "listener did not start"; return; }
+	"$SYNQ" -n "$ns" watch --json --count 5 --interval 1 --port $port > "$out" &
+	w=$!
+	wait_line "$out" listeners || { t_fail wait_p50 "watch printed nothing"; return; }
+	n=$(nsenter --net="/run/netns/$ns" $E2E/qclient loop 127.0.0.1 $port 2.5)
+	wait "$w"
+	p50=$(last "$out" '.listeners[0].wait_us.p50')
+	if [ "$(last "$out" '.listeners[0].wait_us.count')" -lt 20 ]; then
+		t_fail wait_p50 "only $(last "$out" '.listeners[0].wait_us.count') waits measured ($n connections)"
+	elif [ "$p50" != null ] && [ "$p50" -ge 40000 ] && [ "$p50" -le 60000 ]; then
+		t_pass wait_p50
+	else
+		t_fail wait_p50 "p50 ${p50}us, expected 50000us +- 10000us"
+	fi
+	# The first accept() may have been entered before the programs were attached.
+	a=$(last "$out" '.listeners[0].accepted')
+	if [ "$a" -eq "$n" ] || [ "$a" -eq $((n - 1)) ]; then
+		t_pass accepted_counts_connections
+	else
+		t_fail accepted_counts_connections "accepted $a, the client made $n connections"
+	fi
+}
+
+# Two namespaces with a listener on the same address and port: two rows, each
+# with its own namespace inode; -n shows only its own.
+test_namespaces() {
+	local a b ia ib out=$TMP/ns.json
+	ns_new a nsa
+	ns_new b nsb
+	ns_bg l "$a" $E2E/qlisten 127.0.0.1 8083 8 pause > "$TMP/nsa.l"
+	ns_bg l "$b" $E2E/qlisten 127.0.0.1 8083 8 pause > "$TMP/nsb.l"
+	wait_line "$TMP/nsa.l" ready && wait_line "$TMP/nsb.l" ready ||
+		{ t_fail netns_apart "listeners did not start"; return; }
+	ns_bg c "$b" $E2E/qclient hold 127.0.0.1 8083 3 > "$TMP/nsb.c"
+	wait_line "$TMP/nsb.c" held || { t_fail netns_apart "connections not made"; return; }
+	ia=$(stat -L -c %i "/run/netns/$a")
+	ib=$(stat -L -c %i "/run/netns/$b")
+	"$SYNQ" watch --json --all-netns --count 1 --interval 0.3 --port 8083 > "$out"
+	t_eq netns_apart "$ia:0 $ib:3" "$(last "$out" \
+		"[.listeners[] | select(.netns == $ia or .netns == $ib)] | sort_by(.netns != $ia) |
+		 map(\"\(.netns):\(.accept_queue.len)\") | join(\" \")")"
+	"$SYNQ" -n "$a" watch --json --count 1 --interval 0.3 --port 8083 > "$out"
+	t_eq netns_filter "$ia" "$(last "$out" '[.listeners[].netns] | map(tostring) | join(",")')"
+}
+
+test_cli() {
+	local out rc
+	out=$("$SYNQ" watch --interval 0 2>&1); rc=$?
+	t_eq cli_bad_interval "2 1" "$rc $(grep -c -- --interval <<< "$out")"
+	out=$("$SYNQ" watch --port 70000 2>&1); rc=$?
+	t_eq cli_bad_port "2 1" "$rc $(grep -c -- --port <<< "$out")"
+	"$SYNQ" -n nonexistent-ns watch --count 1 > /dev/null 2>&1; rc=$?
+	t_eq cli_missing_netns 1 "$rc"
+}
+
+test_accept_queue
+test_syn_queue
+test_wait_time
+test_namespaces
+test_cli
+t_done
