@@ -18,8 +18,8 @@
 #include "verb.h"
 #include "watch.h"
 
-#define MIN_COLS	100	/* the table without bars */
-#define BAR_COLS	122	/* the table with the fill bars */
+#define MIN_COLS	104	/* the table without bars */
+#define BAR_COLS	126	/* the table with the fill bars */
 #define MIN_LINES	10
 #define HIST_LEN	120	/* queue-depth samples kept per listener */
 #define BAR_W		8
@@ -279,7 +279,7 @@ static void draw_row(struct top *t, int y, const struct row *r, bool sel)
 	fmt_us(r->v.ip99_us >= 0 ? r->v.ip99_us : r->v.p99_us, p99, sizeof(p99));
 	if (sel)
 		attron(A_BOLD);
-	mvprintw(y, 0, "%c%c%-21.21s %-12.12s %5u/%-5u ", sel ? '>' : ' ',
+	mvprintw(y, 0, "%c%c%-21.21s %-16.16s %5u/%-5u ", sel ? '>' : ' ',
 		 synq_lkey_wildcard(&l->key) ? '*' : ' ', addr, owner, l->aq_len, l->aq_max);
 	draw_bar(t, l->aq_len, l->aq_max);
 	printw(" %5u/%-5u ", l->syn_len, l->syn_max);
@@ -297,7 +297,7 @@ static void draw_table(struct top *t)
 	int bar = COLS >= BAR_COLS ? BAR_W + 2 : 0;
 
 	color_on(t, C_HEAD, true);
-	mvprintw(first - 1, 0, "  %-21s %-12s %-11s %*s %-11s %*s %7s %7s %6s %7s %7s", "LISTENER",
+	mvprintw(first - 1, 0, "  %-21s %-16s %-11s %*s %-11s %*s %7s %7s %6s %7s %7s", "LISTENER",
 		 "OWNER", " ACCEPT-Q", bar, "", "  SYN-Q", bar, "", "ENQ/s", "ACC/s", "DROP/s",
 		 "WAITp50", "p99");
 	color_on(t, C_HEAD, false);
