@@ -592,7 +592,7 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 	return err;
 }
 
-static void read_xdp(struct synq_netns *ns, int ncpu)
+int synq_xdp_read(struct synq_netns *ns, int ncpu)
 {
 	uint64_t *v = calloc(ncpu, sizeof(*v));
 	char dir_path[64], path[384];
@@ -622,6 +622,7 @@ static void read_xdp(struct synq_netns *ns, int ncpu)
 	if (dir)
 		closedir(dir);
 	free(v);
+	return ns->n_xdp;
 }
 
 /* Gauges and netstat of one namespace, entered with setns() when it is not ours. */
@@ -640,7 +641,7 @@ static int read_netns(struct synq_collector *c, const struct ns_ref *r, struct s
 	read_netstat(ns);
 	if (r->fd >= 0 && setns(c->self_fd, CLONE_NEWNET))
 		err = -errno;
-	read_xdp(ns, c->ncpu);
+	synq_xdp_read(ns, c->ncpu);
 	/* --all-netns lists namespaces that have listeners (or synq's XDP) only. */
 	if (!c->o.all_netns || s->n > before || ns->n_xdp)
 		s->n_ns++;

@@ -126,6 +126,13 @@ struct synq_collector_opts {
 	uint16_t port;		/* 0: every port */
 };
 
+/*
+ * Read synq's XDP counters pinned for namespace ns->netns, every interface:
+ * /sys/fs/bpf/synq/<netns>/<IFACE>/synq_stats (PERCPU_ARRAY of __u64), CPUs
+ * summed, into ns->xdp. Returns how many interfaces were read.
+ */
+int synq_xdp_read(struct synq_netns *ns, int ncpu);
+
 /* Load and attach the queue programs. Prints what failed; returns NULL then. */
 struct synq_collector *synq_collector_open(const struct synq_collector_opts *o);
 /* Take a snapshot into s (its listener array is reused). 0 or -errno. */
