@@ -173,6 +173,18 @@ void synq_lkey_str(const struct synq_lkey *k, char *buf, size_t len)
 	}
 }
 
+void synq_fmt_us(double us, char *buf, size_t len)
+{
+	if (us < 0)
+		snprintf(buf, len, "-");
+	else if (us >= 1e6)
+		snprintf(buf, len, "%.2fs", us / 1e6);
+	else if (us >= 1e3)
+		snprintf(buf, len, "%.1fms", us / 1e3);
+	else
+		snprintf(buf, len, "%.0fus", us);
+}
+
 struct synq_listener *synq_snapshot_find(const struct synq_snapshot *s, const struct synq_lkey *k)
 {
 	for (size_t i = 0; s && i < s->n; i++)

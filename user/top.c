@@ -158,18 +158,6 @@ static int take_snapshot(struct top *t)
 
 /* ---- drawing ---- */
 
-static void fmt_us(double us, char *buf, size_t len)
-{
-	if (us < 0)
-		snprintf(buf, len, "-");
-	else if (us >= 1e6)
-		snprintf(buf, len, "%.1fs", us / 1e6);
-	else if (us >= 1e3)
-		snprintf(buf, len, "%.1fms", us / 1e3);
-	else
-		snprintf(buf, len, "%.0fus", us);
-}
-
 static void color_on(struct top *t, int pair, bool on)
 {
 	if (!t->color)
@@ -275,8 +263,8 @@ static void draw_row(struct top *t, int y, const struct row *r, bool sel)
 
 	synq_lkey_str(&l->key, addr, sizeof(addr));
 	snprintf(owner, sizeof(owner), l->pid ? "%u/%s" : "-", l->pid, l->comm);
-	fmt_us(r->v.ip50_us >= 0 ? r->v.ip50_us : r->v.p50_us, p50, sizeof(p50));
-	fmt_us(r->v.ip99_us >= 0 ? r->v.ip99_us : r->v.p99_us, p99, sizeof(p99));
+	synq_fmt_us(r->v.ip50_us >= 0 ? r->v.ip50_us : r->v.p50_us, p50, sizeof(p50));
+	synq_fmt_us(r->v.ip99_us >= 0 ? r->v.ip99_us : r->v.p99_us, p99, sizeof(p99));
 	if (sel)
 		attron(A_BOLD);
 	mvprintw(y, 0, "%c%c%-21.21s %-16.16s %5u/%-5u ", sel ? '>' : ' ',
@@ -344,9 +332,9 @@ static void draw_histogram(const struct synq_listener *l, int y, int rows)
 
 		if (!l->st.wait_hist[b])
 			continue;
-		fmt_us(synq_wait_lo(b), lo, sizeof(lo));
+		synq_fmt_us(synq_wait_lo(b), lo, sizeof(lo));
 		if (b + 1 < SYNQ_WAIT_BUCKETS)
-			fmt_us(synq_wait_lo(b + 1), hi, sizeof(hi));
+			synq_fmt_us(synq_wait_lo(b + 1), hi, sizeof(hi));
 		else
 			snprintf(hi, sizeof(hi), "inf");
 		w = (int)(40.0 * l->st.wait_hist[b] / peak);
@@ -368,8 +356,8 @@ static void draw_detail(struct top *t)
 	char addr[64], p50[12], p99[12];
 
 	synq_lkey_str(&l->key, addr, sizeof(addr));
-	fmt_us(r->v.p50_us, p50, sizeof(p50));
-	fmt_us(r->v.p99_us, p99, sizeof(p99));
+	synq_fmt_us(r->v.p50_us, p50, sizeof(p50));
+	synq_fmt_us(r->v.p99_us, p99, sizeof(p99));
 	color_on(t, C_HEAD, true);
 	mvprintw(4, 0, "%s%s  netns %u  owner %u/%s", addr,
 		 synq_lkey_wildcard(&l->key) ? " (every address)" : "", l->key.netns, l->pid,

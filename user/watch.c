@@ -179,19 +179,6 @@ void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct s
 	fflush(out);
 }
 
-/* "1.2ms", "850us", "-" */
-static void fmt_us(double us, char *buf, size_t len)
-{
-	if (us < 0)
-		snprintf(buf, len, "-");
-	else if (us >= 1e6)
-		snprintf(buf, len, "%.2fs", us / 1e6);
-	else if (us >= 1e3)
-		snprintf(buf, len, "%.1fms", us / 1e3);
-	else
-		snprintf(buf, len, "%.0fus", us);
-}
-
 static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq_netns *b)
 {
 	fprintf(out, "netns %llu%s%s%s\n", (unsigned long long)ns->netns, ns->name[0] ? " (" : "",
@@ -225,9 +212,9 @@ static void text_listener(FILE *out, const struct synq_listener *l, const struct
 		snprintf(owner, sizeof(owner), "-");
 	snprintf(aq, sizeof(aq), "%u/%u", l->aq_len, l->aq_max);
 	snprintf(syn, sizeof(syn), "%u/%u", l->syn_len, l->syn_max);
-	fmt_us(v->p50_us, p50, sizeof(p50));
-	fmt_us(v->p99_us, p99, sizeof(p99));
-	fmt_us(v->wait_count ? (double)v->wait_max_us : -1, mx, sizeof(mx));
+	synq_fmt_us(v->p50_us, p50, sizeof(p50));
+	synq_fmt_us(v->p99_us, p99, sizeof(p99));
+	synq_fmt_us(v->wait_count ? (double)v->wait_max_us : -1, mx, sizeof(mx));
 	fprintf(out, "%c %-26s %-20s %9s %9s %8llu %8llu %6llu %6llu %7s %7s %7s\n",
 		synq_lkey_wildcard(&l->key) ? '*' : ' ', addr, owner, aq, syn,
 		(unsigned long long)v->enqueued, (unsigned long long)v->accepted,
