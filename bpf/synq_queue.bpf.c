@@ -117,8 +117,8 @@ int BPF_PROG(synq_data_ready, const struct sock *sk)
 	struct synq_lkey k;
 	__u32 aq, syn;
 
-	/* Fires for every readable socket: the listener test comes first. */
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_LISTEN)
+	/* Fires for every readable socket: the listener test comes first (a direct load). */
+	if (sk->__sk_common.skc_state != TCP_LISTEN)
 		return 0;
 	s = listener_stats(sk, &k);
 	if (!s)
@@ -140,33 +140,37 @@ int BPF_PROG(synq_set_state, const struct sock *sk, int oldstate, int newstate)
 	struct synq_lkey k;
 	__u64 now, child;
 
-	if (!sk_is_tcp(sk))
-		return 0;
+	/*
+	 * Every TCP state change of the machine comes here: the states (plain
+	 * arguments) are tested before anything is read from the socket.
+	 */
 	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
 		/* Passive open complete: the child is in the accept queue. */
-		if (!netns_wanted(sk_netns(sk)))
+		if (sk->sk_protocol != IPPROTO_TCP || !netns_wanted(sk_netns(sk)))
 			return 0;
 		child = (__u64)sk;
 		now = bpf_ktime_get_ns();
 		bpf_map_update_elem(&synq_pending, &child, &now, BPF_ANY);
 		return 0;
 	}
-	if (oldstate == TCP_CLOSE && newstate == TCP_LISTEN) {
-		/* listen() runs in the owner's process context. */
-		lkey_of(sk, &k);
-		if (!netns_wanted(k.netns))
-			return 0;
-		owner.pid = bpf_get_current_pid_tgid() >> 32;
-		bpf_get_current_comm(owner.comm, sizeof(owner.comm));
-		if (bpf_map_update_elem(&synq_owners, &k, &owner, BPF_ANY))
-			count(SYNQ_QC_OWNERS_FULL);
+	if (!(oldstate == TCP_CLOSE && newstate == TCP_LISTEN) &&
+	    !(oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
 		return 0;
-	}
-	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
-		lkey_of(sk, &k);
+	if (!sk_is_tcp(sk))
+		return 0;
+	lkey_of(sk, &k);
+	if (newstate == TCP_CLOSE) {
 		bpf_map_delete_elem(&synq_listeners, &k);
 		bpf_map_delete_elem(&synq_owners, &k);
+		return 0;
 	}
+	/* listen() runs in the owner's process context. */
+	if (!netns_wanted(k.netns))
+		return 0;
+	owner.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(owner.comm, sizeof(owner.comm));
+	if (bpf_map_update_elem(&synq_owners, &k, &owner, BPF_ANY))
+		count(SYNQ_QC_OWNERS_FULL);
 	return 0;
 }
 
