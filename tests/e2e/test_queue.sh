@@ -130,6 +130,32 @@ test_namespaces() {
 	t_eq netns_filter "$ia" "$(last "$out" '[.listeners[].netns] | map(tostring) | join(",")')"
 }
 
+# A listener made after synq started: its owner comes from listen() itself
+# (CLOSE->LISTEN), here over IPv6. Then Ctrl-C: the programs synq loaded are gone.
+test_owner_v6_and_exit() {
+	local ns out=$TMP/v6.json w ids left
+	ns_new ns v6
+	"$SYNQ" -n "$ns" watch --json --interval 0.5 --port 8084 > "$out" &
+	w=$!
+	wait_line "$out" listeners || { t_fail owner_at_listen "watch printed nothing"; return; }
+	# The programs this watch loaded: the prog_id of its BPF file descriptors.
+	ids=$(grep -h '^prog_id:' /proc/$w/fdinfo/* 2> /dev/null | awk '{ print $2 }' | sort -u)
+	ns_bg l "$ns" $E2E/qlisten ::1 8084 8 pause > "$TMP/v6.l"
+	wait_line "$TMP/v6.l" ready || { t_fail owner_at_listen "listener did not start"; return; }
+	ns_bg c "$ns" $E2E/qclient hold ::1 8084 2 > "$TMP/v6.c"
+	wait_line "$TMP/v6.c" held || { t_fail owner_at_listen "connections not made"; return; }
+	sleep 1.2
+	kill -INT "$w"
+	wait "$w"
+	t_eq ctrl_c_exit_status 0 "$?"
+	t_eq owner_at_listen "$l ipv6 ::1 2 2" "$(last "$out" \
+		'.listeners[0] | "\(.pid) \(.family) \(.addr) \(.accept_queue.len) \(.enqueued)"')"
+	[ -n "$ids" ] || { t_fail programs_detached "no programs of synq watch found while it ran"; return; }
+	left=$(bpftool prog show -j | jq -r '.[].id' | grep -cxF "$ids")
+	[ "$(wc -w <<< "$ids")" -ge 9 ] || t_fail programs_loaded "only $(wc -w <<< "$ids") programs: $ids"
+	t_eq programs_detached 0 "$left"
+}
+
 test_cli() {
 	local out rc
 	out=$("$SYNQ" watch --interval 0 2>&1); rc=$?
@@ -144,5 +170,6 @@ test_accept_queue
 test_syn_queue
 test_wait_time
 test_namespaces
+test_owner_v6_and_exit
 test_cli
 t_done
