@@ -222,6 +222,7 @@ static __always_inline void record_wait(struct synq_lstats *s, __u64 child)
 static __always_inline int accept_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	const struct sock *listener;
 	struct synq_lstats *s;
 	struct accepting *a;
 	struct synq_lkey k;
@@ -231,6 +232,7 @@ static __always_inline int accept_exit(long ret)
 	if (!a)
 		return 0;
 	k = a->key;
+	listener = a->listener;
 	bpf_map_delete_elem(&synq_accepting, &id);
 	if (ret < 0)
 		return 0;
@@ -238,6 +240,8 @@ static __always_inline int accept_exit(long ret)
 	if (!s)
 		return 0;
 	__sync_fetch_and_add(&s->accepted, 1);
+	s->aq_after = BPF_CORE_READ(listener, sk_ack_backlog);
+	s->aq_after_ns = bpf_ktime_get_ns();
 	child = fd_to_sock(ret);
 	if (child)
 		record_wait(s, (__u64)child);

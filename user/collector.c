@@ -65,6 +65,10 @@ void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, 
 		out->wait_max_us = max_u64(out->wait_max_us, p->wait_max_us);
 		out->aq_peak = max_u64(out->aq_peak, p->aq_peak);
 		out->syn_peak = max_u64(out->syn_peak, p->syn_peak);
+		if (p->aq_after_ns > out->aq_after_ns) {	/* the latest dequeue wins */
+			out->aq_after_ns = p->aq_after_ns;
+			out->aq_after = p->aq_after;
+		}
 		for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
 			out->wait_hist[b] += p->wait_hist[b];
 	}

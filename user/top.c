@@ -501,6 +501,7 @@ static void screen_init(struct top *t)
 static int top_loop(struct top *t)
 {
 	double next = mono_now() + t->o.interval;
+	int rc = EXIT_OK;
 
 	screen_init(t);
 	draw(t);
@@ -512,15 +513,17 @@ static int top_loop(struct top *t)
 		if (ch != ERR && ch != KEY_RESIZE && !handle_key(t, ch))
 			break;
 		if (!t->paused && mono_now() >= next) {
-			if (take_snapshot(t))
+			if (take_snapshot(t)) {
+				rc = EXIT_FAIL;
 				break;
+			}
 			next = mono_now() + t->o.interval;
 		}
 		if (ch != ERR || mono_now() < next)
 			draw(t);
 	}
 	endwin();
-	return EXIT_OK;
+	return rc;
 }
 
 static int top_main(int argc, char **argv)

@@ -93,8 +93,12 @@ static void json_listener(FILE *out, const struct synq_snapshot *cur, size_t i,
 		fputs("\"pid\":null,\"comm\":null", out);
 	}
 	fprintf(out, ",\"listening\":%s,", l->gauged ? "true" : "false");
-	fprintf(out, "\"accept_queue\":{\"len\":%u,\"max\":%u,\"peak\":%u},",
+	fprintf(out, "\"accept_queue\":{\"len\":%u,\"max\":%u,\"peak\":%u,\"after_accept\":",
 		l->aq_len, l->aq_max, v->aq_peak);
+	if (l->st.aq_after_ns)
+		fprintf(out, "%u},", l->st.aq_after);
+	else
+		fputs("null},", out);
 	fprintf(out, "\"syn_queue\":{\"len\":%u,\"max\":%u,\"peak\":%u},",
 		l->syn_len, l->syn_max, l->st.syn_peak);
 	fprintf(out, "\"enqueued\":%llu,\"accepted\":%llu,\"overflows\":%llu,"

@@ -99,6 +99,8 @@ test_wait_time() {
 	else
 		t_fail wait_p50 "p50 ${p50}us, expected 50000us +- 10000us"
 	fi
+	# One client at a time: the queue is empty after each accept().
+	t_eq accept_queue_after_accept 0 "$(last "$out" '.listeners[0].accept_queue.after_accept')"
 	# The first accept() may have been entered before the programs were attached.
 	a=$(last "$out" '.listeners[0].accepted')
 	if [ "$a" -eq "$n" ] || [ "$a" -eq $((n - 1)) ]; then

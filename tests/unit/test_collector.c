@@ -91,6 +91,10 @@ static void test_percpu_sums(void **state)
 	cpu[0].wait_max_us = 100, cpu[2].wait_max_us = 700;
 	cpu[1].wait_hist[10] = 2, cpu[2].wait_hist[10] = 3, cpu[2].wait_hist[99] = 1;
 	cpu[0].overflow_acks = 1, cpu[2].synack_retrans = 6;
+	/* The accept-queue length after the latest dequeue, whichever CPU saw it. */
+	cpu[0].aq_after_ns = 500, cpu[0].aq_after = 4;
+	cpu[1].aq_after_ns = 900, cpu[1].aq_after = 2;
+	cpu[2].aq_after_ns = 0, cpu[2].aq_after = 7;
 	synq_lstats_sum(&sum, cpu, 3);
 	assert_int_equal(sum.enqueued, 13);
 	assert_int_equal(sum.aq_peak, 9);	/* a peak is a maximum, not a sum */
@@ -99,6 +103,8 @@ static void test_percpu_sums(void **state)
 	assert_int_equal(sum.wait_hist[99], 1);
 	assert_int_equal(sum.overflow_acks, 1);
 	assert_int_equal(sum.synack_retrans, 6);
+	assert_int_equal(sum.aq_after, 2);
+	assert_int_equal(sum.aq_after_ns, 900);
 }
 
 static void test_delta_rate(void **state)
