@@ -79,6 +79,35 @@ test_syn_queue() {
 	t_eq synack_retrans_vs_nstat "$((r1 - r0))" "$(last "$out" '.listeners[0].synack_retrans')"
 }
 
+# Final ACKs refused by a full accept queue: 4 connections fill it to its limit
+# (backlog 4), 4 spoofed handshakes wait in the SYN queue, then their ACKs come:
+# one joins (5 > 4 is full), three are dropped with the TCP_LISTEN_OVERFLOW
+# reason. The kernel counts those twice in sk_drops; overflows must not.
+test_ack_overflow() {
+	local srv att port=8085 out=$TMP/ack.json w n0 n1
+	ns_new srv acks
+	ns_new att acka
+	ns_veth "$srv" vsrv "$att" vatt
+	ns_addr "$srv" vsrv 192.0.2.1/24
+	ns_addr "$att" vatt 192.0.2.2/24
+	ip -n "$srv" route add 198.18.0.0/15 via 192.0.2.2
+	ns_sysctl "$srv" net.ipv4.tcp_syncookies 0
+	ns_bg l "$srv" $E2E/qlisten 192.0.2.1 $port 4 pause > "$TMP/ack.l"
+	wait_line "$TMP/ack.l" ready || { t_fail overflow_acks "listener did not start"; return; }
+	ns_bg c "$att" $E2E/qclient hold 192.0.2.1 $port 4 > "$TMP/ack.c"
+	wait_line "$TMP/ack.c" held || { t_fail overflow_acks "connections not made"; return; }
+	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
+	w=$!
+	wait_line "$out" listeners || { t_fail overflow_acks "watch printed nothing"; return; }
+	n0=$(nstat_of "$srv" TcpExtListenOverflows)
+	ip netns exec "$att" $E2E/synspoof 192.0.2.1 $port 4 vatt 500 > "$TMP/ack.s"
+	n1=$(nstat_of "$srv" TcpExtListenOverflows)
+	wait "$w"
+	grep -q "acked 4" "$TMP/ack.s" || { t_fail overflow_acks "$(cat "$TMP/ack.s")"; return; }
+	t_eq overflow_acks "3 $((n1 - n0))" "$(last "$out" '.listeners[0].overflow_acks') $((n1 - n0))"
+	t_eq overflows_with_acks_vs_nstat "$((n1 - n0))" "$(last "$out" '.listeners[0].overflows')"
+}
+
 # Wait time: the server sleeps 50 ms before each accept(); one client connects
 # again as soon as its previous connection is closed, so each waits ~50 ms.
 test_wait_time() {
@@ -170,6 +199,7 @@ test_cli() {
 
 test_accept_queue
 test_syn_queue
+test_ack_overflow
 test_wait_time
 test_namespaces
 test_owner_v6_and_exit
