@@ -182,7 +182,12 @@ test_owner_v6_and_exit() {
 	t_eq owner_at_listen "$l ipv6 ::1 2 2" "$(last "$out" \
 		'.listeners[0] | "\(.pid) \(.family) \(.addr) \(.accept_queue.len) \(.enqueued)"')"
 	[ -n "$ids" ] || { t_fail programs_detached "no programs of synq watch found while it ran"; return; }
-	left=$(bpftool prog show -j | jq -r '.[].id' | grep -cxF "$ids")
+	# The kernel frees programs after an RCU grace period: give it a moment.
+	for _ in $(seq 30); do
+		left=$(bpftool prog show -j | jq -r '.[].id' | grep -cxF "$ids")
+		[ "$left" -eq 0 ] && break
+		sleep 0.1
+	done
 	[ "$(wc -w <<< "$ids")" -ge 9 ] || t_fail programs_loaded "only $(wc -w <<< "$ids") programs: $ids"
 	t_eq programs_detached 0 "$left"
 }
