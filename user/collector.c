@@ -615,7 +615,8 @@ int synq_xdp_read(struct synq_netns *ns, int ncpu)
 	struct dirent *d;
 	DIR *dir;
 
-	snprintf(dir_path, sizeof(dir_path), "/sys/fs/bpf/synq/%llu", (unsigned long long)ns->netns);
+	snprintf(dir_path, sizeof(dir_path), "/sys/fs/bpf/synq/%llu",
+		 (unsigned long long)ns->netns);
 	dir = opendir(dir_path);
 	while (v && dir && (d = readdir(dir)) && ns->n_xdp < SYNQ_XDP_MAX) {
 		struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];

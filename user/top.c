@@ -211,7 +211,9 @@ static double xdp_rate(const struct top *t, int k, int *n_if)
 		const struct synq_netns *p = synq_snapshot_netns(&t->prev, ns->netns);
 
 		for (int x = 0; x < ns->n_xdp; x++) {
-			const struct synq_xdp_iface *px = p ? synq_xdp_find(p, ns->xdp[x].name) : NULL;
+			const struct synq_xdp_iface *px;
+
+			px = p ? synq_xdp_find(p, ns->xdp[x].name) : NULL;
 
 			(*n_if)++;
 			if (px && t->have_prev && dt > 0)
@@ -223,8 +225,10 @@ static double xdp_rate(const struct top *t, int k, int *n_if)
 
 static void draw_header(struct top *t)
 {
-	static const int shown[] = { SYNQ_SYN_RECEIVED, SYNQ_SYNACK_SENT, SYNQ_ACK_COOKIE_VALID,
-				     SYNQ_ACK_COOKIE_INVALID, SYNQ_HANDOFF_OK, SYNQ_HANDOFF_FAILED };
+	static const int shown[] = {
+		SYNQ_SYN_RECEIVED, SYNQ_SYNACK_SENT, SYNQ_ACK_COOKIE_VALID,
+		SYNQ_ACK_COOKIE_INVALID, SYNQ_HANDOFF_OK, SYNQ_HANDOFF_FAILED,
+	};
 	char since[16];
 	struct tm tm;
 	time_t s = synq_collector_since(t->c);

@@ -59,7 +59,7 @@ static inline __u32 synq_wait_bucket(__u64 us)
 	return idx < SYNQ_WAIT_BUCKETS ? idx : SYNQ_WAIT_BUCKETS - 1;
 }
 
-/* Lower bound (inclusive, microseconds) of bucket i; i == SYNQ_WAIT_BUCKETS gives +inf's stand-in. */
+/* Lower bound (inclusive, microseconds) of bucket i: the upper bound (exclusive) of i - 1. */
 static inline __u64 synq_wait_lo(__u32 i)
 {
 	__u32 shift;

@@ -23,14 +23,14 @@ static int listen_on(const char *addr, int port, int backlog)
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1, v6 = strchr(addr, ':') != NULL;
+	struct sockaddr *sa = v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4;
+	int ok = v6 ? inet_pton(AF_INET6, addr, &a6.sin6_addr) : inet_pton(AF_INET, addr, &a4.sin_addr);
 	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 
-	if (fd < 0)
+	if (fd < 0 || ok != 1)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if ((v6 ? inet_pton(AF_INET6, addr, &a6.sin6_addr) : inet_pton(AF_INET, addr, &a4.sin_addr)) != 1 ||
-	    bind(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4, v6 ? sizeof(a6) : sizeof(a4)) ||
-	    listen(fd, backlog))
+	if (bind(fd, sa, v6 ? sizeof(a6) : sizeof(a4)) || listen(fd, backlog))
 		return -1;
 	return fd;
 }

@@ -77,7 +77,9 @@ static int send_seg(int fd, const struct sockaddr_in *dst, int port, int i, unsi
 	p.th.ack = !!ack_seq;
 	p.th.window = htons(65535);
 	p.th.check = tcp_csum(&p.ip, &p.th);
-	return sendto(fd, &p, sizeof(p), 0, (const struct sockaddr *)dst, sizeof(*dst)) < 0 ? -1 : 0;
+	if (sendto(fd, &p, sizeof(p), 0, (const struct sockaddr *)dst, sizeof(*dst)) < 0)
+		return -1;
+	return 0;
 }
 
 static double now_ms(void)
@@ -117,8 +119,9 @@ static int answer_synacks(int fd, int raw, const struct sockaddr_in *dst, int po
 	while (now_ms() < end) {
 		long i;
 
-		if (recv(fd, &p, sizeof(p), 0) < (ssize_t)sizeof(p) || p.ip.protocol != IPPROTO_TCP ||
-		    p.ip.ihl != 5 || p.ip.saddr != dst->sin_addr.s_addr || !p.th.syn || !p.th.ack)
+		if (recv(fd, &p, sizeof(p), 0) < (ssize_t)sizeof(p) ||
+		    p.ip.protocol != IPPROTO_TCP || p.ip.ihl != 5 ||
+		    p.ip.saddr != dst->sin_addr.s_addr || !p.th.syn || !p.th.ack)
 			continue;
 		i = (long)ntohl(p.ip.daddr) - SRC_BASE - 1;
 		if (i < 0 || i >= count || ntohs(p.th.dest) != SPORT_BASE + i || done[i])

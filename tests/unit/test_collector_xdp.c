@@ -35,7 +35,8 @@ static int make_pin(int i, const char *iface, int ncpu, uint64_t scale)
 		return -1;
 	for (uint32_t k = 0; k < SYNQ_COUNTER_MAX && !err; k++) {
 		for (int c = 0; c < ncpu; c++)
-			v[c] = scale * (k + 1) + c;	/* sum: ncpu*scale*(k+1) + ncpu*(ncpu-1)/2 */
+			/* sums to ncpu * scale * (k + 1) + ncpu * (ncpu - 1) / 2 */
+			v[c] = scale * (k + 1) + c;
 		err = bpf_map_update_elem(fd, &k, v, BPF_ANY);
 	}
 	if (!err)
