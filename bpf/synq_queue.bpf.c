@@ -320,7 +320,8 @@ int synq_iter_listeners(struct bpf_iter__tcp *ctx)
 	rec.aq_max = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	rec.syn_len = BPF_CORE_READ((struct inet_connection_sock *)sk,
 				    icsk_accept_queue.qlen.counter);
-	rec.drops = BPF_CORE_READ(sk, sk_drops.counter);
+	/* Kernels that moved the counter elsewhere load fine and report 0. */
+	rec.drops = bpf_core_field_exists(sk->sk_drops) ? BPF_CORE_READ(sk, sk_drops.counter) : 0;
 	rec.ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	rec.uid = ctx->uid;
 	rec.pad = 0;
