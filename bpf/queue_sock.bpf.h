@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Socket helpers of the queue programs: a listener's key, and the socket
- * behind a file descriptor of the current task. Every read goes through
- * BPF_CORE_READ so the same code serves tp_btf, classic tracepoints and
- * iterators alike.
+ * behind a file descriptor of the current task.
  */
 #ifndef SYNQ_QUEUE_SOCK_BPF_H
 #define SYNQ_QUEUE_SOCK_BPF_H
@@ -25,23 +23,28 @@
 #define SYNQ_S_IFMT	00170000
 #define SYNQ_S_IFSOCK	0140000
 
+/*
+ * Every function here takes BTF-typed pointers (tp_btf arguments, iterator
+ * sockets, or what fd_to_sock() returns) and reads them with direct loads,
+ * which the verifier turns into fault-safe loads: much cheaper than one
+ * bpf_probe_read_kernel() call per field.
+ */
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
 /* A TCP socket of family AF_INET or AF_INET6 (not MPTCP, UDP or UNIX). */
 static __always_inline bool sk_is_tcp(const struct sock *sk)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP &&
-	       (family == AF_INET || family == AF_INET6);
+	return sk->sk_protocol == IPPROTO_TCP && (family == AF_INET || family == AF_INET6);
 }
 
 static __always_inline bool sk_is_tcp_listener(const struct sock *sk)
 {
-	return sk_is_tcp(sk) && BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_LISTEN;
+	return sk_is_tcp(sk) && sk->__sk_common.skc_state == TCP_LISTEN;
 }
 
 /* Fill k with the listener's namespace, family, bound address and port. */
@@ -49,40 +52,38 @@ static __always_inline void lkey_of(const struct sock *sk, struct synq_lkey *k)
 {
 	__builtin_memset(k, 0, sizeof(*k));
 	k->netns = sk_netns(sk);
-	k->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	k->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	k->family = sk->__sk_common.skc_family;
+	k->port = sk->__sk_common.skc_num;
 	if (k->family == AF_INET6)
-		BPF_CORE_READ_INTO(&k->addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		__builtin_memcpy(k->addr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
 	else
-		BPF_CORE_READ_INTO((__u32 *)k->addr, sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(k->addr, &sk->__sk_common.skc_rcv_saddr, 4);
 }
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /*
  * The socket behind file descriptor fd of the current task: task -> files ->
- * fdtable -> file -> socket -> sock. NULL when fd is out of range or not a socket.
+ * fdtable -> file -> socket -> sock. NULL when fd is out of range or not a
+ * socket. Only the fd array slot needs a probe read (a variable index);
+ * the file pointer read there is cast back to a BTF type for direct loads.
  */
 static __always_inline struct sock *fd_to_sock(long fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *slot = NULL, *file;
 	struct socket *sock;
-	unsigned int max_fds;
-	umode_t mode;
 
-	if (!fdt || fd < 0)
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	max_fds = BPF_CORE_READ(fdt, max_fds);
-	if (fd >= max_fds)
+	if (bpf_probe_read_kernel(&slot, sizeof(slot), &fdt->fd[fd]) || !slot)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	file = bpf_rdonly_cast(slot, bpf_core_type_id_kernel(struct file));
+	if ((file->f_inode->i_mode & SYNQ_S_IFMT) != SYNQ_S_IFSOCK)
 		return NULL;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & SYNQ_S_IFMT) != SYNQ_S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return sock->sk;
 }
 
 #endif

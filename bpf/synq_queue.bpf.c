@@ -113,6 +113,7 @@ static struct synq_lstats *listener_stats(const struct sock *sk, struct synq_lke
 SEC("tp_btf/sk_data_ready")
 int BPF_PROG(synq_data_ready, const struct sock *sk)
 {
+	struct inet_connection_sock *icsk;
 	struct synq_lstats *s;
 	struct synq_lkey k;
 	__u32 aq, syn;
@@ -124,8 +125,9 @@ int BPF_PROG(synq_data_ready, const struct sock *sk)
 	if (!s)
 		return 0;
 	__sync_fetch_and_add(&s->enqueued, 1);
-	aq = BPF_CORE_READ(sk, sk_ack_backlog);
-	syn = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_accept_queue.qlen.counter);
+	aq = sk->sk_ack_backlog;
+	icsk = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct inet_connection_sock));
+	syn = icsk->icsk_accept_queue.qlen.counter;
 	if (aq > s->aq_peak)
 		s->aq_peak = aq;
 	if (syn > s->syn_peak)
