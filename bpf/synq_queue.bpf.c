@@ -36,19 +36,6 @@ struct {
 	__type(value, __u64);
 } synq_pending SEC(".maps");
 
-struct accepting {
-	struct synq_lkey key;
-	const struct sock *listener;
-};
-
-/* Thread in accept() -> the listener it waits on, from syscall entry to exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SYNQ_ACCEPTING_MAX);
-	__type(key, __u64);
-	__type(value, struct accepting);
-} synq_accepting SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYNQ_QC_MAX);
@@ -176,23 +163,6 @@ int BPF_PROG(synq_set_state, const struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
-static __always_inline int accept_enter(long fd)
-{
-	const struct sock *sk = fd_to_sock(fd);
-	struct accepting a;
-	__u64 id;
-
-	if (!sk || !sk_is_tcp_listener(sk))
-		return 0;
-	lkey_of(sk, &a.key);
-	if (!netns_wanted(a.key.netns))
-		return 0;
-	a.listener = sk;
-	id = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&synq_accepting, &id, &a, BPF_ANY);
-	return 0;
-}
-
 static __always_inline void record_wait(struct synq_lstats *s, __u64 child)
 {
 	__u64 *ts = bpf_map_lookup_elem(&synq_pending, &child);
@@ -218,48 +188,34 @@ static __always_inline void record_wait(struct synq_lstats *s, __u64 child)
 }
 
 /*
- * accept() returned fd ret: the child is found through the task's fd table,
- * so the wait time needs no guess about which queued child was taken.
+ * accept() returned fd ret. The listener is the descriptor passed in: the
+ * first argument, still in the task's saved user registers at syscall exit,
+ * so no entry program and no map join entry and exit. The child is found
+ * through the task's fd table, so the wait time needs no guess about which
+ * queued child was taken.
  */
 static __always_inline int accept_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	const struct sock *listener;
 	struct synq_lstats *s;
-	struct accepting *a;
 	struct synq_lkey k;
 	struct sock *child;
 
-	a = bpf_map_lookup_elem(&synq_accepting, &id);
-	if (!a)
-		return 0;
-	k = a->key;
-	listener = a->listener;
-	bpf_map_delete_elem(&synq_accepting, &id);
 	if (ret < 0)
 		return 0;
-	s = lstats_get(&k);
+	listener = fd_to_sock(PT_REGS_PARM1_CORE_SYSCALL(regs));
+	s = listener_stats(listener, &k);
 	if (!s)
 		return 0;
 	__sync_fetch_and_add(&s->accepted, 1);
-	s->aq_after = BPF_CORE_READ(listener, sk_ack_backlog);
+	s->aq_after = listener->sk_ack_backlog;
 	s->aq_after_ns = bpf_ktime_get_ns();
 	child = fd_to_sock(ret);
 	if (child)
 		record_wait(s, (__u64)child);
 	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_accept4")
-int synq_enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-	return accept_enter(ctx->args[0]);
-}
-
-SEC("tp/syscalls/sys_enter_accept")
-int synq_enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-	return accept_enter(ctx->args[0]);
 }
 
 SEC("tp/syscalls/sys_exit_accept4")

@@ -20,8 +20,6 @@
 #define SYNQ_LISTENERS_MAX	4096
 /* Connections between handshake completion and accept(), system-wide (LRU). */
 #define SYNQ_PENDING_MAX	65536
-/* Threads blocked in accept() at the same time (LRU). */
-#define SYNQ_ACCEPTING_MAX	8192
 
 /* A listener: network namespace inode, family, local address, port (host order). */
 struct synq_lkey {

@@ -111,7 +111,7 @@ test_ack_overflow() {
 # Wait time: the server sleeps 50 ms before each accept(); one client connects
 # again as soon as its previous connection is closed, so each waits ~50 ms.
 test_wait_time() {
-	local ns port=8082 out=$TMP/wait.json w p50 n a
+	local ns port=8082 out=$TMP/wait.json w p50 n
 	ns_new ns wait
 	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 64 delay 50 > "$TMP/wait.l"
 	wait_line "$TMP/wait.l" ready || { t_fail wait_p50 "listener did not start"; return; }
@@ -130,13 +130,8 @@ test_wait_time() {
 	fi
 	# One client at a time: the queue is empty after each accept().
 	t_eq accept_queue_after_accept 0 "$(last "$out" '.listeners[0].accept_queue.after_accept')"
-	# The first accept() may have been entered before the programs were attached.
-	a=$(last "$out" '.listeners[0].accepted')
-	if [ "$a" -eq "$n" ] || [ "$a" -eq $((n - 1)) ]; then
-		t_pass accepted_counts_connections
-	else
-		t_fail accepted_counts_connections "accepted $a, the client made $n connections"
-	fi
+	# Only accept()'s exit is traced: one blocked before synq started counts too.
+	t_eq accepted_counts_connections "$n" "$(last "$out" '.listeners[0].accepted')"
 }
 
 # Two namespaces with a listener on the same address and port: two rows, each
@@ -188,7 +183,7 @@ test_owner_v6_and_exit() {
 		[ "$left" -eq 0 ] && break
 		sleep 0.1
 	done
-	[ "$(wc -w <<< "$ids")" -ge 9 ] || t_fail programs_loaded "only $(wc -w <<< "$ids") programs: $ids"
+	[ "$(wc -w <<< "$ids")" -ge 7 ] || t_fail programs_loaded "only $(wc -w <<< "$ids") programs: $ids"
 	t_eq programs_detached 0 "$left"
 }
 
