@@ -223,6 +223,17 @@ static uint64_t refused(const struct synq_listener *l)
 	return l->drops > l->st.overflow_acks ? l->drops - l->st.overflow_acks : 0;
 }
 
+/* Children that left the accept queue, from enqueues and the queue's growth since old. */
+static uint64_t dequeued(const struct synq_listener *l, const struct synq_listener *old)
+{
+	uint64_t in = synq_delta(l->st.enqueued, old ? old->st.enqueued : 0);
+	int64_t grew = (int64_t)l->aq_len - (old ? (int64_t)old->aq_len : 0);
+
+	int64_t out = (int64_t)in - grew;
+
+	return out > 0 ? (uint64_t)out : 0;
+}
+
 void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev,
 	       const struct synq_snapshot *base, size_t i, struct synq_lview *v)
 {
@@ -246,10 +257,13 @@ void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev
 	v->p50_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.5, v->wait_max_us);
 	v->p99_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.99, v->wait_max_us);
 	v->ip50_us = v->ip99_us = -1;
+	if (!cur->accept_traced)
+		v->accepted = dequeued(l, b);
 	if (!p || dt <= 0)
 		return;
 	v->enq_rate = synq_rate(l->st.enqueued, p->st.enqueued, dt);
-	v->acc_rate = synq_rate(l->st.accepted, p->st.accepted, dt);
+	v->acc_rate = cur->accept_traced ? synq_rate(l->st.accepted, p->st.accepted, dt) :
+					   dequeued(l, p) / dt;
 	v->drop_rate = synq_rate(refused(l), refused(p), dt);
 	hist_delta(hist, &l->st, &p->st);
 	v->ip50_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.5, v->wait_max_us);
@@ -423,6 +437,11 @@ static int collector_load(struct synq_collector *c)
 	}
 	c->skel->rodata->targ_netns = c->o.all_netns ? 0 : c->self_ino;
 	c->skel->rodata->overflow_reason = reason;
+	if (c->o.no_wait) {
+		/* The syscall tracepoints are the costly part: every syscall takes the slow path. */
+		bpf_program__set_autoload(c->skel->progs.synq_exit_accept4, false);
+		bpf_program__set_autoload(c->skel->progs.synq_exit_accept, false);
+	}
 	if (!reason) {
 		synq_err("this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: "
 			 "overflow_acks stays 0 (overflows still come from sk_drops)");
@@ -819,6 +838,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 		return err;
 	fill_owners(c, s);
 	read_queue_stats(c, s);
+	s->accept_traced = !c->o.no_wait;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
 	return 0;
 }

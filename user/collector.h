@@ -71,9 +71,14 @@ struct synq_snapshot {
 	size_t n_ns;
 	struct synq_netns ns[SYNQ_NETNS_MAX];
 	uint64_t qc[SYNQ_QC_MAX];	/* synq_queue_stats, CPUs summed */
+	bool accept_traced;		/* false: accepted is derived, no wait times */
 };
 
-/* What watch and top print of one listener: counts since the base, rates over the last interval. */
+/*
+ * What watch and top print of one listener: counts since the base, rates over
+ * the last interval. Without accept() traced, accepted is what left the
+ * accept queue: enqueued minus the growth of its length.
+ */
 struct synq_lview {
 	uint64_t enqueued, accepted, overflows, overflow_acks, synack_retrans;
 	double enq_rate, acc_rate, drop_rate;
@@ -125,6 +130,7 @@ struct synq_collector;
 
 struct synq_collector_opts {
 	bool all_netns;		/* every namespace with listeners; else this thread's */
+	bool no_wait;		/* leave accept() untraced: no wait times, accepted derived */
 	uint16_t port;		/* 0: every port */
 };
 

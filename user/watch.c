@@ -175,7 +175,8 @@ void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct s
 			fputc(',', out);
 		json_netns(out, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns));
 	}
-	fprintf(out, "],\"listener_table_max\":%d,\"unattributed\":{", SYNQ_LISTENERS_MAX);
+	fprintf(out, "],\"accept_traced\":%s,\"listener_table_max\":%d,\"unattributed\":{",
+		cur->accept_traced ? "true" : "false", SYNQ_LISTENERS_MAX);
 	for (int i = 0; i < SYNQ_QC_MAX; i++)
 		fprintf(out, "%s\"%s\":%llu", i ? "," : "", synq_qc_names[i],
 			(unsigned long long)cur->qc[i]);
@@ -253,7 +254,9 @@ void watch_print_text(FILE *out, const struct synq_snapshot *cur, const struct s
 
 int watch_run(const struct watch_opts *o)
 {
-	struct synq_collector_opts co = { .all_netns = o->all_netns, .port = o->port };
+	struct synq_collector_opts co = {
+		.all_netns = o->all_netns, .port = o->port, .no_wait = o->no_wait,
+	};
 	struct synq_snapshot base = {}, prev = {}, cur = {};
 	struct synq_collector *c;
 	int rc = EXIT_FAIL;
@@ -295,6 +298,7 @@ static const struct option watch_longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "all-netns", no_argument, NULL, 'a' },
+	{ "no-wait", no_argument, NULL, 'W' },
 	{}
 };
 
@@ -326,6 +330,9 @@ int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 		case 'a':
 			o->all_netns = true;
 			break;
+		case 'W':
+			o->no_wait = true;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
@@ -353,7 +360,7 @@ const struct synq_verb verb_watch = {
 	.summary = "print listen-queue depths, flows, drops and accept wait times",
 	.usage =
 	"Usage: synq [-n NAME] watch [--json] [--interval S] [--count N] [--port P]\n"
-	"                            [--all-netns]\n"
+	"                            [--all-netns] [--no-wait]\n"
 	"\n"
 	"Loads synq's queue tracepoint programs, prints one block (or with --json one\n"
 	"JSON object a line) per interval for every TCP listener of the namespace, and\n"
@@ -366,6 +373,8 @@ const struct synq_verb verb_watch = {
 	"  --count N       stop after N outputs (default: until interrupted)\n"
 	"  --port P        only listeners on port P\n"
 	"  --all-netns     every network namespace that has listeners\n"
+	"  --no-wait       leave accept() untraced: no wait times, accepted derived from\n"
+	"                  the queue (the syscall tracepoints slow every syscall down)\n"
 	"  -n NAME         (global) the namespace /run/netns/NAME instead of this one\n",
 	.run = watch_main,
 };

@@ -16,6 +16,7 @@ struct watch_opts {
 	unsigned int count;	/* 0: until interrupted */
 	uint16_t port;		/* 0: every port */
 	bool all_netns;
+	bool no_wait;
 };
 
 /* Set by SIGINT/SIGTERM/SIGHUP once watch_signals() installed the handler. */

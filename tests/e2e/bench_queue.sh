@@ -4,7 +4,7 @@
 # Runs with and without the programs attached (`synq watch` running) alternate
 # in one run, in the order AB BA AB ..., so drift on a shared machine hits both
 # sides; prints each round and the medians.
-#   tests/e2e/bench_queue.sh [wrk|cpu] [SECONDS_PER_RUN] [ROUNDS]
+#   [WATCH_FLAGS=--no-wait] tests/e2e/bench_queue.sh [wrk|cpu] [SECONDS_PER_RUN] [ROUNDS]
 # wrk: accept rate of a small HTTP listener under wrk -H "Connection: close"
 #      (one new connection per request).
 # cpu: CPU time (user + system) that one client and the server spend per
@@ -48,7 +48,7 @@ run_cpu() {
 # CMD with the queue programs attached.
 with_synq() {
 	local w
-	"$SYNQ" -n "$ns" watch --interval 1 > /dev/null &
+	"$SYNQ" -n "$ns" watch --interval 1 ${WATCH_FLAGS:-} > /dev/null &
 	w=$!
 	sleep 1	# attached before the load starts
 	"$@"

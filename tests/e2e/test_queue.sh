@@ -134,6 +134,22 @@ test_wait_time() {
 	t_eq accepted_counts_connections "$n" "$(last "$out" '.listeners[0].accepted')"
 }
 
+# --no-wait leaves accept() untraced: accepted then comes from the queue
+# (enqueued minus its growth) and must still match the client's count.
+test_no_wait() {
+	local ns port=8087 out=$TMP/nowait.json w n
+	ns_new ns nowait
+	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 64 > "$TMP/nowait.l"
+	wait_line "$TMP/nowait.l" ready || { t_fail no_wait_accepted "listener did not start"; return; }
+	"$SYNQ" -n "$ns" watch --no-wait --json --count 3 --interval 1 --port $port > "$out" &
+	w=$!
+	wait_line "$out" listeners || { t_fail no_wait_accepted "watch printed nothing"; return; }
+	n=$(nsenter --net="/run/netns/$ns" $E2E/qclient loop 127.0.0.1 $port 1)
+	wait "$w"
+	t_eq no_wait_accepted "$n false null" "$(last "$out" \
+		'"\(.listeners[0].accepted) \(.accept_traced) \(.listeners[0].wait_us.p50)"')"
+}
+
 # Two namespaces with a listener on the same address and port: two rows, each
 # with its own namespace inode; -n shows only its own.
 test_namespaces() {
@@ -201,6 +217,7 @@ test_accept_queue
 test_syn_queue
 test_ack_overflow
 test_wait_time
+test_no_wait
 test_namespaces
 test_owner_v6_and_exit
 test_cli

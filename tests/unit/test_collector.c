@@ -175,6 +175,7 @@ static void snap1(struct synq_snapshot *s, double t, uint64_t enq, uint64_t drop
 {
 	memset(s, 0, sizeof(*s));
 	s->t = t;
+	s->accept_traced = true;
 	s->n = s->cap = 1;
 	s->l = calloc(1, sizeof(*s->l));
 	s->l[0].key = key4("192.0.2.1", 8080, 7);
@@ -214,6 +215,31 @@ static void test_view(void **state)
 	base.n = 0;
 	synq_view(&cur, &prev, &base, 0, &v);
 	assert_int_equal(v.overflows, 50);
+	synq_snapshot_free(&base);
+	synq_snapshot_free(&prev);
+	synq_snapshot_free(&cur);
+}
+
+/* Without accept() traced: what left the queue is enqueues minus its growth. */
+static void test_view_untraced(void **state)
+{
+	struct synq_snapshot base, prev, cur;
+	struct synq_lview v;
+
+	(void)state;
+	snap1(&base, 100, 0, 0, 0, 0);
+	snap1(&prev, 101, 10, 0, 0, 0);
+	snap1(&cur, 103, 30, 0, 0, 0);
+	base.l[0].aq_len = 5, prev.l[0].aq_len = 9, cur.l[0].aq_len = 3;
+	prev.accept_traced = cur.accept_traced = false;
+	cur.l[0].st.accepted = 999;	/* not traced: ignored */
+	synq_view(&cur, &prev, &base, 0, &v);
+	assert_int_equal(v.accepted, 30 - (3 - 5));	/* 30 in, queue shrank by 2 */
+	assert_float_equal(v.acc_rate, (20.0 + 6) / 2, 1e-9);	/* 20 in, shrank by 6, in 2 s */
+	/* A queue that grew by more than was enqueued (a listener seen late) never goes negative. */
+	cur.l[0].aq_len = 100;
+	synq_view(&cur, &prev, &base, 0, &v);
+	assert_int_equal(v.accepted, 0);
 	synq_snapshot_free(&base);
 	synq_snapshot_free(&prev);
 	synq_snapshot_free(&cur);
@@ -271,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_netstat_parse),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_view),
+		cmocka_unit_test(test_view_untraced),
 		cmocka_unit_test(test_base_adopt),
 		cmocka_unit_test(test_snapshot_copy),
 	};
