@@ -51,17 +51,21 @@ test_accept_queue() {
 	t_eq overflows_in_netstat_block "$((n1 - n0))" "$(last "$out" '.netns[0].netstat.ListenOverflows')"
 }
 
+# spoof_topology LABEL: namespaces $srv (192.0.2.1, no SYN cookies) and $att
+# (192.0.2.2) on a veth; 198.18.0.0/15 is routed from srv into att, which does
+# not forward, so replies to spoofed sources die there.
+spoof_topology() {
+	ns_new srv "${1}s" && ns_new att "${1}a" && ns_veth "$srv" vsrv "$att" vatt &&
+		ns_addr "$srv" vsrv 192.0.2.1/24 && ns_addr "$att" vatt 192.0.2.2/24 &&
+		ip -n "$srv" route add 198.18.0.0/15 via 192.0.2.2 &&
+		ns_sysctl "$srv" net.ipv4.tcp_syncookies 0
+}
+
 # SYN queue: spoofed SYNs to a listener in a namespace without SYN cookies; the
 # SYN-ACKs go to the sender's namespace, which drops them (no such address).
 test_syn_queue() {
 	local srv att port=8081 out=$TMP/syn.json w n r0 r1
-	ns_new srv synq
-	ns_new att syna
-	ns_veth "$srv" vsrv "$att" vatt
-	ns_addr "$srv" vsrv 192.0.2.1/24
-	ns_addr "$att" vatt 192.0.2.2/24
-	ip -n "$srv" route add 198.18.0.0/15 via 192.0.2.2
-	ns_sysctl "$srv" net.ipv4.tcp_syncookies 0
+	spoof_topology syn || { t_fail syn_queue_vs_ss "namespaces not made"; return; }
 	ns_bg l "$srv" $E2E/qlisten 192.0.2.1 $port 128 pause > "$TMP/syn.l"
 	wait_line "$TMP/syn.l" ready || { t_fail syn_queue_vs_ss "listener did not start"; return; }
 	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
@@ -85,13 +89,7 @@ test_syn_queue() {
 # reason. The kernel counts those twice in sk_drops; overflows must not.
 test_ack_overflow() {
 	local srv att port=8085 out=$TMP/ack.json w n0 n1
-	ns_new srv acks
-	ns_new att acka
-	ns_veth "$srv" vsrv "$att" vatt
-	ns_addr "$srv" vsrv 192.0.2.1/24
-	ns_addr "$att" vatt 192.0.2.2/24
-	ip -n "$srv" route add 198.18.0.0/15 via 192.0.2.2
-	ns_sysctl "$srv" net.ipv4.tcp_syncookies 0
+	spoof_topology ack || { t_fail overflow_acks "namespaces not made"; return; }
 	ns_bg l "$srv" $E2E/qlisten 192.0.2.1 $port 4 pause > "$TMP/ack.l"
 	wait_line "$TMP/ack.l" ready || { t_fail overflow_acks "listener did not start"; return; }
 	ns_bg c "$att" $E2E/qclient hold 192.0.2.1 $port 4 > "$TMP/ack.c"
