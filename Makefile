@@ -57,6 +57,8 @@ E2E_BINS  := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/tests/e2e/%)
 
 .PHONY: all test test-unit test-bpf test-e2e demo bench deps vmlinux clean
 .DELETE_ON_ERROR:
+# Keep the BPF objects and skeletons: they are intermediate files make would otherwise delete.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(E2E_BINS)
 
