@@ -95,9 +95,9 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wi
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/e2e/%: tests/e2e/%.c
+$(BUILD)/tests/e2e/%: tests/e2e/%.c $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lpthread -lm -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lbpf -lelf -lz -lpthread -lm -o $@
 
 $(BUILD) $(BUILD)/user:
 	$(Q)mkdir -p $@
