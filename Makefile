@@ -49,6 +49,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/tests/bpf/%)
+# Benchmarks built beside the BPF tests but not run by tests/run.sh: tests/bpf/bench_*.c
+BENCH_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/bench_*.c))
 # Helper programs the end-to-end tests run (clients, probes): tests/e2e/*.c
 E2E_SRCS  := $(wildcard tests/e2e/*.c)
 E2E_BINS  := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/tests/e2e/%)
@@ -56,7 +58,7 @@ E2E_BINS  := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/tests/e2e/%)
 .PHONY: all test test-unit test-bpf test-e2e demo bench deps vmlinux clean
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(E2E_BINS)
+all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(E2E_BINS)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/synq/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command-line plumbing shared by every verb (see cli.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -43,8 +44,7 @@ void synq_debug(const char *fmt, ...)
 int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts)
 {
-	char quiet[64];
-	int prev = optind ? optind : 1;
+	char quiet[64], shortword[3] = "-";
 	int opt;
 
 	/* A leading ':' makes getopt tell a missing value (':') from an unknown flag ('?'). */
@@ -53,8 +53,16 @@ int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
 	opt = getopt_long(argc, argv, quiet, longopts, NULL);
 	if (opt != '?' && opt != ':')
 		return opt;
-	/* getopt has moved optind on; the offending word is the one it started at. */
-	const char *word = prev < argc ? argv[prev] : "?";
+	/*
+	 * getopt has moved optind past the offending word (its start index is no
+	 * guide: getopt permutes "IFACE --flag" to put flags first). An unknown
+	 * short option in a cluster is named by its letter.
+	 */
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	if (opt == '?' && optopt) {
+		shortword[1] = (char)optopt;
+		word = shortword;
+	}
 	if (opt == ':')
 		fprintf(stderr, "synq %s: option '%s' needs a value\n", verb, word);
 	else
@@ -69,7 +77,8 @@ int cli_parse_u64(const char *verb, const char *flag, const char *value,
 	unsigned long long v;
 
 	errno = 0;
-	if (!value || !*value || *value == '-' || *value == '+')
+	/* strtoull would skip spaces and accept a sign: a number starts with a digit. */
+	if (!value || !isdigit((unsigned char)*value))
 		goto bad;
 	v = strtoull(value, &end, 10);
 	if (errno || *end || v < min || v > max)

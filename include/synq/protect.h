@@ -70,4 +70,51 @@ struct synq_key {
 /* Protected ports: the array map `synq_ports`, 65536 entries of __u8, nonzero = protected. */
 #define SYNQ_PORTS 65536
 
+
+/*
+ * Why synq_xdp found a packet malformed: the index into the per-CPU array map
+ * `synq_malformed` (SYNQ_MALFORMED_MAX x __u64). SYNs to protected ports with
+ * one of the SYN reasons are dropped (and counted in syn_malformed too); packets
+ * with a broken IP header or a cut TCP header are passed untouched, because the
+ * kernel drops them anyway and synq cannot tell their port.
+ */
+enum synq_malformed {
+	SYNQ_MAL_IP_HEADER,	/* passed: IP header cut short, or version/IHL/length wrong */
+	SYNQ_MAL_TCP_TRUNCATED,	/* passed: less than 20 bytes of TCP header */
+	SYNQ_MAL_DOFF,		/* SYN: data offset below 5 or past the segment's end */
+	SYNQ_MAL_OPTIONS,	/* SYN: options cut short, length 0/1, or a wrong fixed length */
+	SYNQ_MAL_FLAGS,		/* SYN with FIN or RST */
+	SYNQ_MAL_IP_CSUM,	/* SYN: bad IPv4 header checksum */
+	SYNQ_MAL_TCP_CSUM,	/* SYN: bad TCP checksum (also a sender's unfilled offload checksum) */
+	SYNQ_MALFORMED_MAX
+};
+
+#define SYNQ_MALFORMED_NAMES {						\
+	"ip_header", "tcp_truncated", "doff", "options", "flags",	\
+	"ip_checksum", "tcp_checksum",					\
+}
+
+/*
+ * XDP -> TC: synq_xdp puts this in front of a frame it passes (bpf_xdp_adjust_meta)
+ * so synq_tc need not redo its work. `kind` says what the frame is; an ESTABLISHED
+ * tag is only the first 4 bytes (constant, so GRO still merges such frames). When
+ * no tag is there (a driver without metadata support), synq_tc checks for itself.
+ */
+#define SYNQ_META_ESTABLISHED	0x51e57ab1	/* ACK of a connection the kernel knows */
+#define SYNQ_META_COOKIE	0x51c00c1e	/* final ACK with a valid cookie: fields below */
+
+#define SYNQ_META_F_WSCALE	0x01
+#define SYNQ_META_F_SACK	0x02
+#define SYNQ_META_F_TSTAMP	0x04
+#define SYNQ_META_F_ECN		0x08
+
+struct synq_meta {
+	__u32 kind;		/* SYNQ_META_* */
+	__u32 rcv_tsval;	/* the ACK's TSval (client's clock) */
+	__u32 rcv_tsecr;	/* the ACK's TSecr: our SYN-ACK's TSval */
+	__u16 mss;		/* the client's MSS, from the cookie's class */
+	__u8 snd_wscale;	/* the client's window scale (valid with SYNQ_META_F_WSCALE) */
+	__u8 flags;		/* SYNQ_META_F_* */
+};
+
 #endif

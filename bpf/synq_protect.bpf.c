@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synq's protection programs, one object so they share their maps:
+ *
+ *   synq_xdp  SYN to a protected port -> rewritten in place into a SYN-ACK whose
+ *             sequence number is a cookie (include/synq/cookie.h), sent with XDP_TX.
+ *             Pure ACK to a protected port -> passed if the kernel knows the
+ *             connection, passed with the decoded options in XDP metadata if ack-1
+ *             is a valid cookie, dropped otherwise. Everything else passes.
+ *   synq_tc   TC ingress: a valid-cookie ACK is handed to the listener with
+ *             bpf_sk_assign_tcp_reqsk(), so the kernel builds the connection from
+ *             our cookie and queues it for accept().
+ *
+ * The ACK path looks the socket up first: established traffic, by far the most
+ * common on a protected port, pays for one socket lookup and never for SipHash.
+ * Only ACKs the kernel does not know (final ACKs of our handshakes, floods) pay
+ * for the cookie check as well.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <synq/protect.h>
+#include <synq/cookie.h>
+#include "synq_parse.bpf.h"
+#include "synq_csum.bpf.h"
+#include "synq_tcpopt.bpf.h"
+
+#define TC_ACT_OK		0
+#define BPF_F_CURRENT_NETNS	(-1)
+#define SYNACK_WINDOW		65535	/* SYN segments are never scaled; the kernel sets the real window later */
+#define DEFAULT_TTL		64
+#define DEFAULT_MSS4		1460
+#define DEFAULT_MSS6		1440
+#define MAX_L2_HLEN		(14 + 2 * 4)	/* Ethernet and two VLAN tags */
+#define ETH_ALEN		6
+#define ENOENT			2	/* handoff: a valid cookie, but no listener */
+#define EINVAL			22
+#define ESOCKTNOSUPPORT		94	/* handoff: the listener is not a TCP socket (or no config) */
+
+extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
+				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synq_config);
+} synq_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct synq_key);
+} synq_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNQ_PORTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} synq_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNQ_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} synq_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNQ_ERRNO_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} synq_handoff_errors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNQ_MALFORMED_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} synq_malformed SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&synq_stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void count_malformed(__u32 reason)
+{
+	__u64 *v = bpf_map_lookup_elem(&synq_malformed, &reason);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void count_handoff_error(int err)
+{
+	__u32 idx = err < 0 && -err < SYNQ_ERRNO_MAX ? -err : 0;
+	__u64 *v;
+
+	count(SYNQ_HANDOFF_FAILED);
+	v = bpf_map_lookup_elem(&synq_handoff_errors, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline int port_protected(__be16 port)
+{
+	__u32 key = bpf_ntohs(port);
+	__u8 *on = bpf_map_lookup_elem(&synq_ports, &key);
+
+	return on && *on;
+}
+
+static __always_inline __u32 time_counter(void)
+{
+	return synq_time_counter(bpf_ktime_get_tai_ns());
+}
+
+/* Copies the TCP header (h->doff bytes, checked to be 20..60) to w->buf. */
+static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h,
+				    struct opt_walk *w)
+{
+	__u32 len = h->doff;
+
+	if (len < sizeof(struct tcphdr) || len > 60)
+		return -1;
+	if (xdp)
+		return bpf_xdp_load_bytes(ctx, h->l4_off, w->buf, len);
+	return bpf_skb_load_bytes(ctx, h->l4_off, w->buf, len);
+}
+
+/* Checks the IPv4 header checksum, options included. Returns 0 if it is right. */
+static __always_inline int ip4_csum_bad(struct xdp_md *ctx, const struct synq_hdr *h)
+{
+	__u32 buf[15] = {};
+	__u32 len = h->ip_hlen;
+
+	if (len < sizeof(struct iphdr) || len > sizeof(buf))
+		return 1;
+	if (bpf_xdp_load_bytes(ctx, h->l3_off, buf, len))
+		return 1;
+	return csum_fold(csum_buf(buf, len)) != 0xffff;
+}
+
+/*
+ * Why a SYN must be dropped, cheapest checks first; the options come last
+ * because a checksum that catches corruption explains garbage options better.
+ * Returns -1 when the SYN is fine to answer (its options are then in w->o).
+ */
+static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *h,
+				     struct opt_walk *w)
+{
+	__u32 doff = h->doff;
+	__u64 sum;
+
+	if (h->flags & (TCPF_FIN | TCPF_RST))
+		return SYNQ_MAL_FLAGS;
+	if (doff < sizeof(struct tcphdr) || doff > h->seg_len || load_tcp(ctx, 1, h, w))
+		return SYNQ_MAL_DOFF;
+	if (h->ipv6) {
+		sum = csum_pseudo6(h->saddr, h->daddr, h->seg_len);
+	} else {
+		if (ip4_csum_bad(ctx, h))
+			return SYNQ_MAL_IP_CSUM;
+		sum = csum_pseudo4(h->saddr[0], h->daddr[0], h->seg_len);
+	}
+	sum += csum_buf(w->buf, doff & 0x3c);
+	if (h->seg_len > doff &&
+	    csum_frame_bytes(ctx, h->l4_off + doff, h->seg_len - doff, &sum))
+		return SYNQ_MAL_TCP_CSUM;
+	if (csum_fold(sum) != 0xffff)
+		return SYNQ_MAL_TCP_CSUM;
+	if (tcpopt_parse(w, doff))
+		return SYNQ_MAL_OPTIONS;
+	return -1;
+}
+
+/* The client's flow as the cookie hashes it (raw network-order values). */
+static __always_inline void flow_v6(const struct synq_hdr *h, struct synq_flow_v6 *f)
+{
+	__builtin_memcpy(f->saddr, h->saddr, 16);
+	__builtin_memcpy(f->daddr, h->daddr, 16);
+	f->sport = h->sport;
+	f->dport = h->dport;
+}
+
+static __always_inline void flow_v4(const struct synq_hdr *h, struct synq_flow_v4 *f)
+{
+	f->saddr = h->saddr[0];
+	f->daddr = h->daddr[0];
+	f->sport = h->sport;
+	f->dport = h->dport;
+}
+
+static __always_inline __u32 cookie_make(const struct synq_hdr *h, const struct synq_key *key,
+					 __u32 slot, const struct synq_cookie_opts *ck,
+					 __u32 *tsval)
+{
+	__u32 now = time_counter();
+
+	if (h->ipv6) {
+		struct synq_flow_v6 f;
+
+		flow_v6(h, &f);
+		return synq_cookie_make_v6(key, slot, &f, h->seq, now, ck, tsval);
+	} else {
+		struct synq_flow_v4 f;
+
+		flow_v4(h, &f);
+		return synq_cookie_make_v4(key, slot, &f, h->seq, now, ck, tsval);
+	}
+}
+
+static __always_inline int cookie_check(const struct synq_hdr *h, const struct synq_key *key,
+					const struct synq_opts *o, struct synq_cookie_opts *ck)
+{
+	__u32 now = time_counter(), cookie = h->ack_seq - 1, isn = h->seq - 1;
+	int has_ts = !!(o->seen & OPT_SEEN_TS);
+
+	if (h->ipv6) {
+		struct synq_flow_v6 f;
+
+		flow_v6(h, &f);
+		return synq_cookie_check_v6(key, &f, isn, cookie, now, has_ts, o->tsecr, ck);
+	} else {
+		struct synq_flow_v4 f;
+
+		flow_v4(h, &f);
+		return synq_cookie_check_v4(key, &f, isn, cookie, now, has_ts, o->tsecr, ck);
+	}
+}
+
+/* What our SYN-ACK says besides the addresses, which come from the SYN's header. */
+struct synack {
+	__u32 cookie;
+	__u8 ttl;
+	__u8 ece;
+	struct synack_opts o;
+};
+
+/* Options "as the kernel would answer": the client's offer ANDed with the sysctls. */
+static __always_inline void synack_negotiate(const struct synq_hdr *h, const struct synq_opts *co,
+					     const struct synq_config *cfg, struct synack *s,
+					     struct synq_cookie_opts *ck)
+{
+	__u16 ours = h->ipv6 ? cfg->mss_v6 : cfg->mss_v4;
+
+	if (!ours)
+		ours = h->ipv6 ? DEFAULT_MSS6 : DEFAULT_MSS4;
+	/* An MSS option of 0 says nothing: the kernel ignores it too. */
+	ck->mss = (co->seen & OPT_SEEN_MSS) && co->mss ? co->mss : 0;
+	if (ck->mss > ours)
+		ck->mss = ours;
+	s->o.mss = ck->mss ? ck->mss : ours;
+	s->o.sack = cfg->sack_ok && (co->seen & OPT_SEEN_SACK_PERM);
+	s->o.ts = cfg->tstamp_ok && (co->seen & OPT_SEEN_TS);
+	s->o.ws = cfg->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
+	s->o.wscale = cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
+	s->o.tsecr = co->tsval;
+	/* As tcp_ecn_create_request(): ECE+CWR, on a SYN that is itself not ECT-marked
+	 * and has no reserved bits set. */
+	s->ece = cfg->ecn_ok && !h->ecn_bits &&
+		 (h->flags & (TCPF_ECE | TCPF_CWR)) == (TCPF_ECE | TCPF_CWR);
+	s->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
+	ck->wscale = s->o.ws ? co->wscale : SYNQ_WSCALE_NONE;
+	ck->sack_ok = s->o.sack;
+	ck->ecn_ok = s->ece;
+	ck->tstamp_ok = s->o.ts;
+}
+
+/* The TCP header and options of the SYN-ACK, network order; returns its length. */
+static __always_inline __u32 synack_tcp(const struct synq_hdr *h, const struct synack *s,
+					__be32 w[15])
+{
+	__u8 flags = TCPF_SYN | TCPF_ACK | (s->ece ? TCPF_ECE : 0);
+	__u32 doff = 5 + tcpopt_synack(&s->o, &w[5]);
+	__u64 sum;
+
+	/* Ports and addresses swapped: we answer from the client's destination. */
+	w[0] = (__u32)h->dport | (__u32)h->sport << 16;
+	w[1] = bpf_htonl(s->cookie);
+	w[2] = bpf_htonl(h->seq + 1);
+	w[3] = bpf_htonl(doff << 28 | (__u32)flags << 16 | SYNACK_WINDOW);
+	w[4] = 0;		/* checksum, urgent pointer */
+	if (h->ipv6)
+		sum = csum_pseudo6(h->daddr, h->saddr, doff * 4);
+	else
+		sum = csum_pseudo4(h->daddr[0], h->saddr[0], doff * 4);
+	w[4] = csum_finish(sum + csum_buf(w, (doff * 4) & 0x3c));
+	return doff * 4;
+}
+
+static __always_inline void synack_ip4(const struct synq_hdr *h, const struct synack *s,
+				       __u32 tcp_len, struct iphdr *ip)
+{
+	ip->version = 4;
+	ip->ihl = 5;		/* the SYN's IP options are not echoed */
+	ip->tos = 0;
+	ip->tot_len = bpf_htons(sizeof(*ip) + tcp_len);
+	ip->id = 0;
+	ip->frag_off = bpf_htons(IP_DF);
+	ip->ttl = s->ttl;
+	ip->protocol = IPPROTO_TCP;
+	ip->check = 0;
+	ip->saddr = h->daddr[0];
+	ip->daddr = h->saddr[0];
+	ip->check = csum_finish(csum_buf(ip, sizeof(*ip)));
+}
+
+static __always_inline void synack_ip6(const struct synq_hdr *h, const struct synack *s,
+				       __u32 tcp_len, struct ipv6hdr *ip6)
+{
+	*(__be32 *)ip6 = bpf_htonl(0x60000000);	/* traffic class 0 (no ECT), no flow label */
+	ip6->payload_len = bpf_htons(tcp_len);
+	ip6->nexthdr = IPPROTO_TCP;
+	ip6->hop_limit = s->ttl;
+	__builtin_memcpy(&ip6->saddr, h->daddr, 16);
+	__builtin_memcpy(&ip6->daddr, h->saddr, 16);
+}
+
+static __always_inline void swap_macs(struct ethhdr *eth)
+{
+	__u8 tmp[ETH_ALEN];
+
+	__builtin_memcpy(tmp, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, tmp, ETH_ALEN);
+}
+
+/*
+ * Resizes the frame to exactly the SYN-ACK and writes it. VLAN tags stay as they
+ * are: the answer leaves on the VLAN the SYN came in on. bpf_xdp_adjust_tail()
+ * invalidates packet pointers, and clang may keep a stale ctx->data offset
+ * around it, so data is reloaded behind a compiler barrier.
+ */
+static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hdr *h,
+					const struct synack *s)
+{
+	__u32 ip_len = h->ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	__u32 l3_off = h->l3_off, tcp_len;
+	void *data, *data_end, *ip;
+	__be32 w[15] = {};
+
+	tcp_len = synack_tcp(h, s, w) & 0x3c;
+	if (!tcp_len || l3_off > MAX_L2_HLEN ||
+	    bpf_xdp_adjust_tail(ctx, (int)(l3_off + ip_len + tcp_len) -
+				     (int)bpf_xdp_get_buff_len(ctx)))
+		return XDP_ABORTED;
+	data = (void *)(long)ctx->data;
+	asm volatile("" : "+r"(data));
+	data_end = (void *)(long)ctx->data_end;
+	ip = data + l3_off;
+	/* 40 bytes fit either way: an IPv4 SYN-ACK has 20 of IP and at least 24 of TCP. */
+	if (data + sizeof(struct ethhdr) > data_end || ip + sizeof(struct ipv6hdr) > data_end)
+		return XDP_ABORTED;
+	swap_macs(data);
+	if (h->ipv6)
+		synack_ip6(h, s, tcp_len, ip);
+	else
+		synack_ip4(h, s, tcp_len, ip);
+	if (bpf_xdp_store_bytes(ctx, l3_off + ip_len, w, tcp_len))
+		return XDP_ABORTED;
+	return XDP_TX;
+}
+
+static __always_inline int handle_syn(struct xdp_md *ctx, const struct synq_hdr *h)
+{
+	struct synq_cookie_opts ck = {};
+	struct synq_config *cfg;
+	struct opt_walk w = {};
+	struct synack s = {};
+	struct synq_key *key;
+	__u32 zero = 0, slot;
+	int reason, ret;
+
+	count(SYNQ_SYN_RECEIVED);
+	reason = syn_check(ctx, h, &w);
+	if (reason >= 0) {
+		count(SYNQ_SYN_MALFORMED);
+		count_malformed(reason);
+		return XDP_DROP;
+	}
+	cfg = bpf_map_lookup_elem(&synq_config, &zero);
+	if (!cfg)
+		return XDP_PASS;
+	slot = cfg->key_slot & 1;
+	key = bpf_map_lookup_elem(&synq_keys, &slot);
+	if (!key)
+		return XDP_PASS;
+	synack_negotiate(h, &w.o, cfg, &s, &ck);
+	s.cookie = cookie_make(h, key, slot, &ck, &s.o.tsval);
+	ret = synack_write(ctx, h, &s);
+	if (ret == XDP_TX)
+		count(SYNQ_SYNACK_SENT);
+	return ret;
+}
+
+/*
+ * Checks a pure ACK's cookie (ack - 1) and fills *m for synq_tc. Returns 0, or
+ * nonzero for a bad data offset, garbage options, a missing key or a bad cookie.
+ */
+static __always_inline int ack_cookie(void *ctx, int xdp, const struct synq_hdr *h,
+				      struct synq_meta *m)
+{
+	struct synq_cookie_opts ck = {};
+	struct opt_walk w = {};
+	struct synq_key *key;
+	__u32 slot;
+	int err;
+
+	if (h->doff < sizeof(struct tcphdr) || h->doff > h->seg_len)
+		return -1;
+	if (h->doff > sizeof(struct tcphdr) &&
+	    (load_tcp(ctx, xdp, h, &w) || tcpopt_parse(&w, h->doff)))
+		return -1;
+	slot = synq_cookie_slot(h->ack_seq - 1);
+	key = bpf_map_lookup_elem(&synq_keys, &slot);
+	if (!key)
+		return -1;
+	err = cookie_check(h, key, &w.o, &ck);
+	if (err)
+		return err;
+	m->kind = SYNQ_META_COOKIE;
+	m->rcv_tsval = w.o.tsval;
+	m->rcv_tsecr = w.o.tsecr;
+	m->mss = ck.mss;
+	m->snd_wscale = ck.wscale == SYNQ_WSCALE_NONE ? 0 : ck.wscale;
+	m->flags = (ck.wscale != SYNQ_WSCALE_NONE ? SYNQ_META_F_WSCALE : 0) |
+		   (ck.sack_ok ? SYNQ_META_F_SACK : 0) |
+		   (ck.tstamp_ok ? SYNQ_META_F_TSTAMP : 0) |
+		   (ck.ecn_ok ? SYNQ_META_F_ECN : 0);
+	return 0;
+}
+
+/* The socket of the packet's 4-tuple, from the packet's point of view (saddr = client). */
+static __always_inline struct bpf_sock *lookup_skc(void *ctx, const struct synq_hdr *h)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 size;
+
+	if (h->ipv6) {
+		__builtin_memcpy(t.ipv6.saddr, h->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, h->daddr, 16);
+		t.ipv6.sport = h->sport;
+		t.ipv6.dport = h->dport;
+		size = sizeof(t.ipv6);
+	} else {
+		t.ipv4.saddr = h->saddr[0];
+		t.ipv4.daddr = h->daddr[0];
+		t.ipv4.sport = h->sport;
+		t.ipv4.dport = h->dport;
+		size = sizeof(t.ipv4);
+	}
+	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+}
+
+/* Does the kernel hold a socket for this ACK other than a listener (request and timewait socks count)? */
+static __always_inline int ack_known(void *ctx, const struct synq_hdr *h)
+{
+	struct bpf_sock *sk = lookup_skc(ctx, h);
+	int known;
+
+	if (!sk)
+		return 0;
+	known = sk->state != BPF_TCP_LISTEN;
+	bpf_sk_release(sk);
+	return known;
+}
+
+/* Puts len bytes of *m in front of the frame for synq_tc; without room it puts none. */
+static __always_inline void meta_put(struct xdp_md *ctx, const struct synq_meta *m, int len)
+{
+	void *meta, *data;
+
+	if (bpf_xdp_adjust_meta(ctx, -len))
+		return;
+	meta = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	if (len == sizeof(*m)) {
+		if (meta + sizeof(*m) <= data)
+			*(struct synq_meta *)meta = *m;
+	} else if (meta + sizeof(__u32) <= data) {
+		*(__u32 *)meta = m->kind;
+	}
+}
+
+static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr *h)
+{
+	struct synq_meta m = { .kind = SYNQ_META_ESTABLISHED };
+
+	if (ack_known(ctx, h)) {
+		count(SYNQ_ACK_ESTABLISHED);
+		meta_put(ctx, &m, sizeof(__u32));
+		return XDP_PASS;
+	}
+	if (ack_cookie(ctx, 1, h, &m)) {
+		count(SYNQ_ACK_COOKIE_INVALID);
+		return XDP_DROP;
+	}
+	count(SYNQ_ACK_COOKIE_VALID);
+	meta_put(ctx, &m, sizeof(m));
+	return XDP_PASS;
+}
+
+/* Counts what synq_parse() gave up on; returns nonzero unless the packet is TCP. */
+static __always_inline int parse_counted(void *data, void *data_end, struct synq_hdr *h)
+{
+	switch (synq_parse(data, data_end, h)) {
+	case PARSE_TCP:
+		return 0;
+	case PARSE_FRAGMENT:
+		count(SYNQ_PASSED_FRAGMENT);
+		break;
+	case PARSE_IPV6_EXT:
+		count(SYNQ_PASSED_IPV6_EXT);
+		break;
+	case PARSE_BAD_IP:
+		count_malformed(SYNQ_MAL_IP_HEADER);
+		break;
+	case PARSE_TCP_TRUNCATED:
+		count_malformed(SYNQ_MAL_TCP_TRUNCATED);
+		break;
+	default:
+		count(SYNQ_PASSED_NOT_TCP);
+		break;
+	}
+	return 1;
+}
+
+SEC("xdp")
+int synq_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct synq_hdr h = {};
+	__u8 kind;
+
+	if (parse_counted(data, data_end, &h))
+		return XDP_PASS;
+	if (!port_protected(h.dport)) {
+		count(SYNQ_PASSED_UNPROTECTED);
+		return XDP_PASS;
+	}
+	kind = h.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
+	if ((kind & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+		return handle_syn(ctx, &h);
+	if (kind == TCPF_ACK)
+		return handle_ack(ctx, &h);
+	/* RST, FIN, SYN-ACK, no flags: the kernel's business. */
+	return XDP_PASS;
+}
+
+/* Reads synq_xdp's tag. Returns its kind, or 0 when there is none. */
+static __always_inline __u32 meta_get(struct __sk_buff *skb, struct synq_meta *m)
+{
+	void *meta = (void *)(long)skb->data_meta, *data = (void *)(long)skb->data;
+	__u32 kind;
+
+	if (meta + sizeof(__u32) > data)
+		return 0;
+	kind = *(__u32 *)meta;
+	if (kind == SYNQ_META_COOKIE) {
+		if (meta + sizeof(*m) > data)
+			return 0;
+		*m = *(struct synq_meta *)meta;
+	}
+	return kind;
+}
+
+static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
+				   const struct synq_meta *m)
+{
+	struct bpf_tcp_req_attrs attrs = {};
+	struct synq_config *cfg;
+	struct tcp_sock *tp;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&synq_config, &zero);
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!cfg || !tp)
+		return -ESOCKTNOSUPPORT;
+	attrs.rcv_tsval = m->rcv_tsval;
+	attrs.rcv_tsecr = m->rcv_tsecr;
+	attrs.mss = m->mss;
+	attrs.wscale_ok = !!(m->flags & SYNQ_META_F_WSCALE);
+	attrs.snd_wscale = attrs.wscale_ok ? m->snd_wscale : 0;
+	attrs.rcv_wscale = attrs.wscale_ok ? cfg->rcv_wscale : 0;
+	attrs.sack_ok = !!(m->flags & SYNQ_META_F_SACK);
+	attrs.tstamp_ok = !!(m->flags & SYNQ_META_F_TSTAMP);
+	attrs.ecn_ok = !!(m->flags & SYNQ_META_F_ECN);
+	attrs.usec_ts_ok = 0;
+	return bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &attrs, sizeof(attrs));
+}
+
+SEC("tc")
+int synq_tc(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	struct synq_meta m = {};
+	struct synq_hdr h = {};
+	struct bpf_sock *skc;
+	__u32 kind;
+	int err;
+
+	kind = meta_get(skb, &m);
+	if (kind == SYNQ_META_ESTABLISHED)
+		return TC_ACT_OK;
+	if (synq_parse(data, data_end, &h) != PARSE_TCP ||
+	    (h.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_ACK ||
+	    !port_protected(h.dport))
+		return TC_ACT_OK;
+	skc = lookup_skc(skb, &h);
+	if (!skc) {
+		if (kind == SYNQ_META_COOKIE)
+			count_handoff_error(-ENOENT);	/* a valid cookie, but nobody listens */
+		return TC_ACT_OK;
+	}
+	/* Without synq_xdp's tag (no metadata on this path), check for ourselves. */
+	if (skc->state != BPF_TCP_LISTEN ||
+	    (kind != SYNQ_META_COOKIE && ack_cookie(skb, 0, &h, &m))) {
+		bpf_sk_release(skc);
+		return TC_ACT_OK;
+	}
+	err = handoff(skb, skc, &m);
+	bpf_sk_release(skc);
+	if (err)
+		count_handoff_error(err);
+	else
+		count(SYNQ_HANDOFF_OK);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# SYN-cookie protection end to end: a server namespace running nginx and the
+# TCP_INFO helper behind `synq attach`, a client namespace across a veth. Real
+# clients (curl, wrk, a C client) connect through the cookie path over IPv4 and
+# IPv6; the kernel's counters (nstat), ss and a capture on the client side
+# cross-check synq's own counters. Every "without synq" run is a control that
+# shows the check could fail.
+source tests/lib/e2e.sh
+source tests/lib/netns.sh
+source tests/e2e/protect_setup.sh
+t_require_root protect
+trap 'ns_cleanup; pt_cleanup_files' EXIT
+
+PORT=8080
+INFO_PORT=9001
+
+if ! pt_setup; then
+	t_fail protect_setup "cannot build the namespaces and the veth pair"
+	t_done
+fi
+t_run protect_nginx_starts pt_nginx "$PORT"
+# The client asks for ECN, so ECN is part of what must be negotiated alike.
+ns_sysctl "$CLI" net.ipv4.tcp_ecn 1
+
+# ---- TCP_INFO of the same exchange, without synq and with it ----
+
+# One connection of the TCP_INFO helper over $1 (an address): "server-line|client-line".
+tcpinfo_pair() {
+	local srv out
+	ns_bg srv "$SRV" "$E2E_BIN/tcpinfo" server "$INFO_PORT" 1 > "$T/info_srv" || return 1
+	for _ in $(seq 50); do grep -q listening "$T/info_srv" 2>/dev/null && break; sleep 0.1; done
+	out=$(nsenter --net="/run/netns/$CLI" "$E2E_BIN/tcpinfo" client "$1" "$INFO_PORT" 1) || return 1
+	wait "$srv" || return 1
+	echo "$(grep opts= "$T/info_srv")|$out"
+}
+
+declare -A base
+for addr in 192.0.2.1 2001:db8::1; do
+	base[$addr]=$(tcpinfo_pair "$addr")
+done
+# The baseline must have negotiated every option, or comparing would prove little.
+case ${base[192.0.2.1]} in
+*ts,sack,wscale,ecn*ts,sack,wscale,ecn*) t_pass protect_baseline_negotiates_all_options ;;
+*) t_fail protect_baseline_negotiates_all_options "without synq: '${base[192.0.2.1]}'" ;;
+esac
+
+# ---- attach ----
+
+# Without an XDP program on the client's veth, the SYN-ACKs would vanish: attach says so.
+out=$("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$INFO_PORT" 2>&1)
+t_eq protect_attach_exit 0 $?
+case $out in
+*warning*sqc0*--pass-only*) t_pass protect_attach_warns_about_veth_peer ;;
+*) t_fail protect_attach_warns_about_veth_peer "attach said: $out" ;;
+esac
+t_run protect_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
+syncookies_sent0=$(pt_nstat TcpExtSyncookiesSent)
+passive0=$(pt_nstat TcpPassiveOpens)
+
+for addr in 192.0.2.1 2001:db8::1; do
+	got=$(tcpinfo_pair "$addr")
+	t_eq "protect_tcp_info_same_as_kernel_${addr//[.:]/_}" "${base[$addr]}" "$got"
+done
+
+# ---- curl over IPv4 and IPv6, with a capture on the client side ----
+
+pt_capture_start "$T/curl.pcap" "tcp port $PORT"
+curl_ok=0
+for i in 1 2 3; do
+	for url in "http://192.0.2.1:$PORT/blob" "http://[2001:db8::1]:$PORT/blob"; do
+		nsenter --net="/run/netns/$CLI" curl -sS -m 5 -o "$T/got" "$url" &&
+			cmp -s "$T/got" "$T/www/blob" && curl_ok=$((curl_ok + 1))
+	done
+done
+pt_capture_stop
+t_eq protect_curl_ipv4_ipv6_downloads_intact 6 "$curl_ok"
+
+# Two TCP_INFO exchanges above plus six curls: eight connections, each one SYN-ACK
+# from XDP and one handoff; the kernel saw eight passive opens and made no cookie.
+t_eq protect_synack_sent_counts_connections 8 "$(pt_counter synack_sent)"
+t_eq protect_handoff_ok_counts_connections 8 "$(pt_counter handoff_ok)"
+t_eq protect_ack_cookie_valid_counts_connections 8 "$(pt_counter ack_cookie_valid)"
+t_eq protect_kernel_passive_opens_match 8 "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))"
+t_eq protect_no_kernel_syncookies "$syncookies_sent0" "$(pt_nstat TcpExtSyncookiesSent)"
+
+# Every SYN-ACK the client received carries valid checksums (tshark verifies them).
+synacks=$(tshark -r "$T/curl.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1' -T fields \
+	-e tcp.checksum.status -e ip.checksum.status 2>/dev/null)
+t_eq protect_capture_sees_six_synacks 6 "$(grep -c . <<< "$synacks")"
+t_eq protect_synack_checksums_valid 0 "$(grep -vcE '^1[[:space:]]*(1)?$' <<< "$synacks")"
+
+# ---- wrk, with the SYN queue watched ----
+
+synq_ok0=$(pt_counter handoff_ok)
+passive0=$(pt_nstat TcpPassiveOpens)
+synrecv_seen=0
+for url in "http://192.0.2.1:$PORT/hello" "http://[2001:db8::1]:$PORT/hello"; do
+	nsenter --net="/run/netns/$CLI" wrk -t 2 -c 4 -d 2s "$url" > "$T/wrk.out" 2>&1 &
+	wrk=$!
+	while kill -0 "$wrk" 2>/dev/null; do
+		n=$(ip netns exec "$SRV" ss -Htan state syn-recv | wc -l)
+		synrecv_seen=$((synrecv_seen + n))
+		sleep 0.1
+	done
+	wait "$wrk"
+	rc=$?
+	reqs=$(awk '/requests in/ { print $1 }' "$T/wrk.out")
+	if [ "$rc" -eq 0 ] && [ "${reqs:-0}" -gt 0 ] && ! grep -q 'Socket errors\|Non-2xx' "$T/wrk.out"
+	then t_pass "protect_wrk_${url:7:4}"
+	else t_fail "protect_wrk_${url:7:4}" "$(tr '\n' ' ' < "$T/wrk.out")"
+	fi
+done
+handoffs=$(( $(pt_counter handoff_ok) - synq_ok0 ))
+t_eq protect_wrk_handoffs_match_passive_opens "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))" \
+	"$handoffs"
+[ "$handoffs" -ge 8 ] && t_pass protect_wrk_went_through_cookies ||
+	t_fail protect_wrk_went_through_cookies "only $handoffs handoffs for two wrk runs of 4"
+t_eq protect_syn_queue_stayed_empty 0 "$synrecv_seen"
+t_eq protect_no_kernel_syncookies_under_wrk "$syncookies_sent0" "$(pt_nstat TcpExtSyncookiesSent)"
+
+# ---- spoofed SYNs leave no request socket ----
+
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" syns 198.18.0.7 192.0.2.1 "$PORT" 5
+sleep 0.3
+t_eq protect_spoofed_syns_leave_no_syn_recv 0 "$(ip netns exec "$SRV" ss -Htan state syn-recv | wc -l)"
+
+# ---- forged ACKs: dropped, counted, no RST ----
+
+invalid0=$(pt_counter ack_cookie_invalid)
+pt_capture_start "$T/forged.pcap" "tcp port $PORT"
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" acks 192.0.2.2 192.0.2.1 "$PORT" 50
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" acks 2001:db8::2 2001:db8::1 "$PORT" 50
+sleep 0.3
+pt_capture_stop
+t_eq protect_forged_acks_counted 100 "$(( $(pt_counter ack_cookie_invalid) - invalid0 ))"
+# tcp[tcpflags] reads IPv4 only; IPv6 flags sit at ip6[40 + 13] (no extension headers).
+RST_FILTER='(ip and tcp[tcpflags] & tcp-rst != 0) or (ip6 and ip6[53] & 4 != 0)'
+rsts=$(tcpdump -r "$T/forged.pcap" -n "$RST_FILTER" 2>/dev/null | wc -l)
+t_eq protect_forged_acks_draw_no_rst 0 "$rsts"
+
+# ---- key rotation ----
+
+# A handshake whose SYN-ACK was made under the old key completes after a rotation...
+ok0=$(pt_counter handoff_ok) invalid0=$(pt_counter ack_cookie_invalid)
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" handshake 192.0.2.2 192.0.2.1 "$PORT" \
+	"$SYNQ -n $SRV key rotate sqs0 >/dev/null" >/dev/null
+sleep 0.2
+t_eq protect_rotation_keeps_handshake_in_flight 1 "$(( $(pt_counter handoff_ok) - ok0 ))"
+# ...but not after two: only the previous key stays valid (the control).
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" handshake 2001:db8::2 2001:db8::1 "$PORT" \
+	"$SYNQ -n $SRV key rotate sqs0 >/dev/null; $SYNQ -n $SRV key rotate sqs0 >/dev/null" >/dev/null
+sleep 0.2
+t_eq protect_two_rotations_expire_a_cookie 1 "$(( $(pt_counter ack_cookie_invalid) - invalid0 ))"
+
+# Rotations during a stream of connections lose none.
+# Rotations are 20 ms apart, far more than a handshake's round trip here.
+ok0=$(pt_counter handoff_ok) invalid0=$(pt_counter ack_cookie_invalid)
+ns_bg srv "$SRV" "$E2E_BIN/tcpinfo" server "$INFO_PORT" 400 1000 > "$T/stream_srv.out"
+for _ in $(seq 50); do grep -q listening "$T/stream_srv.out" && break; sleep 0.1; done
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/tcpinfo" client 192.0.2.1 "$INFO_PORT" 400 1000 \
+	> "$T/stream.out" 2>&1 &
+client=$!
+rotations=0
+while kill -0 "$client" 2>/dev/null && [ "$rotations" -lt 20 ]; do
+	"$SYNQ" -n "$SRV" key rotate sqs0 >/dev/null && rotations=$((rotations + 1))
+	sleep 0.02
+done
+wait "$client"
+t_eq protect_rotation_stream_client_ok 0 $?
+wait "$srv"
+t_eq protect_rotation_stream_server_ok 0 $?
+[ "$rotations" -ge 2 ] && t_pass protect_rotation_stream_rotated ||
+	t_fail protect_rotation_stream_rotated "only $rotations rotations during the stream"
+t_eq protect_rotation_stream_handoffs 400 "$(( $(pt_counter handoff_ok) - ok0 ))"
+t_eq protect_rotation_stream_no_invalid 0 "$(( $(pt_counter ack_cookie_invalid) - invalid0 ))"
+
+# ---- status ----
+
+out=$("$SYNQ" -n "$SRV" status sqs0)
+case $out in
+"sqs0: ports $PORT,$INFO_PORT  xdp native  key "*) t_pass protect_status_text ;;
+*) t_fail protect_status_text "$out" ;;
+esac
+fp=$("$SYNQ" -n "$SRV" key show sqs0 | awk '/^current/ { print $2 }')
+t_eq protect_status_shows_current_key "$fp" \
+	"$("$SYNQ" -n "$SRV" status --json | jq -r '.interfaces[] | select(.ifname == "sqs0") | .key_fingerprint')"
+rate=$("$SYNQ" -n "$SRV" status sqs0 --json --interval 0.3 --count 1 | jq -r '.interfaces[0].rates.synack_sent')
+t_eq protect_status_rate_idle 0.000 "$rate"
+
+# ---- detach ----
+
+t_run protect_detach "$SYNQ" -n "$SRV" detach sqs0
+t_run protect_detach_peer "$SYNQ" -n "$CLI" detach sqc0
+pt_xdp_on "$SRV" sqs0 && t_fail protect_detach_removes_xdp "$(ip -n "$SRV" link show sqs0)" ||
+	t_pass protect_detach_removes_xdp
+t_eq protect_detach_removes_tc_filter "" "$(ip netns exec "$SRV" tc filter show dev sqs0 ingress)"
+t_eq protect_detach_removes_clsact "" "$(ip netns exec "$SRV" tc qdisc show dev sqs0 | grep clsact)"
+t_eq protect_detach_removes_pins "" "$(pt_pins "$SRV"; pt_pins "$CLI")"
+out=$("$SYNQ" -n "$SRV" detach sqs0 2>&1)
+t_eq protect_detach_twice_fails 1 $?
+case $out in
+"synq: detach sqs0: synq is not attached to sqs0"*) t_pass protect_detach_twice_says_why ;;
+*) t_fail protect_detach_twice_says_why "$out" ;;
+esac
+
+# ---- controls without synq: the kernel's own path shows what synq prevented ----
+
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" syns 198.18.0.9 192.0.2.1 "$PORT" 5
+sleep 0.3
+n=$(ip netns exec "$SRV" ss -Htan state syn-recv | wc -l)
+[ "$n" -gt 0 ] && t_pass protect_control_spoofed_syns_fill_syn_queue ||
+	t_fail protect_control_spoofed_syns_fill_syn_queue "no SYN-RECV socket without synq"
+pt_capture_start "$T/control.pcap" "tcp port $PORT"
+nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" acks 192.0.2.2 192.0.2.1 "$PORT" 10
+sleep 0.3
+pt_capture_stop
+n=$(tcpdump -r "$T/control.pcap" -n "$RST_FILTER" 2>/dev/null | wc -l)
+[ "$n" -gt 0 ] && t_pass protect_control_forged_acks_draw_rst ||
+	t_fail protect_control_forged_acks_draw_rst "no RST without synq"
+
+t_done
