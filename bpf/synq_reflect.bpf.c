@@ -8,6 +8,7 @@
  *               SYN-ACK responder can be on this machine, the ceiling `synq bench`
  *               compares against.
  * synq_drop     drops everything: the fastest receiver, to measure a generator.
+ * synq_pass     passes everything: lets XDP_TX frames of the veth peer arrive.
  * synq_count    counts TCP frames by kind (SYN, SYN-ACK, RST, other) with the time
  *               of the first and last one, then drops them (or passes them, for a
  *               capture). Frames that are not TCP, or not to the watched IPv4
@@ -104,6 +105,12 @@ int synq_drop(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+SEC("xdp")
+int synq_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 /* RFC 1624: replace 16-bit word old by new in a checksum. */
 static __always_inline void csum_replace(__u16 *sum, __u16 old, __u16 new)
 {
@@ -147,9 +154,10 @@ int synq_reflect(struct xdp_md *ctx)
 		ip6->daddr = a;
 	} else {
 		struct iphdr *ip = data + sizeof(struct ethhdr);
+		__u32 src = ip->saddr;
 
-		ip->saddr = ip->daddr;
-		ip->daddr = daddr;
+		ip->saddr = daddr;
+		ip->daddr = src;
 	}
 	__u16 port = t->source;
 	t->source = t->dest;

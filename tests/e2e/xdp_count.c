@@ -6,7 +6,7 @@
  *   syn=N synack=N rst=N other=N span_ns=N
  * (span_ns: from the first counted frame to the last) and detaches. With --pass the
  * frames go on to the stack, where a capture can see them; otherwise they are dropped.
- * With --drop it attaches synq_drop instead, which counts nothing.
+ * With --drop it attaches synq_drop instead, with --reflect synq_reflect; neither counts.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -73,9 +73,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_count: load failed\n");
 		return 1;
 	}
-	bool drop = argc > 2 && !strcmp(argv[2], "--drop");
-	err = bpf_xdp_attach(ifindex, bpf_program__fd(drop ? skel->progs.synq_drop :
-						      skel->progs.synq_count),
+	const char *mode = argc > 2 ? argv[2] : "";
+	struct bpf_program *prog = !strcmp(mode, "--drop") ? skel->progs.synq_drop :
+				   !strcmp(mode, "--reflect") ? skel->progs.synq_reflect :
+				   skel->progs.synq_count;
+
+	err = bpf_xdp_attach(ifindex, bpf_program__fd(prog),
 			     XDP_FLAGS_DRV_MODE, NULL);
 	if (err) {
 		fprintf(stderr, "xdp_count: attach to %s: %s\n", argv[1], strerror(-err));
