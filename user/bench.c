@@ -93,7 +93,7 @@ static void repin(struct bench *b)
 	 * The attacker's NAPI counts the answers; as a real-time thread it never falls
 	 * behind the flood on the same CPU, so no answer is lost before it is counted.
 	 */
-	bench_napi_pin(b->env.ns_a, b->env.if_a, BENCH_CPU_ATTACK, false);
+	bench_napi_pin(b->env.ns_a, b->env.if_a, BENCH_CPU_ATTACK, true);
 	bench_napi_pin(b->env.ns_s, b->env.if_s, BENCH_CPU_SERVER, false);
 }
 

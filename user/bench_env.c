@@ -268,8 +268,12 @@ int bench_child_wait(pid_t pid, int rfd, void *res, size_t len)
 	ssize_t got = 0, n;
 
 	while (got < (ssize_t)len && (n = read(rfd, (char *)res + got, len - got)) != 0) {
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			/* Ctrl-C reaches the whole process group, `kill` only us: pass it on */
+			if (bench_stop)
+				kill(pid, SIGTERM);
 			continue;
+		}
 		if (n < 0)
 			break;
 		got += n;
