@@ -14,8 +14,8 @@
 
 #define BENCH_PORT	8080	/* request/reply: the server answers "ok" and closes */
 #define BENCH_SINK_PORT	8081	/* bulk: the server reads to EOF, then sends the byte count */
-#define BENCH_CPU_ATTACK 0	/* flood, client, the attacker veth's NAPI */
-#define BENCH_CPU_SERVER 1	/* server process, the server veth's NAPI */
+#define BENCH_CPU_ATTACK 0	/* flood, client */
+#define BENCH_CPU_SERVER 1	/* server process, the server veth's NAPI thread */
 
 struct bench_env {
 	char ns_a[32], ns_s[32];	/* attacker/client and server namespaces */
@@ -33,8 +33,8 @@ int bench_env_up(struct bench_env *e);
 void bench_env_down(struct bench_env *e);
 /* Run fn in the named namespace (then come back); 0 or -errno. */
 int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg);
-/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu (urgent: SCHED_FIFO). */
-void bench_napi_pin(const char *ns, const char *ifname, int cpu, bool urgent);
+/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu. */
+void bench_napi_pin(const char *ns, const char *ifname, int cpu);
 /* Removes synq's pins of IF (NULL: of every interface) in namespace NS. */
 void bench_unpin(const char *ns, const char *ifname);
 /* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */

@@ -161,7 +161,7 @@ int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *ar
  * threaded mode it is a kernel thread "napi/IF-ID" that we can put on a CPU of our
  * choosing. The threads come and go with XDP programs, so call this after each change.
  */
-void bench_napi_pin(const char *ns, const char *ifname, int cpu, bool urgent)
+void bench_napi_pin(const char *ns, const char *ifname, int cpu)
 {
 	char prefix[32], path[300], comm[64];
 	struct dirent *d;
@@ -187,11 +187,6 @@ void bench_napi_pin(const char *ns, const char *ifname, int cpu, bool urgent)
 			CPU_ZERO(&set);
 			CPU_SET(cpu, &set);
 			sched_setaffinity(atoi(d->d_name), sizeof(set), &set);
-			if (urgent) {
-				struct sched_param sp = { .sched_priority = 50 };
-
-				sched_setscheduler(atoi(d->d_name), SCHED_FIFO, &sp);
-			}
 		}
 		fclose(f);
 	}
