@@ -120,6 +120,12 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
+# The full benchmark (about two minutes, both CPUs busy): docs/bench/latest.{md,json,png}
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p docs/bench && $(BUILD)/synq bench --json docs/bench/latest.json \
+		--plot docs/bench/latest.png > docs/bench/latest.md
+
 # The header is committed so a build needs no BTF; regenerate it after a kernel upgrade.
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

@@ -491,10 +491,47 @@ static int write_json(const struct bench *b, const char *path)
 	return fclose(f) ? -1 : 0;
 }
 
+/* Success rate and p99 latency against the flood rate, for both protections. */
+static int write_plot(const struct bench *b, const char *path)
+{
+	const struct results *r = &b->res;
+	FILE *g = popen("gnuplot", "w");
+
+	if (!g) {
+		synq_err("bench: --plot %s: cannot run gnuplot: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(g, "set terminal pngcairo size 1000,420 font ',10'\nset output '%s'\n", path);
+	for (int p = 0; p < 2; p++) {
+		fprintf(g, "$%s << EOD\n", p ? "synq" : "kernel");
+		for (int i = 0; i < r->nrates; i++) {
+			const typeof(r->legit[0][0]) *l = &r->legit[p][i];
+
+			if (l->c.ok)
+				fprintf(g, "%g %g %g\n", l->flood_pps / 1e6,
+					100.0 * l->r.ok / l->r.attempts, l->r.p99_ms);
+		}
+		fprintf(g, "EOD\n");
+	}
+	fprintf(g, "set multiplot layout 1,2 title 'Legitimate clients under SYN flood'\n"
+		"set xlabel 'flood (Mpps sent)'\nset grid\nset key bottom left\n"
+		"set ylabel 'success %%'\nset yrange [0:105]\n"
+		"plot $kernel using 1:2 with linespoints title 'kernel cookies', "
+		"$synq using 1:2 with linespoints title 'synq'\n"
+		"set ylabel 'p99 latency (ms)'\nset logscale y\nset yrange [*:*]\nset key top left\n"
+		"plot $kernel using 1:3 with linespoints title 'kernel cookies', "
+		"$synq using 1:3 with linespoints title 'synq'\nunset multiplot\n");
+	if (pclose(g)) {
+		synq_err("bench: --plot %s: gnuplot failed (is gnuplot installed?)", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* -------------------------------------------------------------- the verb */
 
 static const char usage[] =
-	"Usage: synq bench [--quick] [--json FILE]\n"
+	"Usage: synq bench [--quick] [--json FILE] [--plot FILE.png]\n"
 	"\n"
 	"Measures, side by side in one run, on two network namespaces of its own joined by\n"
 	"a veth (removed at the end, also on failure or Ctrl-C):\n"
@@ -512,7 +549,8 @@ static const char usage[] =
 	"measured in this build say why. Needs root and two CPUs.\n"
 	"\n"
 	"  --quick       a reduced run, under a minute (for CI)\n"
-	"  --json FILE   also write the raw numbers to FILE\n";
+	"  --json FILE   also write the raw numbers to FILE\n"
+	"  --plot FILE   draw success rate and p99 latency against the flood rate (gnuplot)\n";
 
 static void on_signal(int sig)
 {
@@ -570,11 +608,12 @@ static int bench_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "plot", required_argument, NULL, 'p' },
 		{ 0 }
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	static struct bench b;
-	const char *json = NULL;
+	const char *json = NULL, *plot = NULL;
 	int opt, err;
 
 	while ((opt = cli_getopt(VERB, argc, argv, "", longopts)) != -1) {
@@ -584,6 +623,8 @@ static int bench_main(int argc, char **argv)
 			b.quick = true;
 		else if (opt == 'j')
 			json = optarg;
+		else if (opt == 'p')
+			plot = optarg;
 	}
 	if (cli_no_extra_args(VERB, argc, argv))
 		return EXIT_USAGE;
@@ -614,6 +655,8 @@ static int bench_main(int argc, char **argv)
 	}
 	report(&b);
 	if (json && write_json(&b, json))
+		return EXIT_FAIL;
+	if (plot && write_plot(&b, plot))
 		return EXIT_FAIL;
 	return EXIT_OK;
 }
