@@ -137,4 +137,28 @@ else
 	t_fail "missing neighbour: says to ping it" "exit $rc: $(cat "$TMP/err")"
 fi
 
+# 8. the bench's ceiling, synq_reflect, answers with valid SYN-ACKs from the target
+ns_bg RPID "$B" "$COUNTER" b0 --reflect >"$TMP/reflect" 2>&1
+ns_bg CPID "$A" "$COUNTER" a0 --pass >"$TMP/count" 2>&1
+ns_bg TPID "$A" tcpdump -i a0 -nn -U --immediate-mode -B 16384 -w "$TMP/ref.pcap" \
+	'tcp[13] & 18 == 18' 2>"$TMP/tcpdump.err"
+for _ in $(seq 100); do grep -q listening "$TMP/tcpdump.err" && break; sleep 0.05; done
+sleep 0.3
+flood --dst 192.0.2.2:80 --count 300 --rate 2000 >/dev/null
+sleep 0.5
+kill -TERM "$TPID"; wait "$TPID" 2>/dev/null
+kill -INT "$CPID" "$RPID"; wait "$CPID" "$RPID" 2>/dev/null
+GOT=$(tail -1 "$TMP/count")
+t_eq "reflector: 300 SYN-ACKs came back" 300 "$(echo "$GOT" | field synack)"
+bad=$(tshark -r "$TMP/ref.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	-T fields -E separator=, -e ip.src -e ip.dst -e ip.checksum.status \
+	-e tcp.checksum.status -e tcp.flags -e tcp.srcport 2>/dev/null | python3 -c '
+import ipaddress, sys
+rows = [l.strip().split(",") for l in sys.stdin if l.strip()]
+bad = [r for r in rows if r[0] != "192.0.2.2" or r[5] != "80" or r[2] != "1" or r[3] != "1"
+       or int(r[4], 16) != 0x012
+       or ipaddress.ip_address(r[1]) not in ipaddress.ip_network("198.18.0.0/15")]
+print("ok" if len(rows) >= 200 and not bad else "%d captured, %d bad" % (len(rows), len(bad)))')
+t_eq "reflector: SYN-ACKs from 192.0.2.2:80 with valid checksums" ok "$bad"
+
 t_done
