@@ -5,8 +5,8 @@
  * Sums are 64-bit accumulators of 32-bit words as they lie in memory (network
  * byte order in, network byte order out), so nothing is byte swapped: the one's
  * complement sum does not care how 16-bit words are grouped as long as every
- * word keeps its byte orientation. bpf_csum_diff() sums buffers on the stack;
- * fold only at the end.
+ * word keeps its byte orientation. Headers are summed with plain loads (a helper
+ * call cost more than the sum); fold only at the end.
  */
 #ifndef SYNQ_CSUM_BPF_H
 #define SYNQ_CSUM_BPF_H
@@ -14,8 +14,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-
-#define CSUM_CHUNK 32
 
 static __always_inline __u16 csum_fold(__u64 sum)
 {
@@ -50,13 +48,31 @@ static __always_inline __u64 csum_pseudo6(const __be32 *saddr, const __be32 *dad
 }
 
 /*
- * Payload bytes (a SYN may carry data) are summed in chunks copied to the stack,
- * walked with bpf_loop() so the verifier checks the body once. Chunks have even
- * sizes, so every chunk starts on a 16-bit word boundary of the segment; the
- * last one is zero-padded, which is exactly RFC 1071's odd-byte rule.
+ * Payload bytes (a SYN may carry data, as with TCP Fast Open) are summed in
+ * 512-byte chunks, the most bpf_csum_diff() takes, copied into a per-CPU scratch
+ * buffer (the stack has no room for one), one chunk per bpf_loop() step so the
+ * verifier checks the step once. Offsets only ever reach helpers, never packet
+ * pointers: that keeps them imprecise, so the verifier's walk of the loop
+ * converges. Chunks but the last are even-sized, so every chunk starts on a
+ * 16-bit word of the segment; the last is zero-padded to a 4-byte multiple,
+ * which is also RFC 1071's rule for an odd last byte.
  */
+#define CSUM_CHUNK 512
+
+struct csum_scratch {
+	__u8 b[CSUM_CHUNK + 8];	/* + 8: room for the verifier's bound on the rounded size */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_scratch);
+} synq_csum_scratch SEC(".maps");
+
 struct csum_walk {
 	struct xdp_md *ctx;
+	struct csum_scratch *buf;
 	__u32 off;		/* next byte, from the frame's start */
 	__u32 end;		/* one past the last byte */
 	__u64 sum;
@@ -65,8 +81,8 @@ struct csum_walk {
 
 static long csum_walk_step(__u32 index, void *arg)
 {
-	__u32 buf[CSUM_CHUNK / 4 + 1] = {};	/* + 1: room for the verifier's rounding bound */
 	struct csum_walk *w = arg;
+	struct csum_scratch *buf = w->buf;
 	__u64 n;
 	__s64 s;
 
@@ -76,9 +92,13 @@ static long csum_walk_step(__u32 index, void *arg)
 	n = (__u64)w->end - w->off;
 	if (n > CSUM_CHUNK)
 		n = CSUM_CHUNK;
-	if (n == 0 || bpf_xdp_load_bytes(w->ctx, w->off, buf, n))
+	if (n == 0 || !buf)
 		goto fail;
-	s = bpf_csum_diff(NULL, 0, buf, (n + 3) & ~3U, 0);
+	/* Zero the word the data ends in, then copy over its start. */
+	*(__u32 *)&buf->b[n & (CSUM_CHUNK - 4)] = 0;
+	if (bpf_xdp_load_bytes(w->ctx, w->off, buf->b, n))
+		goto fail;
+	s = bpf_csum_diff(NULL, 0, (__be32 *)buf->b, (n + 3) & ~3ULL, 0);
 	if (s < 0)
 		goto fail;
 	w->sum += (__u32)s;
@@ -92,7 +112,11 @@ fail:
 /* Adds bytes [off, off + len) of the frame to *sum. Returns 0, or -1 if they are not all there. */
 static __always_inline int csum_frame_bytes(struct xdp_md *ctx, __u32 off, __u32 len, __u64 *sum)
 {
-	struct csum_walk w = { .ctx = ctx, .off = off, .end = off + len };
+	__u32 zero = 0;
+	struct csum_walk w = {
+		.ctx = ctx, .off = off, .end = off + len,
+		.buf = bpf_map_lookup_elem(&synq_csum_scratch, &zero),
+	};
 
 	if (!len)
 		return 0;
@@ -103,12 +127,25 @@ static __always_inline int csum_frame_bytes(struct xdp_md *ctx, __u32 off, __u32
 	return 0;
 }
 
-/* Sum of a stack buffer of len bytes, len a multiple of 4. */
-static __always_inline __u64 csum_buf(const void *buf, __u32 len)
+/* Sum of a zero-padded 64-byte stack buffer: plain loads, no helper, no branches. */
+static __always_inline __u64 csum_buf64(const void *buf)
 {
-	__s64 s = bpf_csum_diff(NULL, 0, (void *)buf, len, 0);
+	const __u32 *w = buf;
+	__u64 sum = 0;
+	int i;
 
-	return s < 0 ? 0 : (__u32)s;
+#pragma unroll
+	for (i = 0; i < 16; i++)
+		sum += w[i];
+	return sum;
+}
+
+/* Sum of the 20 bytes of an IPv4 header without options. */
+static __always_inline __u64 csum_ip4_20(const void *ip)
+{
+	const __u32 *w = ip;
+
+	return (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
 }
 
 #endif /* SYNQ_CSUM_BPF_H */

@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <synq/cookie.h>
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
@@ -45,10 +46,7 @@ enum synq_parse_result {
  * track per VLAN depth and IP header length, and its states merge.
  */
 struct synq_hdr {
-	__be32 saddr[4];	/* IPv4 uses [0] */
-	__be32 daddr[4];
-	__be16 sport;
-	__be16 dport;
+	struct synq_flow_v6 flow;	/* as the cookie hashes it; IPv4 uses saddr[0], daddr[0] */
 	__u32 seq;		/* host order */
 	__u32 ack_seq;		/* host order */
 	__u16 l3_off;		/* Ethernet and VLAN tags */
@@ -101,8 +99,8 @@ static __always_inline int parse_ipv4(struct iphdr *ip, void *data_end, struct s
 	/* Only true fragments: a packet without DF is not one. */
 	if (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return PARSE_FRAGMENT;
-	h->saddr[0] = ip->saddr;
-	h->daddr[0] = ip->daddr;
+	h->flow.saddr[0] = ip->saddr;
+	h->flow.daddr[0] = ip->daddr;
 	h->ecn_bits = ip->tos & 3;
 	h->ip_hlen = hlen;
 	h->seg_len = tot - hlen;
@@ -121,8 +119,8 @@ static __always_inline int parse_ipv6(struct ipv6hdr *ip6, void *data_end, struc
 		return PARSE_BAD_IP;
 	if (ip6->nexthdr != IPPROTO_TCP)
 		return ipv6_is_ext(ip6->nexthdr) ? PARSE_IPV6_EXT : PARSE_NOT_TCP;
-	__builtin_memcpy(h->saddr, &ip6->saddr, 16);
-	__builtin_memcpy(h->daddr, &ip6->daddr, 16);
+	__builtin_memcpy(h->flow.saddr, &ip6->saddr, 16);
+	__builtin_memcpy(h->flow.daddr, &ip6->daddr, 16);
 	h->ecn_bits = ip6->flow_lbl[0] >> 4 & 3;
 	h->ip_hlen = sizeof(*ip6);
 	h->seg_len = plen;
@@ -178,8 +176,8 @@ static __always_inline int synq_parse(void *data, void *data_end, struct synq_hd
 		return PARSE_TCP_TRUNCATED;
 	h->l3_off = l3_off;
 	h->l4_off = l3_off + h->ip_hlen;
-	h->sport = tcp->source;
-	h->dport = tcp->dest;
+	h->flow.sport = tcp->source;
+	h->flow.dport = tcp->dest;
 	h->seq = bpf_ntohl(tcp->seq);
 	h->ack_seq = bpf_ntohl(tcp->ack_seq);
 	h->doff = tcp->doff * 4;

@@ -117,6 +117,12 @@ static __always_inline int port_protected(__be16 port)
 	return on && *on;
 }
 
+/* Our window scale: what the SYN-ACK advertises and the handoff must repeat. */
+static __always_inline __u8 our_wscale(const struct synq_config *cfg)
+{
+	return cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
+}
+
 static __always_inline __u32 time_counter(void)
 {
 	return synq_time_counter(bpf_ktime_get_tai_ns());
@@ -126,26 +132,41 @@ static __always_inline __u32 time_counter(void)
 static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h,
 				    struct opt_walk *w)
 {
-	__u32 len = h->doff;
+	/* A mask, not a range check: clang turns "< 20 || > 60" into arithmetic the
+	 * verifier cannot follow. doff is at most 60 anyway (4 bits of words). */
+	__u32 len = h->doff & 0x3c;
 
-	if (len < sizeof(struct tcphdr) || len > 60)
+	if (len < sizeof(struct tcphdr))
 		return -1;
 	if (xdp)
 		return bpf_xdp_load_bytes(ctx, h->l4_off, w->buf, len);
 	return bpf_skb_load_bytes(ctx, h->l4_off, w->buf, len);
 }
 
-/* Checks the IPv4 header checksum, options included. Returns 0 if it is right. */
-static __always_inline int ip4_csum_bad(struct xdp_md *ctx, const struct synq_hdr *h)
+/*
+ * Checks the IPv4 header checksum, options included. A header without options
+ * is summed in place; one with options is copied to buf (64 bytes, zeroed, and
+ * zeroed again after use, because the TCP header's sum reads all of it).
+ */
+static __always_inline int ip4_csum_bad(struct xdp_md *ctx, const struct synq_hdr *h, __u8 *buf)
 {
-	__u32 buf[15] = {};
-	__u32 len = h->ip_hlen;
+	__u32 len = h->ip_hlen & 0x3c;	/* as in load_tcp() */
+	void *data, *data_end, *ip;
+	__u64 sum;
 
-	if (len < sizeof(struct iphdr) || len > sizeof(buf))
+	if (len == sizeof(struct iphdr)) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		ip = data + (h->l3_off & 0x1f);
+		if (ip + sizeof(struct iphdr) > data_end)
+			return 1;
+		return csum_fold(csum_ip4_20(ip)) != 0xffff;
+	}
+	if (len < sizeof(struct iphdr) || bpf_xdp_load_bytes(ctx, h->l3_off, buf, len))
 		return 1;
-	if (bpf_xdp_load_bytes(ctx, h->l3_off, buf, len))
-		return 1;
-	return csum_fold(csum_buf(buf, len)) != 0xffff;
+	sum = csum_buf64(buf);
+	__builtin_memset(buf, 0, 64);
+	return csum_fold(sum) != 0xffff;
 }
 
 /*
@@ -161,16 +182,18 @@ static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *
 
 	if (h->flags & (TCPF_FIN | TCPF_RST))
 		return SYNQ_MAL_FLAGS;
-	if (doff < sizeof(struct tcphdr) || doff > h->seg_len || load_tcp(ctx, 1, h, w))
+	if (doff < sizeof(struct tcphdr) || doff > h->seg_len)
 		return SYNQ_MAL_DOFF;
 	if (h->ipv6) {
-		sum = csum_pseudo6(h->saddr, h->daddr, h->seg_len);
+		sum = csum_pseudo6(h->flow.saddr, h->flow.daddr, h->seg_len);
 	} else {
-		if (ip4_csum_bad(ctx, h))
+		if (ip4_csum_bad(ctx, h, w->buf))	/* before the TCP header fills w->buf */
 			return SYNQ_MAL_IP_CSUM;
-		sum = csum_pseudo4(h->saddr[0], h->daddr[0], h->seg_len);
+		sum = csum_pseudo4(h->flow.saddr[0], h->flow.daddr[0], h->seg_len);
 	}
-	sum += csum_buf(w->buf, doff & 0x3c);
+	if (load_tcp(ctx, 1, h, w))
+		return SYNQ_MAL_DOFF;
+	sum += csum_buf64(w->buf);	/* zero past the header */
 	if (h->seg_len > doff &&
 	    csum_frame_bytes(ctx, h->l4_off + doff, h->seg_len - doff, &sum))
 		return SYNQ_MAL_TCP_CSUM;
@@ -181,21 +204,13 @@ static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *
 	return -1;
 }
 
-/* The client's flow as the cookie hashes it (raw network-order values). */
-static __always_inline void flow_v6(const struct synq_hdr *h, struct synq_flow_v6 *f)
-{
-	__builtin_memcpy(f->saddr, h->saddr, 16);
-	__builtin_memcpy(f->daddr, h->daddr, 16);
-	f->sport = h->sport;
-	f->dport = h->dport;
-}
-
+/* The IPv4 flow for the cookie, from the parsed header (raw network-order values). */
 static __always_inline void flow_v4(const struct synq_hdr *h, struct synq_flow_v4 *f)
 {
-	f->saddr = h->saddr[0];
-	f->daddr = h->daddr[0];
-	f->sport = h->sport;
-	f->dport = h->dport;
+	f->saddr = h->flow.saddr[0];
+	f->daddr = h->flow.daddr[0];
+	f->sport = h->flow.sport;
+	f->dport = h->flow.dport;
 }
 
 static __always_inline __u32 cookie_make(const struct synq_hdr *h, const struct synq_key *key,
@@ -205,10 +220,7 @@ static __always_inline __u32 cookie_make(const struct synq_hdr *h, const struct 
 	__u32 now = time_counter();
 
 	if (h->ipv6) {
-		struct synq_flow_v6 f;
-
-		flow_v6(h, &f);
-		return synq_cookie_make_v6(key, slot, &f, h->seq, now, ck, tsval);
+		return synq_cookie_make_v6(key, slot, &h->flow, h->seq, now, ck, tsval);
 	} else {
 		struct synq_flow_v4 f;
 
@@ -224,10 +236,7 @@ static __always_inline int cookie_check(const struct synq_hdr *h, const struct s
 	int has_ts = !!(o->seen & OPT_SEEN_TS);
 
 	if (h->ipv6) {
-		struct synq_flow_v6 f;
-
-		flow_v6(h, &f);
-		return synq_cookie_check_v6(key, &f, isn, cookie, now, has_ts, o->tsecr, ck);
+		return synq_cookie_check_v6(key, &h->flow, isn, cookie, now, has_ts, o->tsecr, ck);
 	} else {
 		struct synq_flow_v4 f;
 
@@ -261,7 +270,7 @@ static __always_inline void synack_negotiate(const struct synq_hdr *h, const str
 	s->o.sack = cfg->sack_ok && (co->seen & OPT_SEEN_SACK_PERM);
 	s->o.ts = cfg->tstamp_ok && (co->seen & OPT_SEEN_TS);
 	s->o.ws = cfg->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
-	s->o.wscale = cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
+	s->o.wscale = our_wscale(cfg);
 	s->o.tsecr = co->tsval;
 	/* As tcp_ecn_create_request(): ECE+CWR, on a SYN that is itself not ECT-marked
 	 * and has no reserved bits set. */
@@ -276,23 +285,23 @@ static __always_inline void synack_negotiate(const struct synq_hdr *h, const str
 
 /* The TCP header and options of the SYN-ACK, network order; returns its length. */
 static __always_inline __u32 synack_tcp(const struct synq_hdr *h, const struct synack *s,
-					__be32 w[15])
+					__be32 w[16])
 {
 	__u8 flags = TCPF_SYN | TCPF_ACK | (s->ece ? TCPF_ECE : 0);
 	__u32 doff = 5 + tcpopt_synack(&s->o, &w[5]);
 	__u64 sum;
 
 	/* Ports and addresses swapped: we answer from the client's destination. */
-	w[0] = (__u32)h->dport | (__u32)h->sport << 16;
+	w[0] = (__u32)h->flow.dport | (__u32)h->flow.sport << 16;
 	w[1] = bpf_htonl(s->cookie);
 	w[2] = bpf_htonl(h->seq + 1);
 	w[3] = bpf_htonl(doff << 28 | (__u32)flags << 16 | SYNACK_WINDOW);
 	w[4] = 0;		/* checksum, urgent pointer */
 	if (h->ipv6)
-		sum = csum_pseudo6(h->daddr, h->saddr, doff * 4);
+		sum = csum_pseudo6(h->flow.daddr, h->flow.saddr, doff * 4);
 	else
-		sum = csum_pseudo4(h->daddr[0], h->saddr[0], doff * 4);
-	w[4] = csum_finish(sum + csum_buf(w, (doff * 4) & 0x3c));
+		sum = csum_pseudo4(h->flow.daddr[0], h->flow.saddr[0], doff * 4);
+	w[4] = csum_finish(sum + csum_buf64(w));	/* w is zero past the header */
 	return doff * 4;
 }
 
@@ -308,9 +317,9 @@ static __always_inline void synack_ip4(const struct synq_hdr *h, const struct sy
 	ip->ttl = s->ttl;
 	ip->protocol = IPPROTO_TCP;
 	ip->check = 0;
-	ip->saddr = h->daddr[0];
-	ip->daddr = h->saddr[0];
-	ip->check = csum_finish(csum_buf(ip, sizeof(*ip)));
+	ip->saddr = h->flow.daddr[0];
+	ip->daddr = h->flow.saddr[0];
+	ip->check = csum_finish(csum_ip4_20(ip));
 }
 
 static __always_inline void synack_ip6(const struct synq_hdr *h, const struct synack *s,
@@ -320,8 +329,8 @@ static __always_inline void synack_ip6(const struct synq_hdr *h, const struct sy
 	ip6->payload_len = bpf_htons(tcp_len);
 	ip6->nexthdr = IPPROTO_TCP;
 	ip6->hop_limit = s->ttl;
-	__builtin_memcpy(&ip6->saddr, h->daddr, 16);
-	__builtin_memcpy(&ip6->daddr, h->saddr, 16);
+	__builtin_memcpy(&ip6->saddr, h->flow.daddr, 16);
+	__builtin_memcpy(&ip6->daddr, h->flow.saddr, 16);
 }
 
 static __always_inline void swap_macs(struct ethhdr *eth)
@@ -340,12 +349,11 @@ static __always_inline void swap_macs(struct ethhdr *eth)
  * around it, so data is reloaded behind a compiler barrier.
  */
 static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hdr *h,
-					const struct synack *s)
+					const struct synack *s, __be32 w[16])
 {
 	__u32 ip_len = h->ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	__u32 l3_off = h->l3_off, tcp_len;
 	void *data, *data_end, *ip;
-	__be32 w[15] = {};
 
 	tcp_len = synack_tcp(h, s, w) & 0x3c;
 	if (!tcp_len || l3_off > MAX_L2_HLEN ||
@@ -369,7 +377,13 @@ static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hd
 	return XDP_TX;
 }
 
-static __always_inline int handle_syn(struct xdp_md *ctx, const struct synq_hdr *h)
+/*
+ * The SYN and ACK work lives in global functions: the verifier checks each once,
+ * with unknown header values, instead of once per parser outcome (VLAN depth,
+ * family, IP header length), which brought it close to its instruction limit.
+ * So every value from *h is bounds checked again where it matters.
+ */
+__noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 {
 	struct synq_cookie_opts ck = {};
 	struct synq_config *cfg;
@@ -379,6 +393,8 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct synq_hdr 
 	__u32 zero = 0, slot;
 	int reason, ret;
 
+	if (!ctx || !h)
+		return XDP_ABORTED;
 	count(SYNQ_SYN_RECEIVED);
 	reason = syn_check(ctx, h, &w);
 	if (reason >= 0) {
@@ -395,7 +411,9 @@ static __always_inline int handle_syn(struct xdp_md *ctx, const struct synq_hdr 
 		return XDP_PASS;
 	synack_negotiate(h, &w.o, cfg, &s, &ck);
 	s.cookie = cookie_make(h, key, slot, &ck, &s.o.tsval);
-	ret = synack_write(ctx, h, &s);
+	/* The SYN's header has been parsed: its buffer now holds the SYN-ACK's. */
+	__builtin_memset(w.buf, 0, sizeof(w.buf));
+	ret = synack_write(ctx, h, &s, (__be32 *)w.buf);
 	if (ret == XDP_TX)
 		count(SYNQ_SYNACK_SENT);
 	return ret;
@@ -438,26 +456,32 @@ static __always_inline int ack_cookie(void *ctx, int xdp, const struct synq_hdr 
 	return 0;
 }
 
-/* The socket of the packet's 4-tuple, from the packet's point of view (saddr = client). */
+__noinline int synq_tc_ack_cookie(struct __sk_buff *skb, const struct synq_hdr *h,
+				  struct synq_meta *m)
+{
+	if (!skb || !h || !m)
+		return -1;
+	return ack_cookie(skb, 0, h, m);
+}
+
+/*
+ * The socket of the packet's 4-tuple, from the packet's point of view (saddr =
+ * client). The parsed flow has the layout of bpf_sock_tuple's IPv6 half, so it
+ * is the tuple itself: one less copy, and 36 bytes less stack.
+ */
 static __always_inline struct bpf_sock *lookup_skc(void *ctx, const struct synq_hdr *h)
 {
-	struct bpf_sock_tuple t = {};
-	__u32 size;
+	struct bpf_sock_tuple t;
 
-	if (h->ipv6) {
-		__builtin_memcpy(t.ipv6.saddr, h->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, h->daddr, 16);
-		t.ipv6.sport = h->sport;
-		t.ipv6.dport = h->dport;
-		size = sizeof(t.ipv6);
-	} else {
-		t.ipv4.saddr = h->saddr[0];
-		t.ipv4.daddr = h->daddr[0];
-		t.ipv4.sport = h->sport;
-		t.ipv4.dport = h->dport;
-		size = sizeof(t.ipv4);
-	}
-	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+	_Static_assert(sizeof(h->flow) == sizeof(t.ipv6), "synq_flow_v6 is not bpf_sock_tuple.ipv6");
+	if (h->ipv6)
+		return bpf_skc_lookup_tcp(ctx, (struct bpf_sock_tuple *)&h->flow, sizeof(t.ipv6),
+					  BPF_F_CURRENT_NETNS, 0);
+	t.ipv4.saddr = h->flow.saddr[0];
+	t.ipv4.daddr = h->flow.daddr[0];
+	t.ipv4.sport = h->flow.sport;
+	t.ipv4.dport = h->flow.dport;
+	return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
 }
 
 /* Does the kernel hold a socket for this ACK other than a listener (request and timewait socks count)? */
@@ -473,39 +497,54 @@ static __always_inline int ack_known(void *ctx, const struct synq_hdr *h)
 	return known;
 }
 
-/* Puts len bytes of *m in front of the frame for synq_tc; without room it puts none. */
-static __always_inline void meta_put(struct xdp_md *ctx, const struct synq_meta *m, int len)
+/* Metadata for synq_tc in front of the frame; without room there is none (TC copes). */
+static __always_inline void meta_put(struct xdp_md *ctx, const struct synq_meta *m)
 {
 	void *meta, *data;
 
-	if (bpf_xdp_adjust_meta(ctx, -len))
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
 		return;
 	meta = (void *)(long)ctx->data_meta;
 	data = (void *)(long)ctx->data;
-	if (len == sizeof(*m)) {
-		if (meta + sizeof(*m) <= data)
-			*(struct synq_meta *)meta = *m;
-	} else if (meta + sizeof(__u32) <= data) {
-		*(__u32 *)meta = m->kind;
-	}
+	if (meta + sizeof(*m) <= data)
+		*(struct synq_meta *)meta = *m;
 }
 
-static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr *h)
+/* Only the kind: what an established ACK needs, 4 bytes, the same on every frame. */
+static __always_inline void meta_put_kind(struct xdp_md *ctx, __u32 kind)
 {
-	struct synq_meta m = { .kind = SYNQ_META_ESTABLISHED };
+	void *meta, *data;
 
-	if (ack_known(ctx, h)) {
-		count(SYNQ_ACK_ESTABLISHED);
-		meta_put(ctx, &m, sizeof(__u32));
-		return XDP_PASS;
-	}
-	if (ack_cookie(ctx, 1, h, &m)) {
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(kind)))
+		return;
+	meta = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	if (meta + sizeof(kind) <= data)
+		*(__u32 *)meta = kind;
+}
+
+/* An ACK the kernel does not know: a valid cookie passes with its options for synq_tc. */
+__noinline int synq_xdp_ack_unknown(struct xdp_md *ctx, const struct synq_hdr *h)
+{
+	struct synq_meta m = {};
+
+	if (!ctx || !h || ack_cookie(ctx, 1, h, &m)) {
 		count(SYNQ_ACK_COOKIE_INVALID);
 		return XDP_DROP;
 	}
 	count(SYNQ_ACK_COOKIE_VALID);
-	meta_put(ctx, &m, sizeof(m));
+	meta_put(ctx, &m);
 	return XDP_PASS;
+}
+
+static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr *h)
+{
+	if (ack_known(ctx, h)) {
+		count(SYNQ_ACK_ESTABLISHED);
+		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);
+		return XDP_PASS;
+	}
+	return synq_xdp_ack_unknown(ctx, h);
 }
 
 /* Counts what synq_parse() gave up on; returns nonzero unless the packet is TCP. */
@@ -542,13 +581,13 @@ int synq_xdp(struct xdp_md *ctx)
 
 	if (parse_counted(data, data_end, &h))
 		return XDP_PASS;
-	if (!port_protected(h.dport)) {
+	if (!port_protected(h.flow.dport)) {
 		count(SYNQ_PASSED_UNPROTECTED);
 		return XDP_PASS;
 	}
 	kind = h.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN);
 	if ((kind & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
-		return handle_syn(ctx, &h);
+		return synq_xdp_syn(ctx, &h);
 	if (kind == TCPF_ACK)
 		return handle_ack(ctx, &h);
 	/* RST, FIN, SYN-ACK, no flags: the kernel's business. */
@@ -589,7 +628,7 @@ static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 	attrs.mss = m->mss;
 	attrs.wscale_ok = !!(m->flags & SYNQ_META_F_WSCALE);
 	attrs.snd_wscale = attrs.wscale_ok ? m->snd_wscale : 0;
-	attrs.rcv_wscale = attrs.wscale_ok ? cfg->rcv_wscale : 0;
+	attrs.rcv_wscale = attrs.wscale_ok ? our_wscale(cfg) : 0;
 	attrs.sack_ok = !!(m->flags & SYNQ_META_F_SACK);
 	attrs.tstamp_ok = !!(m->flags & SYNQ_META_F_TSTAMP);
 	attrs.ecn_ok = !!(m->flags & SYNQ_META_F_ECN);
@@ -612,7 +651,7 @@ int synq_tc(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (synq_parse(data, data_end, &h) != PARSE_TCP ||
 	    (h.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_ACK ||
-	    !port_protected(h.dport))
+	    !port_protected(h.flow.dport))
 		return TC_ACT_OK;
 	skc = lookup_skc(skb, &h);
 	if (!skc) {
@@ -622,7 +661,7 @@ int synq_tc(struct __sk_buff *skb)
 	}
 	/* Without synq_xdp's tag (no metadata on this path), check for ourselves. */
 	if (skc->state != BPF_TCP_LISTEN ||
-	    (kind != SYNQ_META_COOKIE && ack_cookie(skb, 0, &h, &m))) {
+	    (kind != SYNQ_META_COOKIE && synq_tc_ack_cookie(skb, &h, &m))) {
 		bpf_sk_release(skc);
 		return TC_ACT_OK;
 	}

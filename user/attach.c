@@ -115,6 +115,7 @@ static int run_attach(int argc, char **argv)
 	static uint8_t ports[SYNQ_PORTS];
 	struct attach_opts o = { .ports = ports };
 	struct synq_key key;
+	struct pinned p;
 	char list[256];
 	int rc;
 
@@ -127,12 +128,15 @@ static int run_attach(int argc, char **argv)
 	}
 	if (loader_attach(&o))
 		return EXIT_FAIL;
+	/* Say which XDP mode it got: the interface is the authority, as for status. */
+	if (!pinned_open(o.iface, &p))
+		pinned_close(&p);
 	if (o.pass_only) {
-		printf("synq: %s passes XDP frames now (synq detach %s removes it)\n", o.iface,
-		       o.iface);
+		printf("synq: %s passes XDP frames now (xdp %s; synq detach %s removes it)\n",
+		       o.iface, p.xdp_mode, o.iface);
 	} else {
 		ports_format(ports, list, sizeof(list));
-		printf("synq: protecting ports %s on %s\n", list, o.iface);
+		printf("synq: protecting ports %s on %s (xdp %s)\n", list, o.iface, p.xdp_mode);
 	}
 	return EXIT_OK;
 }

@@ -7,6 +7,7 @@
  * so an interface is either fully protected or left as it was. Signals are
  * held (blocked) while it runs and looked at between steps.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
@@ -511,24 +512,30 @@ static int pin_all(struct attach_ctx *c)
 
 /* ---- undoing ---- */
 
-/* Remove every pin in dir, the directory, and the namespace's directory when empty. */
+/* Remove every pin of iface, its directory, and the namespace's directory when empty. */
 static void remove_pins(const char *iface)
 {
-	static const char *const names[] = {
-		"synq_config", "synq_keys", "synq_ports", "synq_stats", "synq_handoff_errors",
-		"synq_xdp", "synq_tc", "synq_pass",
-	};
-	char path[320];
+	char dir[256], path[512];
+	struct dirent *de;
+	DIR *d;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!pin_path(path, sizeof(path), iface, names[i]))
-			unlink(path);
-	if (!pin_path(path, sizeof(path), iface, "owns_clsact"))
-		rmdir(path);
-	if (!pin_dir(path, sizeof(path), iface) && rmdir(path) && errno != ENOENT)
-		synq_err("%s: cannot remove %s: %s", iface, path, strerror(errno));
-	if (!pin_dir(path, sizeof(path), NULL))
-		rmdir(path);	/* fails while other interfaces are attached: fine */
+	if (pin_dir(dir, sizeof(dir), iface))
+		return;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		/* Pins are files; owns_clsact is an empty directory. */
+		if (unlink(path) && rmdir(path))
+			synq_err("%s: cannot remove %s: %s", iface, path, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	if (rmdir(dir) && errno != ENOENT)
+		synq_err("%s: cannot remove %s: %s", iface, dir, strerror(errno));
+	if (!pin_dir(dir, sizeof(dir), NULL))
+		rmdir(dir);	/* fails while other interfaces are attached: fine */
 }
 
 static void tc_remove(int ifindex, bool destroy_clsact)
@@ -568,7 +575,7 @@ static int prepare_keys(struct attach_ctx *c)
 
 	/* --replace keeps the running keys, so handshakes in flight survive it. */
 	if (c->o->replace && !c->o->key && !pinned_open(c->o->iface, &old)) {
-		struct synq_config cfg;
+		struct synq_config cfg = {};
 		int err = config_read(&old, &cfg) ?: key_read(&old, 0, &c->keys[0]) ?:
 			  key_read(&old, 1, &c->keys[1]);
 
@@ -704,6 +711,11 @@ int loader_detach(const char *iface)
 
 	quiet_libraries();
 	err = pinned_open(iface, &p);
+	if (err == -EPERM || err == -EACCES) {
+		synq_err("detach %s: cannot open synq's pins: %s (run as root)", iface,
+			 strerror(-err));
+		return err;
+	}
 	if (err == -ENOENT && !is_attached(iface)) {
 		synq_err("detach %s: synq is not attached to %s in this network namespace",
 			 iface, iface);

@@ -113,6 +113,7 @@ struct pinned {
 	int ifindex;			/* 0: the interface is gone */
 	bool pass_only;
 	int config_fd, keys_fd, ports_fd, stats_fd, errors_fd;
+	int malformed_fd;		/* -1 when the programs have no synq_malformed */
 	uint32_t xdp_prog_id;		/* of the pinned program */
 	uint32_t xdp_attached_id;	/* what the interface runs now (0: none) */
 	const char *xdp_mode;		/* "native", "generic", "offload" or "none" */

@@ -92,6 +92,7 @@ static void pinned_init(struct pinned *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->config_fd = p->keys_fd = p->ports_fd = p->stats_fd = p->errors_fd = -1;
+	p->malformed_fd = -1;
 	p->xdp_mode = "none";
 }
 
@@ -118,6 +119,7 @@ int pinned_open(const char *iface, struct pinned *p)
 	p->ports_fd = pin_get(iface, "synq_ports");
 	p->stats_fd = pin_get(iface, "synq_stats");
 	p->errors_fd = pin_get(iface, "synq_handoff_errors");
+	p->malformed_fd = pin_get(iface, "synq_malformed");
 	if (p->config_fd < 0 || p->keys_fd < 0 || p->ports_fd < 0 || p->stats_fd < 0 ||
 	    p->errors_fd < 0) {
 		pinned_close(p);
@@ -128,7 +130,8 @@ int pinned_open(const char *iface, struct pinned *p)
 
 void pinned_close(struct pinned *p)
 {
-	int *fds[] = { &p->config_fd, &p->keys_fd, &p->ports_fd, &p->stats_fd, &p->errors_fd };
+	int *fds[] = { &p->config_fd, &p->keys_fd, &p->ports_fd, &p->stats_fd, &p->errors_fd,
+		       &p->malformed_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -23,13 +23,15 @@
 #define MAX_IFACES 64
 
 static const char *const counter_names[] = SYNQ_COUNTER_NAMES;
+static const char *const malformed_names[] = SYNQ_MALFORMED_NAMES;
 
 static const char status_usage[] =
 	"Usage: synq [-n NAME] status [IFACE] [--json] [--interval S [--count N]]\n"
 	"\n"
 	"Lists the interfaces synq protects in this network namespace: protected ports,\n"
 	"XDP mode, the current key's fingerprint, and the counters of the protection\n"
-	"programs (summed over CPUs). Handoff failures are listed by errno when nonzero.\n"
+	"programs (summed over CPUs). Handoff failures (by errno) and malformed packets\n"
+	"(by reason) are listed when nonzero.\n"
 	"\n"
 	"  --json          one JSON object per report; the counter names are the keys\n"
 	"  --interval S    report every S seconds, with per-second rates, until Ctrl-C\n"
@@ -39,6 +41,7 @@ struct sample {
 	char iface[32];
 	uint64_t ctr[SYNQ_COUNTER_MAX];
 	uint64_t err[SYNQ_ERRNO_MAX];
+	uint64_t mal[SYNQ_MALFORMED_MAX];
 };
 
 struct status_opts {
@@ -76,7 +79,8 @@ static int take_sample(const struct pinned *p, struct sample *s)
 	if (p->pass_only)
 		return 0;
 	return read_percpu(p->stats_fd, SYNQ_COUNTER_MAX, s->ctr) ?:
-	       read_percpu(p->errors_fd, SYNQ_ERRNO_MAX, s->err);
+	       read_percpu(p->errors_fd, SYNQ_ERRNO_MAX, s->err) ?:
+	       (p->malformed_fd < 0 ? 0 : read_percpu(p->malformed_fd, SYNQ_MALFORMED_MAX, s->mal));
 }
 
 static const char *errno_name(int e)
@@ -125,22 +129,44 @@ static void print_text(const struct pinned *p, const struct header *h,
 	}
 	printf("%s: ports %s  xdp %s  key %s\n", p->iface, h->ports, mode, h->fingerprint);
 	for (int i = 0; i < SYNQ_COUNTER_MAX; i++) {
-		printf("  %-20s %14llu", counter_names[i], (unsigned long long)cur->ctr[i]);
+		printf("  %-26s %14llu", counter_names[i], (unsigned long long)cur->ctr[i]);
 		if (prev)
 			printf("  %12.1f/s", counter_rate(prev->ctr[i], cur->ctr[i], secs));
 		putchar('\n');
 	}
 	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
 		if (cur->err[e])
-			printf("  handoff error %-10s %8llu\n", errno_name(e),
+			printf("  handoff error %-12s %14llu\n", errno_name(e),
 			       (unsigned long long)cur->err[e]);
+	for (int m = 0; m < SYNQ_MALFORMED_MAX; m++)
+		if (cur->mal[m])
+			printf("  malformed %-16s %14llu\n", malformed_names[m],
+			       (unsigned long long)cur->mal[m]);
+}
+
+/* "name":value pairs of the nonzero entries of vals[n]. */
+static void print_json_nonzero(const char *key, const uint64_t *vals, int n,
+			       const char *(*name)(int))
+{
+	const char *sep = "";
+
+	printf(",\"%s\":{", key);
+	for (int i = 0; i < n; i++)
+		if (vals[i]) {
+			printf("%s\"%s\":%llu", sep, name(i), (unsigned long long)vals[i]);
+			sep = ",";
+		}
+	putchar('}');
+}
+
+static const char *malformed_name(int m)
+{
+	return malformed_names[m];
 }
 
 static void print_json(const struct pinned *p, const struct header *h,
 		       const struct sample *prev, const struct sample *cur, double secs)
 {
-	const char *sep = "";
-
 	printf("{\"ifname\":\"%s\",\"ifindex\":%d,\"pass_only\":%s,\"xdp_mode\":\"%s\","
 	       "\"xdp_attached\":%s", p->iface, p->ifindex, p->pass_only ? "true" : "false",
 	       p->xdp_mode, h->xdp_ours ? "true" : "false");
@@ -159,13 +185,10 @@ static void print_json(const struct pinned *p, const struct header *h,
 			printf("%s\"%s\":%.3f", i ? "," : "", counter_names[i],
 			       counter_rate(prev->ctr[i], cur->ctr[i], secs));
 	}
-	printf("},\"handoff_errors\":{");
-	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
-		if (cur->err[e]) {
-			printf("%s\"%s\":%llu", sep, errno_name(e), (unsigned long long)cur->err[e]);
-			sep = ",";
-		}
-	printf("}}");
+	putchar('}');
+	print_json_nonzero("handoff_errors", cur->err, SYNQ_ERRNO_MAX, errno_name);
+	print_json_nonzero("malformed", cur->mal, SYNQ_MALFORMED_MAX, malformed_name);
+	putchar('}');
 }
 
 /* ---- reports ---- */
@@ -204,7 +227,8 @@ static int report_one(const char *iface, void *arg)
 		err = take_sample(&p, s);
 	if (err) {
 		synq_err("status %s: cannot read synq's maps: %s%s", iface, strerror(-err),
-			 err == -EBADF ? " (damaged pins: synq detach cleans up)" : "");
+			 err == -EBADF ? " (damaged pins: synq detach cleans up)" :
+			 err == -EPERM || err == -EACCES ? " (run as root)" : "");
 		pinned_close(&p);
 		r->err = err;
 		return 0;
@@ -235,7 +259,8 @@ static int report(struct report *r)
 		putchar('\n');
 	fflush(stdout);
 	if (n < 0) {
-		synq_err("status: cannot list %s: %s", SYNQ_PIN_ROOT, strerror(-n));
+		synq_err("status: cannot list %s: %s%s", SYNQ_PIN_ROOT, strerror(-n),
+			 n == -EACCES || n == -EPERM ? " (run as root)" : "");
 		return EXIT_FAIL;
 	}
 	if (r->o->iface && !r->ncur && !r->err) {

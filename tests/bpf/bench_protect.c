@@ -106,8 +106,10 @@ int main(int argc, char **argv)
 	struct spec bad = { .flags = F_ACK, .sport = 40000, .dport = PORT_SYN, .seq = 1001,
 			    .ack = 0x12345678 };
 	struct spec open = { .flags = F_ACK, .sport = 40000, .dport = PORT_OPEN };
+	struct spec syn_csum, syn_opts, syn_data;
 	__u8 f_est[PKT_MAX], f_syn[PKT_MAX], f_bad[PKT_MAX], f_open[PKT_MAX];
-	size_t l_est, l_syn, l_bad, l_open;
+	__u8 f_csum[PKT_MAX], f_opts[PKT_MAX], f_data[PKT_MAX];
+	size_t l_est, l_syn, l_bad, l_open, l_csum, l_opts, l_data;
 	struct synq_protect_bpf *skel;
 
 	if (geteuid() != 0 || harness_netns()) {
@@ -127,6 +129,15 @@ int main(int argc, char **argv)
 	l_syn = build(&syn, f_syn);
 	l_bad = build(&bad, f_bad);
 	l_open = build(&open, f_open);
+	syn_csum = syn;
+	syn_csum.bad_tcp_csum = 1;		/* stops after the checksums */
+	l_csum = build(&syn_csum, f_csum);
+	syn_opts = syn;
+	syn_opts.opts[18] = 15;			/* window scale of length 15: stops after the options */
+	l_opts = build(&syn_opts, f_opts);
+	syn_data = syn_csum;
+	syn_data.payload = 1400;		/* a full-size SYN, bad checksum: the payload is summed */
+	l_data = build(&syn_data, f_data);
 
 	printf("ns/packet, bpf_prog_test_run, repeat %d (best of 3)\n", repeat);
 	printf("  trivial XDP_PASS                      %7.1f\n", per_packet(pass, f_est, l_est, repeat));
@@ -134,6 +145,9 @@ int main(int argc, char **argv)
 	printf("  synq_xdp, unprotected port (PASS)     %7.1f\n", per_packet(xdp, f_open, l_open, repeat));
 	printf("  synq_xdp, ACK with a bad cookie (DROP)%7.1f\n", per_packet(xdp, f_bad, l_bad, repeat));
 	printf("  synq_tc, established ACK, no metadata %7.1f\n", per_packet(tc, f_est, l_est, repeat));
+	printf("  synq_xdp, SYN up to its checksums     %7.1f\n", per_packet(xdp, f_csum, l_csum, repeat));
+	printf("  synq_xdp, SYN up to its options       %7.1f\n", per_packet(xdp, f_opts, l_opts, repeat));
+	printf("  synq_xdp, SYN + 1400 B, checksums     %7.1f\n", per_packet(xdp, f_data, l_data, repeat));
 	printf("ns/packet, one run per call, mean of %d calls\n", SINGLE_RUNS);
 	print_call("synq_xdp, established ACK (PASS)", xdp, pass, f_est, l_est);
 	print_call("synq_xdp, SYN -> SYN-ACK (TX)", xdp, pass, f_syn, l_syn);

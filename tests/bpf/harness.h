@@ -38,12 +38,14 @@ static const struct synq_config test_config = {
 	.sack_ok = 1, .wscale_ok = 1, .tstamp_ok = 1, .ecn_ok = 1, .key_slot = 0,
 };
 
+#define PKT_OUT_MAX 2048
+
 struct run {
 	__u32 retval;
 	__u32 meta_len;		/* bytes of XDP metadata in front of out */
 	__u32 duration;		/* ns per run, from the kernel */
 	size_t out_len;		/* metadata included */
-	__u8 out[1024];
+	__u8 out[PKT_OUT_MAX];
 };
 
 static inline int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PKT_MAX 600
+#define PKT_MAX 1600
 
 #define F_FIN 0x01
 #define F_SYN 0x02

@@ -56,13 +56,17 @@ pt_pins() {
 
 pt_capture_start() {
 	local file=$1; shift
-	ns_bg PT_CAP_PID "$CLI" tcpdump -Z root -U -n -i sqc0 -w "$file" "$@" 2>"$file.log"
+	ns_bg PT_CAP_PID "$CLI" tcpdump --immediate-mode -Z root -U -n -i sqc0 -w "$file" "$@" 2>"$file.log"
 	for _ in $(seq 50); do
 		grep -q 'listening on' "$file.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
+	t_fail "capture_$(basename "$file")" "tcpdump did not start: $(cat "$file.log")"
 	return 1
 }
+
+# Packets of a capture that match a filter.
+pt_count() { tcpdump -r "$1" -n "$2" 2>/dev/null | wc -l; }
 
 pt_capture_stop() {
 	kill -INT "$PT_CAP_PID" 2>/dev/null
@@ -96,7 +100,8 @@ pt_nginx() {
 		}
 	}
 	EOF
-	ns_bg PT_NGINX_PID "$SRV" nginx -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log"
+	ns_bg PT_NGINX_PID "$SRV" nginx -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" \
+		>"$T/nginx/out" 2>&1
 	for _ in $(seq 50); do
 		ip netns exec "$SRV" ss -Hltn "sport = :$port" | grep -q LISTEN && return 0
 		sleep 0.1

@@ -5,10 +5,13 @@
  *
  *   rawtcp acks SRC DST DPORT COUNT     COUNT bare ACKs with random ports, seq and ack
  *   rawtcp syns SRC DST DPORT COUNT     COUNT SYNs (SRC may be a foreign, spoofed address)
- *   rawtcp handshake SRC DST DPORT CMD  SYN, wait for the SYN-ACK, run CMD (sh -c), then
- *                                       send the final ACK for that SYN-ACK
+ *   rawtcp handshake SRC DST DPORT CMD [DEV]
+ *                                       SYN, wait for the SYN-ACK, run CMD (sh -c), then
+ *                                       send the final ACK for that SYN-ACK, out of
+ *                                       interface DEV if given (another host behind
+ *                                       the same address)
  *
- * The source address is bound with IP(V6)_FREEBIND. Checksums are full: computed
+ * The socket is transparent, so SRC may be a foreign address. Checksums are full: computed
  * here for IPv4, by the kernel (IPV6_CHECKSUM) for IPv6. Every wait is bounded.
  */
 #include <arpa/inet.h>
@@ -41,6 +44,15 @@ static uint32_t rnd32(void)
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 		v = (uint32_t)rand();
 	return v;
+}
+
+/*
+ * A source port below Linux's default ephemeral range (32768-60999), so a forged
+ * segment never hits a real connection (or its TIME_WAIT) of the same client.
+ */
+static uint16_t own_port(void)
+{
+	return 1024 + rnd32() % (32768 - 1024);
 }
 
 static uint16_t csum_fold(uint32_t sum)
@@ -86,9 +98,10 @@ static int open_raw(struct peer *p, const char *src, const char *dst, int dport)
 	p->fd = socket(p->family, SOCK_RAW, IPPROTO_TCP);
 	if (p->fd < 0)
 		return -1;
+	/* Transparent, not just freebind: the route lookup must accept a foreign source. */
 	if (p->family == AF_INET)
-		setsockopt(p->fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	else if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) ||
+		setsockopt(p->fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one));
+	else if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) ||
 		 setsockopt(p->fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)))
 		return -1;
 	return bind(p->fd, (struct sockaddr *)&p->src, p->len);
@@ -156,9 +169,9 @@ static int wait_synack(struct peer *p, uint16_t sport, uint32_t *seq)
 	}
 }
 
-static int handshake(struct peer *p, const char *cmd)
+static int handshake(struct peer *p, const char *cmd, const char *ack_dev)
 {
-	uint16_t sport = 20000 + rnd32() % 40000;
+	uint16_t sport = own_port();
 	uint32_t isn = rnd32(), cookie;
 
 	if (send_seg(p, sport, TH_SYN, isn, 0) || wait_synack(p, sport, &cookie)) {
@@ -169,6 +182,10 @@ static int handshake(struct peer *p, const char *cmd)
 	fflush(stdout);
 	if (system(cmd) != 0)
 		fprintf(stderr, "rawtcp: '%s' failed\n", cmd);
+	if (ack_dev && setsockopt(p->fd, SOL_SOCKET, SO_BINDTODEVICE, ack_dev, strlen(ack_dev))) {
+		perror("rawtcp: SO_BINDTODEVICE");
+		return 1;
+	}
 	return send_seg(p, sport, TH_ACK, isn + 1, cookie + 1) ? 1 : 0;
 }
 
@@ -177,8 +194,8 @@ int main(int argc, char **argv)
 	struct peer p;
 	int count, err = 0;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: rawtcp acks|syns|handshake SRC DST DPORT COUNT|CMD\n");
+	if (argc != 6 && !(argc == 7 && !strcmp(argv[1], "handshake"))) {
+		fprintf(stderr, "usage: rawtcp acks|syns|handshake SRC DST DPORT COUNT|CMD [DEV]\n");
 		return 2;
 	}
 	if (open_raw(&p, argv[2], argv[3], atoi(argv[4]))) {
@@ -186,10 +203,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "handshake"))
-		return handshake(&p, argv[5]);
+		return handshake(&p, argv[5], argc == 7 ? argv[6] : NULL);
 	count = atoi(argv[5]);
 	for (int i = 0; i < count && !err; i++) {
-		uint16_t sport = 1024 + rnd32() % 60000;
+		uint16_t sport = own_port();
 
 		if (!strcmp(argv[1], "acks"))
 			err = send_seg(&p, sport, TH_ACK, rnd32(), rnd32());

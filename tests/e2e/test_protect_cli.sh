@@ -101,9 +101,34 @@ t_run protect_cli_detach_ns2 "$SYNQ" -n "$SRV2" detach sqs0
 t_eq protect_cli_ns1_untouched 80 "$("$SYNQ" -n "$SRV" status --json | jq -r '.interfaces[0].ports')"
 t_run protect_cli_detach_ns1 "$SYNQ" -n "$SRV" detach sqs0
 
+# ---- a veth pair inside one namespace: the peer check sees the peer directly ----
+ip -n "$SRV" link add sqa0 type veth peer name sqa1 && ip -n "$SRV" link set sqa0 up &&
+	ip -n "$SRV" link set sqa1 up
+out=$("${A[@]}" sqa0 --ports 80 --xdp-mode native 2>&1)
+case $out in
+*"warning: its veth peer sqa1 (in this namespace)"*"attach sqa1 --pass-only"*)
+	t_pass protect_cli_warns_same_namespace_peer ;;
+*) t_fail protect_cli_warns_same_namespace_peer "$out" ;;
+esac
+t_run protect_cli_pass_only_peer "${A[@]}" sqa1 --pass-only
+t_run protect_cli_replace_quiet_with_peer \
+	bash -c "! '$SYNQ' -n '$SRV' attach sqa0 --ports 80 --replace 2>&1 | grep warning"
+t_eq protect_cli_status_lists_both "sqa0 false sqa1 true" \
+	"$("$SYNQ" -n "$SRV" status --json | jq -r '[.interfaces[] | "\(.ifname) \(.pass_only)"] | join(" ")')"
+
+# ---- someone removes synq's XDP program, or the interface, behind its back ----
+ip -n "$SRV" link set dev sqa0 xdp off
+t_eq protect_cli_status_sees_missing_xdp false \
+	"$("$SYNQ" -n "$SRV" status sqa0 --json | jq -r '.interfaces[0].xdp_attached')"
+t_run protect_cli_detach_after_xdp_removed "$SYNQ" -n "$SRV" detach sqa0
+ip -n "$SRV" link del sqa1
+t_run protect_cli_status_with_interface_gone "$SYNQ" -n "$SRV" status sqa1
+t_run protect_cli_detach_gone_interface "$SYNQ" -n "$SRV" detach sqa1
+t_eq protect_cli_no_pins_after_gone "" "$(pt_pins "$SRV")"
+
 # ---- Ctrl-C during attach: all or nothing ----
-torn=0 done_=0
-for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
+torn=0 done_=0 undone=0
+for delay in 0 0.02 0.1 0.3 0.45 0.55 0.65 0.8 1 1.5 2.5; do
 	"${A[@]}" sqs0 --ports 80 >/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
@@ -115,11 +140,12 @@ for delay in 0 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
 	[ -n "$(pt_pins "$SRV")" ] && pins=1
 	case $xdp$tc$pins in
 	111) done_=$((done_ + 1)); "$SYNQ" -n "$SRV" detach sqs0 >/dev/null ;;
-	000) ;;
+	000) undone=$((undone + 1)) ;;
 	*) torn=$((torn + 1)); echo "    after ${delay}s: xdp=$xdp tc=$tc pins=$pins"
 	   "$SYNQ" -n "$SRV" detach sqs0 >/dev/null 2>&1 ;;
 	esac
 done
+echo "    interrupted attaches: $undone left nothing, $done_ had completed, $torn torn"
 t_eq protect_cli_interrupted_attach_all_or_nothing 0 "$torn"
 t_eq protect_cli_after_interrupts_nothing_left 0 "$(nothing_left; echo $?)"
 
