@@ -64,6 +64,7 @@ for row in j["legit"]:
 pos("round trips, queue programs off", j["round_trips_per_s_queue_off"])
 pos("round trips, queue programs on", j["round_trips_per_s_queue_on"], watch)
 pos("bulk without XDP", j["bulk_gbit_no_xdp"])
+pos("bulk with XDP_PASS", j["bulk_gbit_xdp_pass"])
 pos("bulk with synq", j["bulk_gbit_synq"], attach)
 print("; ".join(bad) or "ok")
 PY
