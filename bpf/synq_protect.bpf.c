@@ -82,6 +82,32 @@ struct {
 	__type(value, __u64);
 } synq_malformed SEC(".maps");
 
+/*
+ * Handshakes just passed on for handoff: the client's 4-tuple and ISN, and when
+ * (ktime ns). A client's request often follows its final ACK in the same receive
+ * batch, and the stack runs TC ingress for a whole batch before TCP sees any of
+ * it: both segments would meet only the listener, both would get a request sock,
+ * and the kernel drops the second as a duplicate connection -- the request then
+ * waits for a retransmission (200 ms or more). Segments of a handshake seen here
+ * go to the kernel without a handoff; by the time TCP looks, the first one has
+ * made the connection. synq_tc keeps it, where the handoff happens; only
+ * valid-cookie ACKs meeting a listener are written, so a flood cannot fill it.
+ */
+struct handoff_key {
+	struct synq_flow_v6 flow;
+	__u32 isn;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct handoff_key);
+	__type(value, __u64);
+} synq_handoffs SEC(".maps");
+
+/* Far longer than a receive batch, far shorter than a retransmission timeout (200 ms). */
+#define HANDOFF_FRESH_NS	(50 * 1000 * 1000ULL)
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&synq_stats, &idx);
@@ -497,6 +523,23 @@ static __always_inline int ack_known(void *ctx, const struct synq_hdr *h)
 	return known;
 }
 
+/*
+ * Was this handshake's cookie ACK passed on for handoff a moment ago? If not,
+ * records that it is now. IPv4 flows have zeros in the unused address words.
+ */
+static __always_inline int handoff_pending(const struct synq_hdr *h)
+{
+	struct handoff_key k = { .isn = h->seq - 1 };
+	__u64 now = bpf_ktime_get_ns(), *seen;
+
+	__builtin_memcpy(&k.flow, &h->flow, sizeof(k.flow));
+	seen = bpf_map_lookup_elem(&synq_handoffs, &k);
+	if (seen && now - *seen < HANDOFF_FRESH_NS)
+		return 1;
+	bpf_map_update_elem(&synq_handoffs, &k, &now, BPF_ANY);
+	return 0;
+}
+
 /* Metadata for synq_tc in front of the frame; without room there is none (TC copes). */
 static __always_inline void meta_put(struct xdp_md *ctx, const struct synq_meta *m)
 {
@@ -661,7 +704,8 @@ int synq_tc(struct __sk_buff *skb)
 	}
 	/* Without synq_xdp's tag (no metadata on this path), check for ourselves. */
 	if (skc->state != BPF_TCP_LISTEN ||
-	    (kind != SYNQ_META_COOKIE && synq_tc_ack_cookie(skb, &h, &m))) {
+	    (kind != SYNQ_META_COOKIE && synq_tc_ack_cookie(skb, &h, &m)) ||
+	    handoff_pending(&h)) {
 		bpf_sk_release(skc);
 		return TC_ACT_OK;
 	}

@@ -47,6 +47,7 @@ struct spec {
 	uint16_t window;
 	uint8_t ttl;
 	uint8_t tos;		/* IPv4 TOS / IPv6 traffic class */
+	uint8_t dmac[6];	/* nonzero: this destination MAC */
 };
 
 static const uint8_t mac_client[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -113,11 +114,18 @@ static inline uint16_t tcp_csum(int v6, const uint8_t *src, const uint8_t *dst,
 	return ~rfc1071_sum(seg, len, rfc1071_sum(ph, n, 0)) & 0xffff;
 }
 
+static inline const uint8_t *or_default(const uint8_t *a, const uint8_t *def, size_t n)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, n) ? a : def;
+}
+
 static inline size_t put_l2(const struct spec *s, uint8_t *b, uint16_t type)
 {
 	size_t off = 12;
 
-	memcpy(b, mac_server, 6);
+	memcpy(b, or_default(s->dmac, mac_server, 6), 6);
 	memcpy(b + 6, mac_client, 6);
 	if (s->vlans == 2) {
 		put16(b + off, 0x88a8);
@@ -131,13 +139,6 @@ static inline size_t put_l2(const struct spec *s, uint8_t *b, uint16_t type)
 	}
 	put16(b + off, type);
 	return off + 2;
-}
-
-static inline const uint8_t *or_default(const uint8_t *a, const uint8_t *def, size_t n)
-{
-	static const uint8_t zero[16];
-
-	return memcmp(a, zero, n) ? a : def;
 }
 
 /* The TCP segment at b; returns its length. */

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The full-table policy: 4100 listeners each get one connection while synq's
+# table holds 4096. The events of the 4 without a row are counted as
+# unattributed.table_full and said in the output; every listener still shows
+# its gauges (from the iterator).
+source tests/lib/e2e.sh
+source tests/lib/netns.sh
+t_require_root queue_full
+command -v python3 > /dev/null || { t_skip queue_full "python3 is not installed"; exit 0; }
+
+TMP=$(mktemp -d)
+trap 'ns_cleanup; rm -rf "$TMP"' EXIT
+N=4100
+MAX=4096	# SYNQ_LISTENERS_MAX in include/synq/queue.h
+
+wait_file() {
+	for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+
+cat > "$TMP/many.py" <<'PY'
+import os, resource, socket, sys, time
+n, go = int(sys.argv[1]), sys.argv[2]
+resource.setrlimit(resource.RLIMIT_NOFILE, (3 * n + 64, 3 * n + 64))
+ls = []
+for port in range(20000, 20000 + n):
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.listen(8)
+    ls.append(s)
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.05)
+cs = [socket.create_connection(("127.0.0.1", p)) for p in range(20000, 20000 + n)]
+print("done", flush=True)
+time.sleep(600)
+PY
+
+ns_new ns full
+ns_bg p "$ns" python3 "$TMP/many.py" $N "$TMP/go" > "$TMP/py"
+wait_file "$TMP/py" ready || { t_fail table_full "listeners not made"; t_done; }
+"$SYNQ" -n "$ns" watch --json --count 3 --interval 1 > "$TMP/out" &
+w=$!
+"$SYNQ" -n "$ns" watch --count 3 --interval 1 > "$TMP/text" &	# its own programs and maps
+wt=$!
+wait_file "$TMP/out" listeners && wait_file "$TMP/text" LISTENER ||
+	{ t_fail table_full "watch printed nothing"; t_done; }
+touch "$TMP/go"
+wait_file "$TMP/py" done || { t_fail table_full "connections not made"; t_done; }
+wait "$w" "$wt"
+line=$(tail -n 1 "$TMP/out")
+t_eq table_full_counted "$((N - MAX))" "$(jq '.unattributed.table_full' <<< "$line")"
+t_eq table_full_rows_with_counters "$MAX" "$(jq '[.listeners[] | select(.enqueued == 1)] | length' <<< "$line")"
+t_eq table_full_gauges_for_all "$N" "$(jq '[.listeners[] | select(.accept_queue.len == 1)] | length' <<< "$line")"
+t_eq table_full_said "listener table full ($MAX entries): $((N - MAX)) events not attributed" \
+	"$(grep -o 'listener table full.*' "$TMP/text" | tail -n 1)"
+# A fresh run starts with an empty table: no event yet, nothing unattributed.
+t_eq table_full_fresh_run 0 "$("$SYNQ" -n "$ns" watch --json --count 1 --interval 0.2 | jq '.unattributed.table_full')"
+t_done

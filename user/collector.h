@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The collector: one snapshot per interval of every listener's queues and
+ * counters, the namespace's netstat counters and synq's XDP counters; and the
+ * pure arithmetic (per-CPU sums, deltas, rates, histogram percentiles) that
+ * `synq watch`, `synq top` and the exporter build their output from.
+ */
+#ifndef SYNQ_COLLECTOR_H
+#define SYNQ_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <net/if.h>
+
+#include <synq/protect.h>
+#include <synq/queue.h>
+
+/* The /proc/net/netstat counters synq reports, all from the TcpExt: lines. */
+enum synq_netstat {
+	SYNQ_NS_LISTEN_OVERFLOWS,
+	SYNQ_NS_LISTEN_DROPS,
+	SYNQ_NS_REQQ_FULL_DO_COOKIES,
+	SYNQ_NS_REQQ_FULL_DROP,
+	SYNQ_NS_SYNCOOKIES_SENT,
+	SYNQ_NS_SYNCOOKIES_RECV,
+	SYNQ_NS_SYNCOOKIES_FAILED,
+	SYNQ_NS_MAX
+};
+extern const char *const synq_netstat_names[SYNQ_NS_MAX];
+extern const char *const synq_counter_names[SYNQ_COUNTER_MAX];
+extern const char *const synq_qc_names[SYNQ_QC_MAX];
+
+#define SYNQ_NETNS_MAX	64	/* namespaces one snapshot covers */
+#define SYNQ_XDP_MAX	16	/* attached interfaces per namespace */
+
+struct synq_xdp_iface {
+	char name[IF_NAMESIZE];
+	uint64_t c[SYNQ_COUNTER_MAX];
+};
+
+struct synq_netns {
+	uint64_t netns;			/* inode */
+	char name[64];			/* /run/netns name, or "" */
+	bool netstat_ok;
+	uint64_t netstat[SYNQ_NS_MAX];
+	int n_xdp;
+	struct synq_xdp_iface xdp[SYNQ_XDP_MAX];
+};
+
+/* One listener in one snapshot: iterator gauges, owner and summed counters. */
+struct synq_listener {
+	struct synq_lkey key;
+	bool gauged;			/* seen by the iterator in this snapshot */
+	uint32_t aq_len, aq_max;	/* accept queue */
+	uint32_t syn_len, syn_max;	/* SYN queue; max = sk_max_ack_backlog */
+	uint64_t drops;			/* sk_drops (since the socket was made) */
+	uint64_t ino;
+	uint32_t uid;
+	uint32_t pid;			/* owner; 0 when unknown */
+	char comm[16];
+	struct synq_lstats st;		/* CPUs summed; peaks and max are maxima */
+};
+
+struct synq_snapshot {
+	double t;			/* CLOCK_MONOTONIC, seconds */
+	time_t wall;
+	size_t n, cap;
+	struct synq_listener *l;
+	size_t n_ns;
+	struct synq_netns ns[SYNQ_NETNS_MAX];
+	uint64_t qc[SYNQ_QC_MAX];	/* synq_queue_stats, CPUs summed */
+	bool accept_traced;		/* false: accepted is derived, no wait times */
+};
+
+/*
+ * What watch and top print of one listener: counts since the base, rates over
+ * the last interval. Without accept() traced, accepted is what left the
+ * accept queue: enqueued minus the growth of its length.
+ */
+struct synq_lview {
+	uint64_t enqueued, accepted, overflows, overflow_acks, synack_retrans;
+	double enq_rate, acc_rate, drop_rate;
+	uint64_t wait_count, wait_max_us;
+	double p50_us, p99_us;		/* since the base */
+	double ip50_us, ip99_us;	/* last interval only; -1 without samples */
+	uint32_t aq_peak;
+};
+
+/* ---- pure arithmetic (no system access) ---- */
+uint64_t synq_percpu_sum(const uint64_t *v, int ncpu);
+/* Sum n per-CPU copies of a listener's counters; peaks and maxima take the largest. */
+void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu);
+/* cur - prev of a counter that may have restarted (entry freed and made again). */
+uint64_t synq_delta(uint64_t cur, uint64_t prev);
+double synq_rate(uint64_t cur, uint64_t prev, double dt);
+/*
+ * The q-quantile (0..1) of a wait histogram, in microseconds: found by rank,
+ * interpolated linearly inside its bucket [lo, hi), capped at max_us when
+ * max_us is nonzero. -1 when the histogram is empty.
+ */
+double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us);
+/* Parse /proc/net/netstat text into out[]; returns how many of the counters were found. */
+int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX]);
+int synq_lkey_cmp(const struct synq_lkey *a, const struct synq_lkey *b);
+bool synq_lkey_wildcard(const struct synq_lkey *k);
+/* "192.0.2.1:80" or "[2001:db8::1]:80" */
+void synq_lkey_str(const struct synq_lkey *k, char *buf, size_t len);
+/* A duration for people: "850us", "1.2ms", "2.50s"; "-" when us < 0. */
+void synq_fmt_us(double us, char *buf, size_t len);
+struct synq_listener *synq_snapshot_find(const struct synq_snapshot *s, const struct synq_lkey *k);
+const struct synq_netns *synq_snapshot_netns(const struct synq_snapshot *s, uint64_t netns);
+/* Fill v for cur->l[i]; prev (last interval) and base (start) may be NULL. */
+void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev,
+	       const struct synq_snapshot *base, size_t i, struct synq_lview *v);
+/*
+ * Counters are reported as deltas against base. A namespace or XDP interface
+ * first seen after the base was taken is copied into base at first sight, so
+ * its deltas start there instead of at the kernel's totals.
+ */
+const struct synq_xdp_iface *synq_xdp_find(const struct synq_netns *ns, const char *name);
+void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur);
+void synq_snapshot_free(struct synq_snapshot *s);
+/* Deep copy (listeners array included). 0 or -ENOMEM. */
+int synq_snapshot_copy(struct synq_snapshot *dst, const struct synq_snapshot *src);
+
+/* ---- the live collector ---- */
+struct synq_collector;
+
+struct synq_collector_opts {
+	bool all_netns;		/* every namespace with listeners; else this thread's */
+	bool no_wait;		/* leave accept() untraced: no wait times, accepted derived */
+	uint16_t port;		/* 0: every port */
+};
+
+/*
+ * Read synq's XDP counters pinned for namespace ns->netns, every interface:
+ * /sys/fs/bpf/synq/<netns>/<IFACE>/synq_stats (PERCPU_ARRAY of __u64), CPUs
+ * summed, into ns->xdp. Returns how many interfaces were read.
+ */
+int synq_xdp_read(struct synq_netns *ns, int ncpu);
+
+/* Load and attach the queue programs. Prints what failed; returns NULL then. */
+struct synq_collector *synq_collector_open(const struct synq_collector_opts *o);
+/* Take a snapshot into s (its listener array is reused). 0 or -errno. */
+int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s);
+/* When the programs were attached (wall clock): counters run since then. */
+time_t synq_collector_since(const struct synq_collector *c);
+/* Detach and free everything. */
+void synq_collector_close(struct synq_collector *c);
+
+#endif
