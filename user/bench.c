@@ -309,6 +309,11 @@ static void accept_rate(struct bench *b, int on)
 
 		watch = bench_synq_start(b->env.ns_s, args);
 		sleep(1);	/* loaded and attached */
+		/* a watch that already ended measured nothing */
+		if (watch < 0 || waitpid(watch, NULL, WNOHANG) != 0) {
+			b->res.accept[on].c.na = "n/a (synq watch failed: synq -v bench shows why)";
+			return;
+		}
 	}
 	pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, bench_client, &ca, sizeof(r), &rfd);
 	if (pid > 0 && !bench_child_wait(pid, rfd, &r, sizeof(r)) && r.ok) {
