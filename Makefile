@@ -99,9 +99,9 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wi
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/e2e/%: tests/e2e/%.c
+$(BUILD)/tests/e2e/%: tests/e2e/%.c $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lpthread -lm -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lbpf -lelf -lz -lpthread -lm -o $@
 
 $(BUILD) $(BUILD)/user:
 	$(Q)mkdir -p $@
@@ -121,6 +121,12 @@ test-unit test-bpf test-e2e: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# The full benchmark (about two minutes, both CPUs busy): docs/bench/latest.{md,json,png}
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p docs/bench && $(BUILD)/synq bench --json docs/bench/latest.json \
+		--plot docs/bench/latest.png > docs/bench/latest.md
 
 # The header is committed so a build needs no BTF; regenerate it after a kernel upgrade.
 vmlinux:

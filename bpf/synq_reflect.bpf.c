@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two tiny XDP programs for measuring, not for protecting:
+ *
+ * synq_reflect  turns every SYN into a SYN-ACK in place and sends it back with
+ *               XDP_TX: addresses and ports swapped, ACK = ISN + 1, checksum
+ *               patched incrementally. No cookie, no lookups: the fastest any
+ *               SYN-ACK responder can be on this machine, the ceiling `synq bench`
+ *               compares against.
+ * synq_drop     drops everything: the fastest receiver, to measure a generator.
+ * synq_pass     passes everything: lets XDP_TX frames of the veth peer arrive.
+ * synq_count    counts TCP frames by kind (SYN, SYN-ACK, RST, other) with the time
+ *               of the first and last one, then drops them (or passes them, for a
+ *               capture). Frames that are not TCP, or not to the watched IPv4
+ *               prefix, pass untouched so ARP and neighbour discovery keep working.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "synq/flood_count.h"
+
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define IPPROTO_TCP_	6
+#define TCP_FLAG_SYN	0x02
+#define TCP_FLAG_RST	0x04
+#define TCP_FLAG_ACK	0x10
+
+const volatile __u8 count_pass;		/* pass counted frames instead of dropping them */
+const volatile __u32 watch_net;		/* IPv4 destination prefix to count (network order) */
+const volatile __u32 watch_mask;	/* 0: count every TCP frame */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flood_count);
+} counts SEC(".maps");
+
+/* Finds the TCP header; returns NULL for anything else. *daddr4 gets an IPv4 destination. */
+static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *daddr4, bool *v6)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > end)
+		return NULL;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP_ || ip->ihl != 5)
+			return NULL;
+		*daddr4 = ip->daddr;
+		*v6 = false;
+		return (void *)(ip + 1);
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP_)
+			return NULL;
+		*v6 = true;
+		return (void *)(ip6 + 1);
+	}
+	return NULL;
+}
+
+SEC("xdp")
+int synq_count(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 daddr = 0, zero = 0;
+	struct flood_count *c;
+	struct tcphdr *t;
+	bool v6 = false;
+	__u8 flags;
+	__u64 now;
+
+	t = find_tcp(data, end, &daddr, &v6);
+	if (!t || (void *)(t + 1) > end)
+		return XDP_PASS;
+	if (watch_mask && (v6 || (daddr & watch_mask) != watch_net))
+		return XDP_PASS;
+	c = bpf_map_lookup_elem(&counts, &zero);
+	if (!c)
+		return XDP_PASS;
+	flags = ((__u8 *)t)[13];
+	if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+		c->syn++;
+	else if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK))
+		c->synack++;
+	else if (flags & TCP_FLAG_RST)
+		c->rst++;
+	else
+		c->other++;
+	now = bpf_ktime_get_ns();
+	if (!c->first_ns)
+		c->first_ns = now;
+	c->last_ns = now;
+	return count_pass ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int synq_drop(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int synq_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+/* RFC 1624: replace 16-bit word old by new in a checksum. */
+static __always_inline void csum_replace(__u16 *sum, __u16 old, __u16 new)
+{
+	__u32 s = (__u16)~*sum + (__u16)~old + new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	*sum = ~s;
+}
+
+static __always_inline void swap_eth(struct ethhdr *eth)
+{
+	__u8 tmp[6];
+
+	__builtin_memcpy(tmp, eth->h_source, 6);
+	__builtin_memcpy(eth->h_source, eth->h_dest, 6);
+	__builtin_memcpy(eth->h_dest, tmp, 6);
+}
+
+SEC("xdp")
+int synq_reflect(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 daddr = 0, seq, ack;
+	struct tcphdr *t;
+	__u16 old_flags;
+	bool v6 = false;
+
+	t = find_tcp(data, end, &daddr, &v6);
+	if (!t || (void *)(t + 1) > end)
+		return XDP_PASS;
+	if ((((__u8 *)t)[13] & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+		return XDP_PASS;
+	swap_eth(data);
+	/* swapping addresses and ports leaves every checksum as it is */
+	if (v6) {
+		struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
+		struct in6_addr a = ip6->saddr;
+
+		ip6->saddr = ip6->daddr;
+		ip6->daddr = a;
+	} else {
+		struct iphdr *ip = data + sizeof(struct ethhdr);
+		__u32 src = ip->saddr;
+
+		ip->saddr = daddr;
+		ip->daddr = src;
+	}
+	__u16 port = t->source;
+	t->source = t->dest;
+	t->dest = port;
+
+	old_flags = ((__u16 *)t)[6];
+	((__u8 *)t)[13] = TCP_FLAG_SYN | TCP_FLAG_ACK;
+	csum_replace(&t->check, old_flags, ((__u16 *)t)[6]);
+	seq = t->seq;
+	ack = t->ack_seq;
+	t->ack_seq = bpf_htonl(bpf_ntohl(seq) + 1);
+	csum_replace(&t->check, (__u16)ack, (__u16)t->ack_seq);
+	csum_replace(&t->check, (__u16)(ack >> 16), (__u16)(t->ack_seq >> 16));
+	return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# synq bench --quick: it completes, fills every cell this build can fill with sane
+# numbers (positive, success rates within 0..100, p50 <= p99 <= max), says why for the
+# others, and leaves no namespace, pin or process behind, also when interrupted.
+# Speed is never asserted: the numbers are reported, not judged.
+source tests/lib/e2e.sh
+t_require_root bench
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+leftovers() {
+	local n
+	n=$(ip netns list | grep -c "^synq-bench-")
+	n=$((n + $(ps -eo comm | grep -c "^napi/sqb")))
+	echo "$n"
+}
+has_verb() { "$SYNQ" help | awk '/^Verbs:/ { on = 1; next } on { print $1 }' | grep -qx "$1"; }
+
+"$SYNQ" bench --quick --json "$TMP/b.json" >"$TMP/b.md" 2>"$TMP/b.err"
+rc=$?
+t_eq "bench --quick exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || sed 's/^/    /' "$TMP/b.err"
+t_eq "bench --quick leaves nothing behind" 0 "$(leftovers)"
+for s in "Flood generator" "1. SYN-ACK rate" "2. Legitimate clients" "3. Observability" \
+	 "4. Established traffic"; do
+	if grep -q "^### $s" "$TMP/b.md"; then t_pass "table: $s"; else t_fail "table: $s" "missing"; fi
+done
+
+attach=0; has_verb attach && attach=1
+watch=0; has_verb watch && watch=1
+check=$(python3 - "$TMP/b.json" "$attach" "$watch" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+attach, watch = sys.argv[2] == "1", sys.argv[3] == "1"
+bad = []
+def pos(name, v, required=True):
+    if v is None:
+        if required:
+            bad.append(name + " is empty")
+    elif not v > 0:
+        bad.append("%s = %r" % (name, v))
+pos("generator_pps", j["generator_pps"])
+for r in ("kernel", "synq", "reflector"):
+    need = attach or r != "synq"
+    pos(r + " flood_pps", j["synack"][r]["flood_pps"], need)
+    pos(r + " synack_per_s", j["synack"][r]["synack_per_s"], need)
+for row in j["legit"]:
+    name = "legit %s at %s" % (row["protection"], row["flood_rate"])
+    if row["protection"] == "synq" and not attach:
+        continue
+    if row["attempts"] <= 0:
+        bad.append(name + ": no attempts")
+        continue
+    s = row["success_pct"]
+    if s is None or not 0 <= s <= 100:
+        bad.append("%s: success %r" % (name, s))
+    p = [row["p50_ms"], row["p99_ms"], row["max_ms"]]
+    if None in p or not 0 < p[0] <= p[1] <= p[2]:
+        bad.append("%s: latencies %r" % (name, p))
+    if row["flood_rate"] != 0:
+        pos(name + " flood_pps", row["flood_pps"])
+pos("round trips, queue programs off", j["round_trips_per_s_queue_off"])
+pos("round trips, queue programs on", j["round_trips_per_s_queue_on"], watch)
+pos("bulk without XDP", j["bulk_gbit_no_xdp"])
+pos("bulk with XDP_PASS", j["bulk_gbit_xdp_pass"])
+pos("bulk with synq", j["bulk_gbit_synq"], attach)
+print("; ".join(bad) or "ok")
+PY
+)
+t_eq "every cell that can be filled is filled and sane" ok "$check"
+if [ "$watch" -eq 0 ]; then
+	t_eq "queue-program cell says why it is empty" 1 \
+		"$(grep -c 'n/a (queue programs not built)' "$TMP/b.md")"
+fi
+
+# Ctrl-C in the middle: exit 1, everything removed
+"$SYNQ" bench --quick >/dev/null 2>"$TMP/int.err" &
+pid=$!
+sleep 4
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+t_eq "bench interrupted: exit 1" 1 "$rc"
+t_eq "bench interrupted: nothing left behind" 0 "$(leftovers)"
+t_done

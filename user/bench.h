@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synq bench: the pieces under the scenarios. bench_env.c builds and removes the
+ * two-namespace topology, runs children in a namespace on a CPU, and holds the
+ * small server and the legitimate client; bench.c runs the scenarios and reports.
+ */
+#ifndef SYNQ_BENCH_H
+#define SYNQ_BENCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BENCH_PORT	8080	/* request/reply: the server answers "ok" and closes */
+#define BENCH_SINK_PORT	8081	/* bulk: the server reads to EOF, then sends the byte count */
+#define BENCH_CPU_ATTACK 0	/* flood, client */
+#define BENCH_CPU_SERVER 1	/* server process, the server veth's NAPI thread */
+
+struct bench_env {
+	char ns_a[32], ns_s[32];	/* attacker/client and server namespaces */
+	char if_a[16], if_s[16];	/* the veth ends */
+	int ifindex_a, ifindex_s;
+	pid_t server;
+	int self_ns;			/* fd of the namespace bench started in */
+	bool up;
+};
+
+/* Set by SIGINT/SIGTERM: every wait checks it, then everything is torn down. */
+extern volatile sig_atomic_t bench_stop;
+
+int bench_env_up(struct bench_env *e);
+void bench_env_down(struct bench_env *e);
+/* Run fn in the named namespace (then come back); 0 or -errno. */
+int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg);
+/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu. */
+void bench_napi_pin(const char *ns, const char *ifname, int cpu);
+/* Removes synq's pins of IF (NULL: of every interface) in namespace NS. */
+void bench_unpin(const char *ns, const char *ifname);
+/* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */
+int bench_synq(const char *ns, const char *const *args);
+pid_t bench_synq_start(const char *ns, const char *const *args);
+/* Starts the server helper in the server namespace on BENCH_CPU_SERVER. */
+int bench_server_start(struct bench_env *e);
+
+/* Forks a child in namespace ns pinned to cpu that runs fn and writes its result
+ * (len bytes) to a pipe; bench_child_wait() reads it back. Returns the pid or -errno. */
+pid_t bench_child(const char *ns, int cpu, void (*fn)(void *arg, void *res), void *arg,
+		  size_t len, int *rfd);
+int bench_child_wait(pid_t pid, int rfd, void *res, size_t len);
+
+/* The legitimate client: connect + request + reply, one after another, for a while. */
+struct client_args {
+	double seconds;
+	double timeout;		/* per round trip; a slower one is a failure */
+	const char *dst;	/* IPv4 address of the server */
+};
+#define CLIENT_MAX_SAMPLES 200000
+struct client_result {
+	uint64_t attempts, ok;
+	double p50_ms, p99_ms, max_ms;
+	double rate;		/* completed round trips per second */
+};
+void bench_client(void *arg, void *res);
+
+/* Bulk transfer to the sink port for a while: bytes the server received per second. */
+struct bulk_result {
+	double gbit;
+	int err;
+};
+void bench_bulk(void *arg, void *res);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * synq flood: the parsers (unit-tested), the options, and flood_run(), which
+ * `synq bench` calls in a child process inside its attacker namespace.
+ */
+#ifndef SYNQ_USER_FLOOD_H
+#define SYNQ_USER_FLOOD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synq/flood.h"
+
+#define FLOOD_MAX_SECONDS	300	/* the hard cap on any flood */
+#define FLOOD_MAX_THREADS	64
+
+struct flood_addr {
+	int family;		/* 4 or 6 */
+	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
+	uint16_t port;		/* host order */
+};
+
+struct flood_cidr {
+	int family;
+	uint8_t addr[16];	/* host bits cleared */
+	int prefix;
+};
+
+enum flood_backend { FLOOD_AUTO, FLOOD_LIVE, FLOOD_PACKET };
+
+struct flood_opts {
+	const char *iface;
+	struct flood_addr dst;
+	struct flood_cidr src;
+	bool have_src, have_mac;
+	uint8_t dst_mac[6];
+	uint64_t rate;		/* frames per second in total; 0 = as fast as possible */
+	uint64_t count;		/* 0 = until the duration ends */
+	double duration;	/* seconds; 0 = until count frames are sent (capped) */
+	unsigned int threads;
+	unsigned int batch;	/* live frames per batch inside the kernel */
+	int options;		/* enum flood_options */
+	enum flood_backend backend;
+	bool progress;		/* a line a second on stderr */
+};
+
+struct flood_result {
+	uint64_t sent;
+	double elapsed;		/* seconds from the first frame to the last */
+	enum flood_backend backend;	/* the one that ran */
+	bool capped;		/* stopped by the hard cap */
+};
+
+/* "192.0.2.1:80" or "[2001:db8::1]:80". 0 or -EINVAL. */
+int flood_parse_ipport(const char *s, struct flood_addr *out);
+/* "198.18.0.0/15", "2001:2::/48"; a bare address is a /32 or /128. 0 or -EINVAL. */
+int flood_parse_cidr(const char *s, struct flood_cidr *out);
+/* "02:00:00:00:00:01" (':' or '-' between six hex pairs). 0 or -EINVAL. */
+int flood_parse_mac(const char *s, uint8_t mac[6]);
+/* "none", "linux", "random": the enum value or -EINVAL. */
+int flood_parse_options(const char *s);
+
+/* Fills the frame template and source range for flood_write_v4/v6(). */
+void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
+		    const struct flood_cidr *src, const uint8_t smac[6],
+		    const uint8_t dmac[6], int options);
+
+/* Parses `synq flood` arguments into o. 0, or EXIT_USAGE after one line on stderr. */
+int flood_parse_args(int argc, char **argv, struct flood_opts *o);
+
+/*
+ * Sends the flood described by o from the current network namespace; stops early
+ * once *stop is set (from a signal handler). Returns 0, EXIT_USAGE (no such
+ * interface) or EXIT_FAIL, each after one line on stderr.
+ */
+int flood_run(const struct flood_opts *o, volatile sig_atomic_t *stop,
+	      struct flood_result *res);
+
+#endif
