@@ -405,6 +405,30 @@ static __always_inline void swap_macs(struct ethhdr *eth)
 }
 
 /*
+ * Stores the SYN-ACK's TCP header words (n: 6..10, 5 options at most) at t with
+ * plain stores: bpf_xdp_store_bytes() cost a helper call and a memcpy. One bound
+ * check per word keeps the verifier's view simple whatever the header length.
+ */
+#define SYNACK_TCP_WORDS_MAX	10
+
+static __always_inline int put_words(__be32 *t, void *data_end, const __be32 w[16], __u32 n)
+{
+	int i;
+
+	if (n > SYNACK_TCP_WORDS_MAX)
+		return -1;
+#pragma unroll
+	for (i = 0; i < SYNACK_TCP_WORDS_MAX; i++) {
+		if (i < n) {
+			if ((void *)(t + i + 1) > data_end)
+				return -1;
+			t[i] = w[i];
+		}
+	}
+	return 0;
+}
+
+/*
  * Resizes the frame to exactly the SYN-ACK and writes it. VLAN tags stay as they
  * are: the answer leaves on the VLAN the SYN came in on. The program is not
  * frags-aware (no BPF_F_XDP_HAS_FRAGS), so the frame is linear and data_end -
@@ -439,7 +463,7 @@ static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hd
 		synack_ip6(h, s, tcp_len, ip);
 	else
 		synack_ip4(h, s, tcp_len, ip);
-	if (bpf_xdp_store_bytes(ctx, l3_off + ip_len, w, tcp_len))
+	if (put_words(ip + ip_len, data_end, w, tcp_len / 4))
 		return XDP_ABORTED;
 	return XDP_TX;
 }
