@@ -206,6 +206,32 @@ static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h
 }
 
 /*
+ * load_tcp() for synq_xdp's SYNs, with plain loads: bpf_xdp_load_bytes() cost a
+ * helper call and a memcpy. XDP frames here are linear (the program is not
+ * frags-aware). l4_off is at most 22 + 60: the mask only tells the verifier.
+ */
+static __always_inline int load_tcp_xdp(struct xdp_md *ctx, const struct synq_hdr *h,
+					struct opt_walk *w)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	const __u32 *p = data + (h->l4_off & 0x7f);
+	__u32 *b = (__u32 *)w->buf, n = (h->doff & 0x3c) / 4;
+	int i;
+
+	if (n < sizeof(struct tcphdr) / 4)
+		return -1;
+#pragma unroll
+	for (i = 0; i < 15; i++) {
+		if (i < n) {
+			if ((void *)(p + i + 1) > data_end)
+				return -1;
+			b[i] = p[i];
+		}
+	}
+	return 0;
+}
+
+/*
  * Checks the IPv4 header checksum, options included. A header without options
  * is summed in place; one with options is copied to buf (64 bytes, zeroed, and
  * zeroed again after use, because the TCP header's sum reads all of it).
@@ -253,7 +279,7 @@ static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *
 			return SYNQ_MAL_IP_CSUM;
 		sum = csum_pseudo4(h->flow.saddr[0], h->flow.daddr[0], h->seg_len);
 	}
-	if (load_tcp(ctx, 1, h, w))
+	if (load_tcp_xdp(ctx, h, w))
 		return SYNQ_MAL_DOFF;
 	sum += csum_buf64(w->buf);	/* zero past the header */
 	if (h->seg_len > doff &&
