@@ -154,6 +154,42 @@ static __always_inline __u32 time_counter(void)
 	return synq_time_counter(bpf_ktime_get_tai_ns());
 }
 
+/*
+ * The time counter for a new cookie, read from the clock once per jiffy and CPU.
+ * Reading the TAI clock is a TSC read, ~20 ns in a VM, a tenth of a SYN's cost,
+ * while the counter steps once every ~68.7 s. At a step this can be at most a
+ * jiffy (1-10 ms) late, which only makes the cookie expire that much earlier:
+ * a cookie stamped t - 1 and checked at t has age 1 and is valid. The check
+ * keeps the exact clock, so a cookie can never look as if it came from the
+ * future. 64-bit jiffies start far from 0, so the empty entry never matches.
+ */
+struct time_cache {
+	__u64 jiffies;
+	__u32 counter;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct time_cache);
+} synq_time_cache SEC(".maps");
+
+static __always_inline __u32 time_counter_cached(void)
+{
+	__u32 zero = 0;
+	struct time_cache *c = bpf_map_lookup_elem(&synq_time_cache, &zero);
+	__u64 now = bpf_jiffies64();
+
+	if (!c)
+		return time_counter();
+	if (c->jiffies != now) {
+		c->counter = time_counter();
+		c->jiffies = now;
+	}
+	return c->counter;
+}
+
 /* Copies the TCP header (h->doff bytes, checked to be 20..60) to w->buf. */
 static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h,
 				    struct opt_walk *w)
@@ -167,6 +203,32 @@ static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h
 	if (xdp)
 		return bpf_xdp_load_bytes(ctx, h->l4_off, w->buf, len);
 	return bpf_skb_load_bytes(ctx, h->l4_off, w->buf, len);
+}
+
+/*
+ * load_tcp() for synq_xdp's SYNs, with plain loads: bpf_xdp_load_bytes() cost a
+ * helper call and a memcpy. XDP frames here are linear (the program is not
+ * frags-aware). l4_off is at most 22 + 60: the mask only tells the verifier.
+ */
+static __always_inline int load_tcp_xdp(struct xdp_md *ctx, const struct synq_hdr *h,
+					struct opt_walk *w)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	const __u32 *p = data + (h->l4_off & 0x7f);
+	__u32 *b = (__u32 *)w->buf, n = (h->doff & 0x3c) / 4;
+	int i;
+
+	if (n < sizeof(struct tcphdr) / 4)
+		return -1;
+#pragma unroll
+	for (i = 0; i < 15; i++) {
+		if (i < n) {
+			if ((void *)(p + i + 1) > data_end)
+				return -1;
+			b[i] = p[i];
+		}
+	}
+	return 0;
 }
 
 /*
@@ -217,7 +279,7 @@ static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *
 			return SYNQ_MAL_IP_CSUM;
 		sum = csum_pseudo4(h->flow.saddr[0], h->flow.daddr[0], h->seg_len);
 	}
-	if (load_tcp(ctx, 1, h, w))
+	if (load_tcp_xdp(ctx, h, w))
 		return SYNQ_MAL_DOFF;
 	sum += csum_buf64(w->buf);	/* zero past the header */
 	if (h->seg_len > doff &&
@@ -243,7 +305,7 @@ static __always_inline __u32 cookie_make(const struct synq_hdr *h, const struct 
 					 __u32 slot, const struct synq_cookie_opts *ck,
 					 __u32 *tsval)
 {
-	__u32 now = time_counter();
+	__u32 now = time_counter_cached();
 
 	if (h->ipv6) {
 		return synq_cookie_make_v6(key, slot, &h->flow, h->seq, now, ck, tsval);
@@ -369,10 +431,37 @@ static __always_inline void swap_macs(struct ethhdr *eth)
 }
 
 /*
+ * Stores the SYN-ACK's TCP header words (n: 6..10, 5 options at most) at t with
+ * plain stores: bpf_xdp_store_bytes() cost a helper call and a memcpy. One bound
+ * check per word keeps the verifier's view simple whatever the header length.
+ */
+#define SYNACK_TCP_WORDS_MAX	10
+
+static __always_inline int put_words(__be32 *t, void *data_end, const __be32 w[16], __u32 n)
+{
+	int i;
+
+	if (n > SYNACK_TCP_WORDS_MAX)
+		return -1;
+#pragma unroll
+	for (i = 0; i < SYNACK_TCP_WORDS_MAX; i++) {
+		if (i < n) {
+			if ((void *)(t + i + 1) > data_end)
+				return -1;
+			t[i] = w[i];
+		}
+	}
+	return 0;
+}
+
+/*
  * Resizes the frame to exactly the SYN-ACK and writes it. VLAN tags stay as they
- * are: the answer leaves on the VLAN the SYN came in on. bpf_xdp_adjust_tail()
- * invalidates packet pointers, and clang may keep a stale ctx->data offset
- * around it, so data is reloaded behind a compiler barrier.
+ * are: the answer leaves on the VLAN the SYN came in on. The program is not
+ * frags-aware (no BPF_F_XDP_HAS_FRAGS), so the frame is linear and data_end -
+ * data is its whole length: a SYN the size of its SYN-ACK (every Linux SYN
+ * without IP options) needs no bpf_xdp_adjust_tail() call, a fifth of the
+ * rewrite's cost. The helper invalidates packet pointers, and clang may keep a
+ * stale ctx->data offset around it, so data is reloaded behind a compiler barrier.
  */
 static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hdr *h,
 					const struct synack *s, __be32 w[16])
@@ -380,11 +469,13 @@ static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hd
 	__u32 ip_len = h->ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	__u32 l3_off = h->l3_off, tcp_len;
 	void *data, *data_end, *ip;
+	int delta;
 
 	tcp_len = synack_tcp(h, s, w) & 0x3c;
-	if (!tcp_len || l3_off > MAX_L2_HLEN ||
-	    bpf_xdp_adjust_tail(ctx, (int)(l3_off + ip_len + tcp_len) -
-				     (int)bpf_xdp_get_buff_len(ctx)))
+	if (!tcp_len || l3_off > MAX_L2_HLEN)
+		return XDP_ABORTED;
+	delta = (int)(l3_off + ip_len + tcp_len) - (int)(ctx->data_end - ctx->data);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
 		return XDP_ABORTED;
 	data = (void *)(long)ctx->data;
 	asm volatile("" : "+r"(data));
@@ -398,7 +489,7 @@ static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hd
 		synack_ip6(h, s, tcp_len, ip);
 	else
 		synack_ip4(h, s, tcp_len, ip);
-	if (bpf_xdp_store_bytes(ctx, l3_off + ip_len, w, tcp_len))
+	if (put_words(ip + ip_len, data_end, w, tcp_len / 4))
 		return XDP_ABORTED;
 	return XDP_TX;
 }
