@@ -9,9 +9,9 @@
 #      (one new connection per request).
 # cpu: CPU time (user + system) that one client (an HTTP/1.0 request each) and
 #      synq serve spend per connection, one connection at a time. On loopback
-#      the kernel's TCP work,
-#      and so the programs' work, runs in these two processes, which makes this
-#      figure less sensitive to other tenants than a rate.
+#      the kernel's TCP work, and so the programs' work, runs in these two
+#      processes, which makes this figure less sensitive to other tenants than
+#      a rate.
 # Each mode keeps the machine busy for about 2 x SECONDS x ROUNDS.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
