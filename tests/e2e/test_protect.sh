@@ -30,14 +30,15 @@ else t_fail protect_serve_starts "$(cat "$T/serve.log" "$T/echo.log")"; fi
 # The server's own TCP_INFO is read on the accepted socket, which synq serve does not
 # report: a helper that exchanges data and prints TCP_INFO on both ends stays for this.
 
-# One connection of the TCP_INFO helper over $1 (an address): "server-line|client-line".
+# One connection of the TCP_INFO helper over ADDR, printed as
+# "PROFILE ADDR server-line|client-line". Never called inside $(...): the server it
+# starts must belong to this shell, so that the cleanup knows it.
 tcpinfo_pair() {
-	local srv out
-	ns_bg srv "$SRV" "$E2E_BIN/tcpinfo" server "$INFO_PORT" 1 > "$T/info_srv" || return 1
-	for _ in $(seq 50); do grep -q listening "$T/info_srv" 2>/dev/null && break; sleep 0.1; done
-	out=$(nsenter --net="/run/netns/$CLI" "$E2E_BIN/tcpinfo" client "$1" "$INFO_PORT" 1) || return 1
-	wait "$srv" || return 1
-	echo "$(grep opts= "$T/info_srv")|$out"
+	local profile=$1 addr=$2 srv out
+	ns_bg srv "$SRV" "$E2E_BIN/tcpinfo" server "$INFO_PORT" 1 > "$T/info_srv"
+	t_wait_for "$T/info_srv" listening 5
+	out=$(nsenter --net="/run/netns/$CLI" "$E2E_BIN/tcpinfo" client "$addr" "$INFO_PORT" 1)
+	wait "$srv" && echo "$profile $addr $(grep opts= "$T/info_srv")|$out"
 }
 
 # A receive buffer limit of the server namespace's own (the kernel's window scale then
@@ -55,17 +56,19 @@ client_profile() {
 	done
 }
 
-# tcpinfo_all: "PROFILE ADDR server-line|client-line" for every profile and family.
+# tcpinfo_all FILE: tcpinfo_pair's line for every profile and family into FILE.
 tcpinfo_all() {
+	: > "$1"
 	for profile in bare full; do
 		client_profile "$profile"
 		for addr in 192.0.2.1 2001:db8::1; do
-			echo "$profile $addr $(tcpinfo_pair "$addr")"
+			tcpinfo_pair "$profile" "$addr" >> "$1"
 		done
 	done
 }
 
-base=$(tcpinfo_all)
+tcpinfo_all "$T/info_base"
+base=$(cat "$T/info_base")
 # The baseline must differ between the profiles, or comparing would prove little.
 t_eq protect_baseline_full_negotiates_all 2 "$(grep -c '^full .*ts,sack,wscale,ecn.*ts,sack,wscale,ecn' <<< "$base")"
 t_eq protect_baseline_bare_negotiates_none 2 "$(grep -c '^bare .*opts= .*opts= ' <<< "$base")"
@@ -83,7 +86,8 @@ t_run protect_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
 syncookies_sent0=$(pt_nstat TcpExtSyncookiesSent)
 passive0=$(pt_nstat TcpPassiveOpens)
 
-got=$(tcpinfo_all)
+tcpinfo_all "$T/info_got"
+got=$(cat "$T/info_got")
 while read -r profile addr line; do
 	t_eq "protect_tcp_info_same_as_kernel_${profile}_${addr//[.:]/_}" "$line" \
 		"$(awk -v p="$profile" -v a="$addr" '$1 == p && $2 == a { $1 = $2 = ""; print substr($0, 3) }' <<< "$got")"
