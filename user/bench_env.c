@@ -296,8 +296,10 @@ static int wait_listening(int fd)
 			return -errno;
 		}
 		n = read(fd, buf + got, sizeof(buf) - 1 - got);
-		if (n <= 0)
-			return n < 0 && errno == EINTR ? -EINTR : -EIO;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)	/* it exited before listening */
+			return -EIO;
 		got += n;
 		buf[got] = '\0';
 		if (strstr(buf, "listening on"))
