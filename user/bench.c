@@ -3,7 +3,7 @@
  * synq bench: side-by-side measurements in one run, on a topology of its own.
  *
  *   attacker/client namespace            server namespace
- *   flood, client (CPU 0)  --- veth ---  server helper, NAPI thread (CPU 1)
+ *   flood, client (CPU 0)  --- veth ---  synq serve, NAPI thread (CPU 1)
  *   XDP counter: counts SYN-ACKs to       XDP: pass (kernel cookies), synq, or the
  *   198.18.0.0/15 and drops them          bare reflector
  *
@@ -427,7 +427,7 @@ static void report_rest(const struct results *r)
 	       "| queue programs | round trips/s |\n| --- | --- |\n| off | %s |\n| on (synq watch) | %s |\n\n",
 	       cell(&r->accept[0].c, a, sizeof(a), "%.0f", r->accept[0].rate),
 	       cell(&r->accept[1].c, c, sizeof(c), "%.0f", r->accept[1].rate));
-	printf("### 4. Established traffic (one TCP stream, client to server)\n\n"
+	printf("### 4. Established traffic (one TCP stream through an echo server, bytes echoed back)\n\n"
 	       "| XDP on the server's veth | throughput |\n| --- | --- |\n");
 	for (int m = 0; m < BULK_MAX; m++)
 		printf("| %s | %s |\n", bulk_names[m],
@@ -446,7 +446,7 @@ static void report(const struct bench *b)
 	printf("## synq bench%s: %s, Linux %s, %ld CPUs\n\n", b->quick ? " --quick" : "", when,
 	       u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("Flood and client on CPU %d; server, the server veth's NAPI thread and the "
-	       "answer counter on CPU %d. Server: the benchmark's own accept loop.\n\n",
+	       "answer counter on CPU %d. Server: synq serve (HTTP; echo for the stream).\n\n",
 	       BENCH_CPU_ATTACK, BENCH_CPU_SERVER);
 	report_synack(&b->res);
 	report_legit(&b->res);
@@ -556,7 +556,8 @@ static const char usage[] =
 	"     rising rate, with the kernel's cookies and with synq: success rate and\n"
 	"     p50/p99/max latency;\n"
 	"  3. round trips per second with and without synq's queue programs (synq watch);\n"
-	"  4. one TCP stream's throughput with no XDP program, a bare XDP_PASS one, and synq.\n"
+	"  4. one TCP stream's throughput through synq serve --reply echo with no XDP\n"
+	"     program, a bare XDP_PASS one, and synq.\n"
 	"Flood and client run on CPU 0; the server, the server veth's NAPI thread and the\n"
 	"answer counter on CPU 1. Prints a Markdown table; cells that cannot be\n"
 	"measured in this build say why. Needs root and two CPUs.\n"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * synq bench: the pieces under the scenarios. bench_env.c builds and removes the
- * two-namespace topology, runs children in a namespace on a CPU, and holds the
- * small server and the legitimate client; bench.c runs the scenarios and reports.
+ * two-namespace topology, runs children in a namespace on a CPU, starts the
+ * servers (synq serve) and holds the legitimate client; bench.c runs the scenarios and reports.
  */
 #ifndef SYNQ_BENCH_H
 #define SYNQ_BENCH_H
@@ -12,8 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define BENCH_PORT	8080	/* request/reply: the server answers "ok" and closes */
-#define BENCH_SINK_PORT	8081	/* bulk: the server reads to EOF, then sends the byte count */
+#define BENCH_SERVER_ADDR "192.0.2.2"	/* the server namespace's end of the veth */
+#define BENCH_PORT	8080	/* request/reply: synq serve, HTTP ("ok") */
+#define BENCH_ECHO_PORT	8081	/* bulk: synq serve --reply echo */
 #define BENCH_CPU_ATTACK 0	/* flood, client */
 #define BENCH_CPU_SERVER 1	/* server process, the server veth's NAPI thread */
 
@@ -21,7 +22,7 @@ struct bench_env {
 	char ns_a[32], ns_s[32];	/* attacker/client and server namespaces */
 	char if_a[16], if_s[16];	/* the veth ends */
 	int ifindex_a, ifindex_s;
-	pid_t server;
+	pid_t server, echo;		/* the two synq serve processes */
 	int self_ns;			/* fd of the namespace bench started in */
 	bool up;
 };
@@ -40,8 +41,9 @@ void bench_unpin(const char *ns, const char *ifname);
 /* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */
 int bench_synq(const char *ns, const char *const *args);
 pid_t bench_synq_start(const char *ns, const char *const *args);
-/* Starts the server helper in the server namespace on BENCH_CPU_SERVER. */
+/* Starts synq serve (HTTP and echo) in the server namespace on BENCH_CPU_SERVER. */
 int bench_server_start(struct bench_env *e);
+void bench_server_stop(struct bench_env *e);
 
 /* Forks a child in namespace ns pinned to cpu that runs fn and writes its result
  * (len bytes) to a pipe; bench_child_wait() reads it back. Returns the pid or -errno. */
@@ -63,7 +65,7 @@ struct client_result {
 };
 void bench_client(void *arg, void *res);
 
-/* Bulk transfer to the sink port for a while: bytes the server received per second. */
+/* Bulk transfer through the echo server for a while: bytes echoed back per second. */
 struct bulk_result {
 	double gbit;
 	int err;

@@ -3,8 +3,8 @@
  * synq bench, the ground it stands on: two namespaces joined by a veth, children
  * pinned to a CPU inside one of them, a small server and a legitimate client.
  *
- * The server here is a helper of the benchmark: an accept loop that answers every
- * request with "ok", plus a sink for bulk transfers. It stands in for `synq serve`.
+ * The servers are `synq serve` (the binary runs itself): HTTP for the request/reply
+ * client and the accept-rate runs, echo for the bulk transfers.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -118,11 +118,7 @@ void bench_env_down(struct bench_env *e)
 
 	if (!e->up)
 		return;
-	if (e->server > 0) {
-		kill(e->server, SIGKILL);
-		waitpid(e->server, NULL, 0);
-		e->server = 0;
-	}
+	bench_server_stop(e);
 	bench_synq(e->ns_s, detach);	/* removes synq's pins, if it was attached */
 	bench_unpin(e->ns_a, NULL);
 	bench_unpin(e->ns_s, NULL);
@@ -280,100 +276,102 @@ int bench_child_wait(pid_t pid, int rfd, void *res, size_t len)
 
 /* ------------------------------------------------------------------- server */
 
-static int listen_on(int port)
+/* Reads fd until the server says it listens: 0, or -EIO when it exits or 5 s pass. */
+static int wait_listening(int fd)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	double deadline = now_s() + 5;
+	char buf[1024];
+	size_t got = 0;
 
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4096)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
+	while (got < sizeof(buf) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		double left = deadline - now_s();
+		ssize_t n;
 
-static void serve_reply(int c)
-{
-	static const char reply[] = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok";
-	char buf[512];
-
-	if (recv(c, buf, sizeof(buf), 0) > 0)
-		send(c, reply, sizeof(reply) - 1, MSG_NOSIGNAL);
-}
-
-static void serve_sink(int c)
-{
-	static char buf[1 << 16];
-	uint64_t total = 0;
-	ssize_t n;
-
-	while ((n = recv(c, buf, sizeof(buf), 0)) > 0)
-		total += n;
-	send(c, &total, sizeof(total), MSG_NOSIGNAL);
-}
-
-/* One connection at a time: the benchmark's clients never overlap. */
-static void server_loop(int lfd, int sfd)
-{
-	struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-	struct timeval tv = { .tv_sec = 5 };
-
-	for (;;) {
-		if (poll(p, 2, -1) < 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			int c;
-
-			if (!(p[i].revents & POLLIN) || (c = accept(p[i].fd, NULL, NULL)) < 0)
+		if (left <= 0 || bench_stop)
+			return -EIO;
+		if (poll(&p, 1, (int)(left * 1000) + 1) < 0) {
+			if (errno == EINTR)
 				continue;
-			setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-			if (i == 0)
-				serve_reply(c);
-			else
-				serve_sink(c);
-			close(c);
+			return -errno;
 		}
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)	/* it exited before listening */
+			return -EIO;
+		got += n;
+		buf[got] = '\0';
+		if (strstr(buf, "listening on"))
+			return 0;
+	}
+	return -EIO;
+}
+
+/*
+ * `synq -n NS serve` on the port with the reply mode, pinned to BENCH_CPU_SERVER
+ * (its worker threads inherit the affinity). The binary runs itself; its pid, or -errno.
+ */
+static pid_t serve_start(struct bench_env *e, int port, const char *reply)
+{
+	char port_s[8];
+	const char *argv[] = { "synq", "-n", e->ns_s, "serve", "--bind", BENCH_SERVER_ADDR,
+			       "--port", port_s, "--backlog", "4096", "--reply", reply, NULL };
+	int out[2], err;
+	pid_t pid;
+
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	if (pipe2(out, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(out[1], STDOUT_FILENO);
+		if (!synq_verbose && null >= 0)
+			dup2(null, STDERR_FILENO);
+		pin_self(BENCH_CPU_SERVER);
+		execv("/proc/self/exe", (char **)argv);
+		_exit(127);
+	}
+	err = pid < 0 ? -errno : 0;
+	close(out[1]);
+	if (!err && wait_listening(out[0])) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		err = -EIO;
+	}
+	/* It prints nothing more until it stops, and the benchmark stops it with SIGKILL. */
+	close(out[0]);
+	if (err)
+		synq_err("bench: synq serve did not start on port %d in %s", port, e->ns_s);
+	return err ? err : pid;
+}
+
+void bench_server_stop(struct bench_env *e)
+{
+	pid_t *pids[] = { &e->server, &e->echo };
+
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		if (*pids[i] <= 0)
+			continue;
+		kill(*pids[i], SIGKILL);
+		waitpid(*pids[i], NULL, 0);
+		*pids[i] = 0;
 	}
 }
 
 int bench_server_start(struct bench_env *e)
 {
-	int ready[2];
-	char ok = 0;
-	pid_t pid;
+	pid_t pid = serve_start(e, BENCH_PORT, "http");
 
-	if (pipe2(ready, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		int lfd, sfd;
-
-		close(ready[0]);
-		if (netns_enter(e->ns_s))
-			_exit(1);
-		pin_self(BENCH_CPU_SERVER);
-		lfd = listen_on(BENCH_PORT);
-		sfd = listen_on(BENCH_SINK_PORT);
-		if (lfd < 0 || sfd < 0)
-			_exit(1);
-		ok = 1;
-		if (write(ready[1], &ok, 1) != 1)
-			_exit(1);
-		close(ready[1]);
-		server_loop(lfd, sfd);
-		_exit(0);
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &ok, 1) != 1 || !ok) {
-		close(ready[0]);
-		synq_err("bench: the server did not start in %s", e->ns_s);
-		return -EIO;
-	}
-	close(ready[0]);
+	if (pid < 0)
+		return pid;
 	e->server = pid;
+	pid = serve_start(e, BENCH_ECHO_PORT, "echo");
+	if (pid < 0)
+		return pid;
+	e->echo = pid;
 	return 0;
 }
 
@@ -477,34 +475,55 @@ void bench_client(void *arg, void *res)
 	free(lat);
 }
 
+/* Sends for a->seconds while reading the echo, then half-closes and reads the rest. */
+static int bulk_echo(int fd, double seconds, uint64_t *back)
+{
+	static char out[1 << 16], in[1 << 16];
+	double start = now_s(), end = start + seconds, deadline = end + 5;
+	uint64_t sent = 0;
+	bool writing = true;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (writing ? POLLOUT : 0) };
+		ssize_t n;
+
+		if (writing && (bench_stop || now_s() >= end)) {
+			shutdown(fd, SHUT_WR);
+			writing = false;
+		}
+		if (now_s() >= deadline || poll(&p, 1, 100) < 0)
+			return -ETIMEDOUT;
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(fd, in, sizeof(in), 0);
+			if (n == 0)	/* the server closed after echoing all it got */
+				return *back == sent ? 0 : -EIO;
+			if (n < 0 && errno != EAGAIN)
+				return -errno;
+			*back += n > 0 ? n : 0;
+		}
+		if (writing && (p.revents & POLLOUT)) {
+			n = send(fd, out, sizeof(out), MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN)
+				return -errno;
+			sent += n > 0 ? n : 0;
+		}
+	}
+}
+
 void bench_bulk(void *arg, void *res)
 {
 	const struct client_args *a = arg;
 	struct bulk_result *r = res;
-	static char buf[1 << 16];
 	double start = now_s();
-	uint64_t total = 0;
-	int fd = connect_by(a->dst, BENCH_SINK_PORT, start + 2);
-
-	struct timeval tv = { .tv_sec = 1 };
+	uint64_t back = 0;
+	int fd = connect_by(a->dst, BENCH_ECHO_PORT, start + 2);
 
 	if (fd < 0) {
 		r->err = -ECONNREFUSED;
 		return;
 	}
-	/* blocking from here on, but never stuck for long */
-	fcntl(fd, F_SETFL, 0);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (!bench_stop && now_s() - start < a->seconds)
-		if (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) < 0)
-			break;
-	shutdown(fd, SHUT_WR);
-	/* the server answers with what it received, once it has all of it */
-	tv.tv_sec = 5;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (recv(fd, &total, sizeof(total), MSG_WAITALL) != sizeof(total))
-		r->err = -EIO;
-	else
-		r->gbit = total * 8 / (now_s() - start) / 1e9;
+	r->err = bulk_echo(fd, a->seconds, &back);
+	if (!r->err)
+		r->gbit = back * 8 / (now_s() - start) / 1e9;
 	close(fd);
 }

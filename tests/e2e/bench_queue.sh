@@ -5,12 +5,13 @@
 # in one run, in the order AB BA AB ..., so drift on a shared machine hits both
 # sides; prints each round and the medians.
 #   [WATCH_FLAGS=--no-wait] tests/e2e/bench_queue.sh [wrk|cpu] [SECONDS_PER_RUN] [ROUNDS]
-# wrk: accept rate of a small HTTP listener under wrk -H "Connection: close"
+# wrk: accept rate of synq serve (HTTP) under wrk -H "Connection: close"
 #      (one new connection per request).
-# cpu: CPU time (user + system) that one client and the server spend per
-#      connection, one connection at a time. On loopback the kernel's TCP work,
-#      and so the programs' work, runs in these two processes, which makes this
-#      figure less sensitive to other tenants than a rate.
+# cpu: CPU time (user + system) that one client (an HTTP/1.0 request each) and
+#      synq serve spend per connection, one connection at a time. On loopback
+#      the kernel's TCP work, and so the programs' work, runs in these two
+#      processes, which makes this figure less sensitive to other tenants than
+#      a rate.
 # Each mode keeps the machine busy for about 2 x SECONDS x ROUNDS.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
@@ -24,9 +25,10 @@ TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT
 
 ns_new ns bench
-ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $PORT 4096 http > /dev/null
-ns_bg s "$ns" $E2E/qlisten 127.0.0.1 $((PORT + 1)) 128 > /dev/null
-sleep 0.3
+ns_bg l "$ns" "$SYNQ" serve --port $PORT --backlog 4096 > "$TMP/l" 2>&1
+ns_bg s "$ns" "$SYNQ" serve --port $((PORT + 1)) > "$TMP/s" 2>&1
+t_wait_for "$TMP/l" "listening on" && t_wait_for "$TMP/s" "listening on" ||
+	{ echo "bench_queue.sh: synq serve did not start: $(cat "$TMP/l" "$TMP/s")" >&2; exit 1; }
 
 run_wrk() {
 	nsenter --net="/run/netns/$ns" wrk -t1 -c16 -d"${SECS}s" -H "Connection: close" \

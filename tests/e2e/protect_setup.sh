@@ -15,6 +15,7 @@
 #   pt_capture_start FILE FILTER   tcpdump on the client veth; pt_capture_stop ends it
 #   pt_xdp_on NS IF                true if IF runs an XDP program
 #   pt_pins NS                     the pins synq has for namespace NS (one per line)
+#   pt_serve LOG PORT [ARGS]       synq serve in the server namespace on [::]:PORT
 
 E2E_BIN=${E2E_BIN:-$PWD/build/tests/e2e}
 
@@ -73,37 +74,16 @@ pt_capture_stop() {
 	wait "$PT_CAP_PID" 2>/dev/null
 }
 
-# nginx in the server namespace on port $1 (IPv4 and IPv6), serving $T/www.
-pt_nginx() {
-	local port=$1
-	mkdir -p "$T/www" "$T/nginx" && chmod 755 "$T" "$T/www"
-	head -c 1048576 /dev/urandom > "$T/www/blob" && chmod 644 "$T/www/blob"
-	cat > "$T/nginx/nginx.conf" <<-EOF
-	daemon off;
-	user root;
-	worker_processes 1;
-	pid $T/nginx/nginx.pid;
-	error_log $T/nginx/error.log;
-	events { worker_connections 512; }
-	http {
-		access_log off;
-		client_body_temp_path $T/nginx/body;
-		proxy_temp_path $T/nginx/proxy;
-		fastcgi_temp_path $T/nginx/fastcgi;
-		uwsgi_temp_path $T/nginx/uwsgi;
-		scgi_temp_path $T/nginx/scgi;
-		server {
-			listen $port;
-			listen [::]:$port;
-			root $T/www;
-			location = /hello { return 200 "hello\n"; }
-		}
-	}
-	EOF
-	ns_bg PT_NGINX_PID "$SRV" nginx -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" \
-		>"$T/nginx/out" 2>&1
+# pt_serve LOG PORT [ARGS...]: the reference server, `synq serve ARGS`, in the server
+# namespace on [::]:PORT (IPv4 and IPv6 alike: one dual-stack socket), its output into
+# LOG; returns once it listens. A background process, never inside $(...): a command
+# substitution would wait for the server to close its output.
+pt_serve() {
+	local log=$1 port=$2 pid; shift 2
+	ns_bg pid "$SRV" "$SYNQ" serve --bind :: --port "$port" "$@" >"$log" 2>&1
 	for _ in $(seq 50); do
-		ip netns exec "$SRV" ss -Hltn "sport = :$port" | grep -q LISTEN && return 0
+		grep -q 'listening on' "$log" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	return 1

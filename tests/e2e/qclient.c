@@ -3,8 +3,10 @@
  * Clients for the queue tests:
  *   qclient hold ADDR PORT N        open N connections, keep them until killed
  *   qclient burst ADDR PORT N MS    start N connections, abort them all after MS
- *   qclient loop ADDR PORT SECONDS  one connection at a time: connect, wait for
- *                                   the server to close, repeat; prints the count
+ *   qclient loop ADDR PORT SECONDS  one connection at a time: connect, send an
+ *                                   HTTP/1.0 request, read the reply until the
+ *                                   server closes, repeat; prints the count, and
+ *                                   fails on any reply that is not a 200
  * Connections close with SO_LINGER {1, 0}: no TIME_WAIT pile-up.
  */
 #include <arpa/inet.h>
@@ -61,22 +63,45 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* One request on a new connection; 0 when the server answered 200 and closed. */
+static int request(void)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	char buf[512];
+	size_t got = 0;
+	ssize_t r = 0;
+	int fd = open_conn(0);
+
+	if (fd < 0) {
+		perror("qclient: connect");
+		return -1;
+	}
+	if (write(fd, req, sizeof(req) - 1) != sizeof(req) - 1) {
+		perror("qclient: write");
+		close(fd);
+		return -1;
+	}
+	/* until the server closes; only the reply's start is kept */
+	while ((r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		if (got + r < sizeof(buf) - 1)
+			got += r;
+	close(fd);
+	buf[got] = '\0';
+	if (r < 0 || strncmp(buf, "HTTP/1.1 200 ", 13)) {
+		fprintf(stderr, "qclient: bad reply: %.40s\n", buf);
+		return -1;
+	}
+	return 0;
+}
+
 static int loop(double seconds)
 {
 	double end = now() + seconds;
 	long n = 0;
-	char b;
 
 	while (now() < end) {
-		int fd = open_conn(0);
-
-		if (fd < 0) {
-			perror("qclient: connect");
+		if (request())
 			return 1;
-		}
-		while (read(fd, &b, 1) > 0)	/* until the server closes */
-			;
-		close(fd);
 		n++;
 	}
 	printf("%ld\n", n);

@@ -24,17 +24,13 @@ setup() {
 	T=$(mktemp -d /tmp/synq-protect.XXXXXX) && PT_CLEAN+=("$T")
 }
 
-# A listener that never accepts: handed-off connections wait in its accept queue.
+# The reference server, never accepting: handed-off connections wait in its accept
+# queue, where `established` counts them.
 listen_on() {
-	local pid
-	ns_bg pid "$1" python3 -c "import socket, time
-s = socket.create_server(('', $PORT), backlog=16)
-time.sleep(60)"
-	for _ in $(seq 50); do
-		ip netns exec "$1" ss -Hltn "sport = :$PORT" | grep -q LISTEN && return 0
-		sleep 0.1
-	done
-	return 1
+	local pid log=$T/serve-$1.log
+	ns_bg pid "$1" "$SYNQ" serve --bind 192.0.2.1 --port "$PORT" --backlog 16 --pause-accept \
+		>"$log" 2>&1
+	t_wait_for "$log" 'listening on' 5
 }
 
 counter() { "$SYNQ" -n "$1" status sqs0 --json | jq -r ".interfaces[0].counters.$2"; }

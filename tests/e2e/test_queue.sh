@@ -16,6 +16,13 @@ wait_line() {
 	for _ in $(seq "${3:-50}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
+# serve NS LOG ARGS...: the reference server `synq serve ARGS` in NS, its output
+# into LOG, its pid into SERVE_PID; returns once it listens.
+serve() {
+	local ns=$1 log=$2; shift 2
+	ns_bg SERVE_PID "$ns" "$SYNQ" serve "$@" > "$log" 2>&1
+	wait_line "$log" "listening on"
+}
 nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }
 # jq on the last JSON line of a watch output
 last() { tail -n 1 "$1" | jq -r "$2"; }
@@ -25,8 +32,7 @@ last() { tail -n 1 "$1" | jq -r "$2"; }
 test_accept_queue() {
 	local ns port=8080 out=$TMP/aq.json l c w n0 n1 ss_q
 	ns_new ns aq
-	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 16 pause > "$TMP/aq.l"
-	wait_line "$TMP/aq.l" ready || { t_fail accept_queue_vs_ss "listener did not start"; return; }
+	serve "$ns" "$TMP/aq.l" --port $port --backlog 16 --pause-accept || { t_fail accept_queue_vs_ss "listener did not start"; return; }
 	ns_bg c "$ns" $E2E/qclient hold 127.0.0.1 $port 17 > "$TMP/aq.c"
 	wait_line "$TMP/aq.c" held || { t_fail accept_queue_vs_ss "17 connections not made"; return; }
 	ss_q=$(ip netns exec "$ns" ss -Hltn "sport = :$port" | awk '{ print $2 "/" $3 }')
@@ -66,8 +72,7 @@ spoof_topology() {
 test_syn_queue() {
 	local srv att port=8081 out=$TMP/syn.json w n r0 r1
 	spoof_topology syn || { t_fail syn_queue_vs_ss "namespaces not made"; return; }
-	ns_bg l "$srv" $E2E/qlisten 192.0.2.1 $port 128 pause > "$TMP/syn.l"
-	wait_line "$TMP/syn.l" ready || { t_fail syn_queue_vs_ss "listener did not start"; return; }
+	serve "$srv" "$TMP/syn.l" --bind 192.0.2.1 --port $port --backlog 128 --pause-accept || { t_fail syn_queue_vs_ss "listener did not start"; return; }
 	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
 	w=$!
 	wait_line "$out" listeners || { t_fail syn_queue_vs_ss "watch printed nothing"; return; }
@@ -90,8 +95,7 @@ test_syn_queue() {
 test_ack_overflow() {
 	local srv att port=8085 out=$TMP/ack.json w n0 n1
 	spoof_topology ack || { t_fail overflow_acks "namespaces not made"; return; }
-	ns_bg l "$srv" $E2E/qlisten 192.0.2.1 $port 4 pause > "$TMP/ack.l"
-	wait_line "$TMP/ack.l" ready || { t_fail overflow_acks "listener did not start"; return; }
+	serve "$srv" "$TMP/ack.l" --bind 192.0.2.1 --port $port --backlog 4 --pause-accept || { t_fail overflow_acks "listener did not start"; return; }
 	ns_bg c "$att" $E2E/qclient hold 192.0.2.1 $port 4 > "$TMP/ack.c"
 	wait_line "$TMP/ack.c" held || { t_fail overflow_acks "connections not made"; return; }
 	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
@@ -107,12 +111,12 @@ test_ack_overflow() {
 }
 
 # Wait time: the server sleeps 50 ms before each accept(); one client connects
-# again as soon as its previous connection is closed, so each waits ~50 ms.
+# again as soon as its previous request is answered and closed, so each
+# connection waits ~50 ms in the queue.
 test_wait_time() {
 	local ns port=8082 out=$TMP/wait.json w p50 n
 	ns_new ns wait
-	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 64 delay 50 > "$TMP/wait.l"
-	wait_line "$TMP/wait.l" ready || { t_fail wait_p50 "listener did not start"; return; }
+	serve "$ns" "$TMP/wait.l" --port $port --backlog 64 --accept-delay 50 || { t_fail wait_p50 "listener did not start"; return; }
 	"$SYNQ" -n "$ns" watch --json --count 5 --interval 1 --port $port > "$out" &
 	w=$!
 	wait_line "$out" listeners || { t_fail wait_p50 "watch printed nothing"; return; }
@@ -137,8 +141,7 @@ test_wait_time() {
 test_no_wait() {
 	local ns port=8087 out=$TMP/nowait.json w n
 	ns_new ns nowait
-	ns_bg l "$ns" $E2E/qlisten 127.0.0.1 $port 64 > "$TMP/nowait.l"
-	wait_line "$TMP/nowait.l" ready || { t_fail no_wait_accepted "listener did not start"; return; }
+	serve "$ns" "$TMP/nowait.l" --port $port --backlog 64 || { t_fail no_wait_accepted "listener did not start"; return; }
 	"$SYNQ" -n "$ns" watch --no-wait --json --count 3 --interval 1 --port $port > "$out" &
 	w=$!
 	wait_line "$out" listeners || { t_fail no_wait_accepted "watch printed nothing"; return; }
@@ -154,9 +157,8 @@ test_namespaces() {
 	local a b ia ib out=$TMP/ns.json
 	ns_new a nsa
 	ns_new b nsb
-	ns_bg l "$a" $E2E/qlisten 127.0.0.1 8083 8 pause > "$TMP/nsa.l"
-	ns_bg l "$b" $E2E/qlisten 127.0.0.1 8083 8 pause > "$TMP/nsb.l"
-	wait_line "$TMP/nsa.l" ready && wait_line "$TMP/nsb.l" ready ||
+	serve "$a" "$TMP/nsa.l" --port 8083 --backlog 8 --pause-accept &&
+		serve "$b" "$TMP/nsb.l" --port 8083 --backlog 8 --pause-accept ||
 		{ t_fail netns_apart "listeners did not start"; return; }
 	ns_bg c "$b" $E2E/qclient hold 127.0.0.1 8083 3 > "$TMP/nsb.c"
 	wait_line "$TMP/nsb.c" held || { t_fail netns_apart "connections not made"; return; }
@@ -180,15 +182,14 @@ test_owner_v6_and_exit() {
 	wait_line "$out" listeners || { t_fail owner_at_listen "watch printed nothing"; return; }
 	# The programs this watch loaded: the prog_id of its BPF file descriptors.
 	ids=$(grep -h '^prog_id:' /proc/$w/fdinfo/* 2> /dev/null | awk '{ print $2 }' | sort -u)
-	ns_bg l "$ns" $E2E/qlisten ::1 8084 8 pause > "$TMP/v6.l"
-	wait_line "$TMP/v6.l" ready || { t_fail owner_at_listen "listener did not start"; return; }
+	serve "$ns" "$TMP/v6.l" --bind ::1 --port 8084 --backlog 8 --pause-accept || { t_fail owner_at_listen "listener did not start"; return; }
 	ns_bg c "$ns" $E2E/qclient hold ::1 8084 2 > "$TMP/v6.c"
 	wait_line "$TMP/v6.c" held || { t_fail owner_at_listen "connections not made"; return; }
 	sleep 1.2
 	kill -INT "$w"
 	wait "$w"
 	t_eq ctrl_c_exit_status 0 "$?"
-	t_eq owner_at_listen "$l ipv6 ::1 2 2" "$(last "$out" \
+	t_eq owner_at_listen "$SERVE_PID ipv6 ::1 2 2" "$(last "$out" \
 		'.listeners[0] | "\(.pid) \(.family) \(.addr) \(.accept_queue.len) \(.enqueued)"')"
 	[ -n "$ids" ] || { t_fail programs_detached "no programs of synq watch found while it ran"; return; }
 	# The kernel frees programs after an RCU grace period: give it a moment.

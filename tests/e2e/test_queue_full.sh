@@ -19,6 +19,8 @@ wait_file() {
 	return 1
 }
 
+# One process holding 4100 listeners: synq serve opens one listener (one port) per
+# process, and 4100 of them would cost far more than this test is about.
 cat > "$TMP/many.py" <<'PY'
 import os, resource, socket, sys, time
 n, go = int(sys.argv[1]), sys.argv[2]

@@ -17,8 +17,8 @@ last() { tail -n 1 "$1" | jq -r "$2"; }
 
 pt_setup || { t_fail queue_xdp_setup "namespaces not made"; t_done; }
 port=8086
-ns_bg l "$SRV" "$E2E_BIN/qlisten" 192.0.2.1 $port 64 > "$T/l"
-wait_line "$T/l" ready || { t_fail queue_xdp_setup "listener did not start"; t_done; }
+ns_bg l "$SRV" "$SYNQ" serve --bind 192.0.2.1 --port $port --backlog 64 > "$T/l" 2>&1
+wait_line "$T/l" "listening on" || { t_fail queue_xdp_setup "listener did not start"; t_done; }
 "$SYNQ" -n "$SRV" attach sqs0 --ports $port > /dev/null 2> "$T/attach.log" &&
 	"$SYNQ" -n "$CLI" attach sqc0 --pass-only > /dev/null ||
 	{ t_fail queue_xdp_setup "synq attach failed"; t_done; }
