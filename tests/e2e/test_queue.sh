@@ -11,17 +11,12 @@ E2E=build/tests/e2e
 TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT
 
-# wait_line FILE PATTERN [TENTHS]: until FILE has a line matching PATTERN
-wait_line() {
-	for _ in $(seq "${3:-50}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 # serve NS LOG ARGS...: the reference server `synq serve ARGS` in NS, its output
 # into LOG, its pid into SERVE_PID; returns once it listens.
 serve() {
 	local ns=$1 log=$2; shift 2
 	ns_bg SERVE_PID "$ns" "$SYNQ" serve "$@" > "$log" 2>&1
-	wait_line "$log" "listening on"
+	t_wait_for "$log" "listening on"
 }
 nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }
 # jq on the last JSON line of a watch output
@@ -34,7 +29,7 @@ test_accept_queue() {
 	ns_new ns aq
 	serve "$ns" "$TMP/aq.l" --port $port --backlog 16 --pause-accept || { t_fail accept_queue_vs_ss "listener did not start"; return; }
 	ns_bg c "$ns" $E2E/qclient hold 127.0.0.1 $port 17 > "$TMP/aq.c"
-	wait_line "$TMP/aq.c" held || { t_fail accept_queue_vs_ss "17 connections not made"; return; }
+	t_wait_for "$TMP/aq.c" held || { t_fail accept_queue_vs_ss "17 connections not made"; return; }
 	ss_q=$(ip netns exec "$ns" ss -Hltn "sport = :$port" | awk '{ print $2 "/" $3 }')
 	"$SYNQ" -n "$ns" watch --json --count 1 --interval 0.5 --port $port > "$out"
 	t_eq accept_queue_vs_ss "17/16 $ss_q" \
@@ -42,7 +37,7 @@ test_accept_queue() {
 
 	"$SYNQ" -n "$ns" watch --json --count 4 --interval 1 --port $port > "$out" &
 	w=$!
-	wait_line "$out" listeners || { t_fail overflows_vs_nstat "watch printed nothing"; return; }
+	t_wait_for "$out" listeners || { t_fail overflows_vs_nstat "watch printed nothing"; return; }
 	n0=$(nstat_of "$ns" TcpExtListenOverflows)
 	# Attempts abort after 1.5 s: SYN retransmits stop before the second count.
 	nsenter --net="/run/netns/$ns" $E2E/qclient burst 127.0.0.1 $port 30 1500
@@ -75,7 +70,7 @@ test_syn_queue() {
 	serve "$srv" "$TMP/syn.l" --bind 192.0.2.1 --port $port --backlog 128 --pause-accept || { t_fail syn_queue_vs_ss "listener did not start"; return; }
 	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
 	w=$!
-	wait_line "$out" listeners || { t_fail syn_queue_vs_ss "watch printed nothing"; return; }
+	t_wait_for "$out" listeners || { t_fail syn_queue_vs_ss "watch printed nothing"; return; }
 	r0=$(nstat_of "$srv" TcpExtTCPSynRetrans)
 	ip netns exec "$att" $E2E/synspoof 192.0.2.1 $port 40 > /dev/null
 	sleep 0.3
@@ -97,10 +92,10 @@ test_ack_overflow() {
 	spoof_topology ack || { t_fail overflow_acks "namespaces not made"; return; }
 	serve "$srv" "$TMP/ack.l" --bind 192.0.2.1 --port $port --backlog 4 --pause-accept || { t_fail overflow_acks "listener did not start"; return; }
 	ns_bg c "$att" $E2E/qclient hold 192.0.2.1 $port 4 > "$TMP/ack.c"
-	wait_line "$TMP/ack.c" held || { t_fail overflow_acks "connections not made"; return; }
+	t_wait_for "$TMP/ack.c" held || { t_fail overflow_acks "connections not made"; return; }
 	"$SYNQ" -n "$srv" watch --json --count 3 --interval 1 --port $port > "$out" &
 	w=$!
-	wait_line "$out" listeners || { t_fail overflow_acks "watch printed nothing"; return; }
+	t_wait_for "$out" listeners || { t_fail overflow_acks "watch printed nothing"; return; }
 	n0=$(nstat_of "$srv" TcpExtListenOverflows)
 	ip netns exec "$att" $E2E/synspoof 192.0.2.1 $port 4 vatt 500 > "$TMP/ack.s"
 	n1=$(nstat_of "$srv" TcpExtListenOverflows)
@@ -119,7 +114,7 @@ test_wait_time() {
 	serve "$ns" "$TMP/wait.l" --port $port --backlog 64 --accept-delay 50 || { t_fail wait_p50 "listener did not start"; return; }
 	"$SYNQ" -n "$ns" watch --json --count 5 --interval 1 --port $port > "$out" &
 	w=$!
-	wait_line "$out" listeners || { t_fail wait_p50 "watch printed nothing"; return; }
+	t_wait_for "$out" listeners || { t_fail wait_p50 "watch printed nothing"; return; }
 	n=$(nsenter --net="/run/netns/$ns" $E2E/qclient loop 127.0.0.1 $port 2.5)
 	wait "$w"
 	p50=$(last "$out" '.listeners[0].wait_us.p50')
@@ -144,7 +139,7 @@ test_no_wait() {
 	serve "$ns" "$TMP/nowait.l" --port $port --backlog 64 || { t_fail no_wait_accepted "listener did not start"; return; }
 	"$SYNQ" -n "$ns" watch --no-wait --json --count 3 --interval 1 --port $port > "$out" &
 	w=$!
-	wait_line "$out" listeners || { t_fail no_wait_accepted "watch printed nothing"; return; }
+	t_wait_for "$out" listeners || { t_fail no_wait_accepted "watch printed nothing"; return; }
 	n=$(nsenter --net="/run/netns/$ns" $E2E/qclient loop 127.0.0.1 $port 1)
 	wait "$w"
 	t_eq no_wait_accepted "$n false null" "$(last "$out" \
@@ -161,7 +156,7 @@ test_namespaces() {
 		serve "$b" "$TMP/nsb.l" --port 8083 --backlog 8 --pause-accept ||
 		{ t_fail netns_apart "listeners did not start"; return; }
 	ns_bg c "$b" $E2E/qclient hold 127.0.0.1 8083 3 > "$TMP/nsb.c"
-	wait_line "$TMP/nsb.c" held || { t_fail netns_apart "connections not made"; return; }
+	t_wait_for "$TMP/nsb.c" held || { t_fail netns_apart "connections not made"; return; }
 	ia=$(stat -L -c %i "/run/netns/$a")
 	ib=$(stat -L -c %i "/run/netns/$b")
 	"$SYNQ" watch --json --all-netns --count 1 --interval 0.3 --port 8083 > "$out"
@@ -179,12 +174,12 @@ test_owner_v6_and_exit() {
 	ns_new ns v6
 	"$SYNQ" -n "$ns" watch --json --interval 0.5 --port 8084 > "$out" &
 	w=$!
-	wait_line "$out" listeners || { t_fail owner_at_listen "watch printed nothing"; return; }
+	t_wait_for "$out" listeners || { t_fail owner_at_listen "watch printed nothing"; return; }
 	# The programs this watch loaded: the prog_id of its BPF file descriptors.
 	ids=$(grep -h '^prog_id:' /proc/$w/fdinfo/* 2> /dev/null | awk '{ print $2 }' | sort -u)
 	serve "$ns" "$TMP/v6.l" --bind ::1 --port 8084 --backlog 8 --pause-accept || { t_fail owner_at_listen "listener did not start"; return; }
 	ns_bg c "$ns" $E2E/qclient hold ::1 8084 2 > "$TMP/v6.c"
-	wait_line "$TMP/v6.c" held || { t_fail owner_at_listen "connections not made"; return; }
+	t_wait_for "$TMP/v6.c" held || { t_fail owner_at_listen "connections not made"; return; }
 	sleep 1.2
 	kill -INT "$w"
 	wait "$w"

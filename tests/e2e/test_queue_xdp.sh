@@ -9,23 +9,19 @@ source tests/e2e/protect_setup.sh
 t_require_root queue_xdp
 trap 'ns_cleanup; pt_cleanup_files' EXIT
 
-wait_line() {
-	for _ in $(seq 50); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 last() { tail -n 1 "$1" | jq -r "$2"; }
 
 pt_setup || { t_fail queue_xdp_setup "namespaces not made"; t_done; }
 port=8086
 ns_bg l "$SRV" "$SYNQ" serve --bind 192.0.2.1 --port $port --backlog 64 > "$T/l" 2>&1
-wait_line "$T/l" "listening on" || { t_fail queue_xdp_setup "listener did not start"; t_done; }
+t_wait_for "$T/l" "listening on" || { t_fail queue_xdp_setup "listener did not start"; t_done; }
 "$SYNQ" -n "$SRV" attach sqs0 --ports $port > /dev/null 2> "$T/attach.log" &&
 	"$SYNQ" -n "$CLI" attach sqc0 --pass-only > /dev/null ||
 	{ t_fail queue_xdp_setup "synq attach failed"; t_done; }
 
 "$SYNQ" -n "$SRV" watch --json --count 3 --interval 1 --port $port > "$T/out" &
 w=$!
-wait_line "$T/out" listeners || { t_fail queue_xdp_counters "watch printed nothing"; t_done; }
+t_wait_for "$T/out" listeners || { t_fail queue_xdp_counters "watch printed nothing"; t_done; }
 n=$(nsenter --net="/run/netns/$CLI" "$E2E_BIN/qclient" loop 192.0.2.1 $port 1)
 wait "$w"
 [ "${n:-0}" -gt 0 ] || { t_fail queue_xdp_counters "no connection made"; t_done; }

@@ -56,8 +56,9 @@ if serve http --port 8080; then
 			--max-time 5 http://127.0.0.1:8080/a http://127.0.0.1:8080/b | xargs)"
 	t_eq "HTTP/1.0" 200 "$(code --http1.0 http://127.0.0.1:8080/)"
 	t_eq "HEAD" 200 "$(code -I http://127.0.0.1:8080/)"
+	# timeout: should it start after all, the test fails instead of hanging.
 	t_eq "second server on the same port fails: exit 1" 1 \
-		"$(in_ns "$SYNQ" serve --port 8080 >/dev/null 2>"$LOG/inuse"; echo $?)"
+		"$(in_ns timeout 5 "$SYNQ" serve --port 8080 >/dev/null 2>"$LOG/inuse"; echo $?)"
 	t_run "... saying the address is in use" grep -q 'cannot listen on 127.0.0.1 port 8080: Address already in use' "$LOG/inuse"
 	stop "$SRV"
 	t_eq "SIGTERM: exit 0" 0 "$?"

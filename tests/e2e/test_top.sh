@@ -13,10 +13,6 @@ SESSION=synq-top-$$
 cleanup() { tmux kill-session -t "$SESSION" 2> /dev/null; ns_cleanup; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-wait_line() {
-	for _ in $(seq "${3:-50}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
 # screen_has PATTERN: the pane shows PATTERN within 5 s
 screen_has() {
 	for _ in $(seq 50); do
@@ -28,10 +24,10 @@ screen_has() {
 }
 
 ns_new ns top
-ns_bg l "$ns" $E2E/qlisten 127.0.0.1 8090 16 pause > "$TMP/l"
-wait_line "$TMP/l" ready || { t_fail top_row "listener did not start"; t_done; }
+ns_bg l "$ns" "$SYNQ" serve --port 8090 --backlog 16 --pause-accept > "$TMP/l" 2>&1
+t_wait_for "$TMP/l" "listening on" || { t_fail top_row "listener did not start"; t_done; }
 ns_bg c "$ns" $E2E/qclient hold 127.0.0.1 8090 5 > "$TMP/c"
-wait_line "$TMP/c" held || { t_fail top_row "connections not made"; t_done; }
+t_wait_for "$TMP/c" held || { t_fail top_row "connections not made"; t_done; }
 owner=$(cat "/proc/$l/comm")
 
 tmux new-session -d -s "$SESSION" -x 160 -y 30 \
@@ -54,7 +50,7 @@ tmux resize-window -t "$SESSION" -x 160 -y 30
 screen_has "127\.0\.0\.1:8090" && t_pass top_resize_back || t_fail top_resize_back "row gone"
 
 tmux send-keys -t "$SESSION" q
-wait_line "$TMP/rc" "exited 0" 30 && t_pass top_q_quits || t_fail top_q_quits "still running after q"
+t_wait_for "$TMP/rc" "exited 0" 3 && t_pass top_q_quits || t_fail top_q_quits "still running after q"
 tmux kill-session -t "$SESSION" 2> /dev/null
 
 # Not a terminal: the same JSON as watch.
