@@ -187,7 +187,7 @@ struct flood_job {
 
 static void flood_child(void *arg, void *res)
 {
-	flood_run(arg, &bench_stop, res);
+	flood_run(arg, &synq_stop, res);
 }
 
 /* Starts a flood of `seconds` at `rate` pps (0: as fast as possible). */
@@ -237,7 +237,7 @@ static void synack_rate(struct bench *b, enum responder r)
 	else if (server_xdp(b, r == R_KERNEL ? b->progs->progs.synq_pass :
 			    b->progs->progs.synq_reflect))
 		res->resp[r].c.na = "n/a (XDP attach failed)";
-	if (res->resp[r].c.na || bench_stop)
+	if (res->resp[r].c.na || synq_stop)
 		return;
 	synacks(b, true);
 	if (flood_start(b, &j, 0, b->flood_s))
@@ -276,12 +276,12 @@ static void legit(struct bench *b, int prot, int i)
 
 static void legit_all(struct bench *b)
 {
-	for (int prot = 0; prot < 2 && !bench_stop; prot++) {
+	for (int prot = 0; prot < 2 && !synq_stop; prot++) {
 		const char *na = prot ? server_synq(b) :
 				 server_xdp(b, b->progs->progs.synq_pass) ? "n/a (XDP attach failed)" :
 				 NULL;
 
-		for (int i = 0; i < b->res.nrates && !bench_stop; i++) {
+		for (int i = 0; i < b->res.nrates && !synq_stop; i++) {
 			b->res.legit[prot][i].c.na = na;
 			if (!na)
 				legit(b, prot, i);
@@ -337,7 +337,7 @@ static void bulk(struct bench *b, enum bulk_mode m)
 		b->res.bulk[m].c.na = server_synq(b);
 	else if (server_xdp(b, m == BULK_PASS ? b->progs->progs.synq_pass : NULL))
 		b->res.bulk[m].c.na = "n/a (XDP attach failed)";
-	if (b->res.bulk[m].c.na || bench_stop)
+	if (b->res.bulk[m].c.na || synq_stop)
 		return;
 	pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, bench_bulk, &ca, sizeof(r), &rfd);
 	if (pid > 0 && !bench_child_wait(pid, rfd, &r, sizeof(r)) && !r.err && r.gbit > 0) {
@@ -566,12 +566,6 @@ static const char usage[] =
 	"  --json FILE   also write the raw numbers to FILE\n"
 	"  --plot FILE   draw success rate and p99 latency against the flood rate (gnuplot)\n";
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	bench_stop = 1;
-}
-
 static void setup_rates(struct bench *b)
 {
 	struct results *r = &b->res;
@@ -607,13 +601,13 @@ static int load_progs(struct bench *b)
 static void run_all(struct bench *b)
 {
 	generator(b);
-	for (int r = 0; r < R_MAX && !bench_stop; r++)
+	for (int r = 0; r < R_MAX && !synq_stop; r++)
 		synack_rate(b, r);
 	setup_rates(b);
 	legit_all(b);
-	for (int on = 0; on < 2 && !bench_stop; on++)
+	for (int on = 0; on < 2 && !synq_stop; on++)
 		accept_rate(b, on);
-	for (int m = 0; m < BULK_MAX && !bench_stop; m++)
+	for (int m = 0; m < BULK_MAX && !synq_stop; m++)
 		bulk(b, m);
 }
 
@@ -625,7 +619,6 @@ static int bench_main(int argc, char **argv)
 		{ "plot", required_argument, NULL, 'p' },
 		{ 0 }
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	static struct bench b;
 	const char *json = NULL, *plot = NULL;
 	int opt, err;
@@ -649,8 +642,7 @@ static int bench_main(int argc, char **argv)
 	b.flood_s = b.quick ? 1.0 : 5.0;
 	b.client_s = b.quick ? 2.0 : 5.0;
 	b.bulk_s = b.quick ? 1.0 : 5.0;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop_signals();
 	err = bench_env_up(&b.env);
 	if (!err)
 		err = bench_server_start(&b.env);
@@ -663,7 +655,7 @@ static int bench_main(int argc, char **argv)
 	synq_reflect_bpf__destroy(b.progs);
 	if (err)
 		return EXIT_FAIL;
-	if (bench_stop) {
+	if (synq_stop) {
 		synq_err("bench: interrupted; everything it built is removed");
 		return EXIT_FAIL;
 	}

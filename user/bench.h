@@ -27,8 +27,6 @@ struct bench_env {
 	bool up;
 };
 
-/* Set by SIGINT/SIGTERM: every wait checks it, then everything is torn down. */
-extern volatile sig_atomic_t bench_stop;
 
 int bench_env_up(struct bench_env *e);
 void bench_env_down(struct bench_env *e);

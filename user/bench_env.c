@@ -30,7 +30,6 @@
 #include "cli.h"
 #include "system.h"
 
-volatile sig_atomic_t bench_stop;
 
 static double now_s(void)
 {
@@ -261,7 +260,7 @@ int bench_child_wait(pid_t pid, int rfd, void *res, size_t len)
 	while (got < (ssize_t)len && (n = read(rfd, (char *)res + got, len - got)) != 0) {
 		if (n < 0 && errno == EINTR) {
 			/* Ctrl-C reaches the whole process group, `kill` only us: pass it on */
-			if (bench_stop)
+			if (synq_stop)
 				kill(pid, SIGTERM);
 			continue;
 		}
@@ -288,7 +287,7 @@ static int wait_listening(int fd)
 		double left = deadline - now_s();
 		ssize_t n;
 
-		if (left <= 0 || bench_stop)
+		if (left <= 0 || synq_stop)
 			return -EIO;
 		if (poll(&p, 1, (int)(left * 1000) + 1) < 0) {
 			if (errno == EINTR)
@@ -455,7 +454,7 @@ void bench_client(void *arg, void *res)
 
 	if (!lat)
 		return;
-	while (!bench_stop && now_s() < end && r->attempts < CLIENT_MAX_SAMPLES) {
+	while (!synq_stop && now_s() < end && r->attempts < CLIENT_MAX_SAMPLES) {
 		double t0 = now_s();
 		bool ok = round_trip(a->dst, t0 + a->timeout);
 		double ms = (now_s() - t0) * 1000;
@@ -487,7 +486,7 @@ static int bulk_echo(int fd, double seconds, uint64_t *back)
 		struct pollfd p = { .fd = fd, .events = POLLIN | (writing ? POLLOUT : 0) };
 		ssize_t n;
 
-		if (writing && (bench_stop || now_s() >= end)) {
+		if (writing && (synq_stop || now_s() >= end)) {
 			shutdown(fd, SHUT_WR);
 			writing = false;
 		}

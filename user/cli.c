@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 
 int synq_verbose;
+volatile sig_atomic_t synq_stop;
 const char *synq_netns_name;
 
 static void vprint(const char *fmt, va_list ap)
@@ -128,4 +130,20 @@ int cli_no_extra_args(const char *verb, int argc, char **argv)
 		return 0;
 	fprintf(stderr, "synq %s: unexpected argument '%s'\n", verb, argv[optind]);
 	return -1;
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	synq_stop = 1;
+}
+
+void cli_catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }

@@ -7,6 +7,7 @@
 #define SYNQ_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,14 @@ int cli_parse_uint(const char *verb, const char *flag, const char *value,
 /* Seconds with an optional fraction ("0.5"), in [min, max]. */
 int cli_parse_seconds(const char *verb, const char *flag, const char *value,
 		      double min, double max, double *out);
+/*
+ * Long-running verbs end cleanly on Ctrl-C: after cli_catch_stop_signals(), SIGINT,
+ * SIGTERM and SIGHUP set synq_stop. No SA_RESTART, so a sleep or blocking read
+ * returns early and the loop around it sees the flag.
+ */
+extern volatile sig_atomic_t synq_stop;
+void cli_catch_stop_signals(void);
+
 /* Print "synq VERB: unexpected argument 'X'" when argv has leftovers; returns -1 then. */
 int cli_no_extra_args(const char *verb, int argc, char **argv);
 

@@ -883,17 +883,8 @@ int flood_parse_args(int argc, char **argv, struct flood_opts *o)
 	return check_opts(o);
 }
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 static int flood_main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	char a[INET6_ADDRSTRLEN];
 	struct flood_result res;
 	struct flood_opts o;
@@ -903,9 +894,8 @@ static int flood_main(int argc, char **argv)
 	if (err)
 		return err;
 	o.progress = isatty(STDERR_FILENO);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	err = flood_run(&o, &stop_flag, &res);
+	cli_catch_stop_signals();
+	err = flood_run(&o, &synq_stop, &res);
 	if (err == EXIT_USAGE || (err && !res.sent))
 		return err;
 	if (res.capped)

@@ -273,14 +273,6 @@ static int report(struct report *r)
 	return r->err ? EXIT_FAIL : EXIT_OK;
 }
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -300,16 +292,15 @@ static int report_loop(const struct status_opts *o)
 	r.quiet = true;
 	rc = report(&r);
 	t0 = now_s();
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	for (unsigned int n = 0; rc == EXIT_OK && !stop && (!o->count || n < o->count); n++) {
+	cli_catch_stop_signals();
+	for (unsigned int n = 0; rc == EXIT_OK && !synq_stop && (!o->count || n < o->count); n++) {
 		struct timespec ts = { (time_t)o->interval,
 				       (long)((o->interval - (time_t)o->interval) * 1e9) };
 
 		memcpy(prev, r.cur, sizeof(prev));
 		r.prev = prev;
 		r.nprev = r.ncur;
-		if (nanosleep(&ts, NULL) && stop)
+		if (nanosleep(&ts, NULL) && synq_stop)
 			break;
 		t1 = now_s();
 		r.secs = t1 - t0;

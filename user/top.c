@@ -509,7 +509,7 @@ static int top_loop(struct top *t)
 
 	screen_init(t);
 	draw(t);
-	while (!watch_stop) {
+	while (!synq_stop) {
 		int ch;
 
 		timeout(100);
@@ -544,7 +544,7 @@ static int top_main(int argc, char **argv)
 	t.port_filter = t.o.port;
 	co.all_netns = t.o.all_netns;
 	co.no_wait = t.o.no_wait;
-	watch_signals();
+	cli_catch_stop_signals();
 	t.c = synq_collector_open(&co);
 	if (!t.c)
 		return EXIT_FAIL;

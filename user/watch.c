@@ -17,29 +17,11 @@
 #include "verb.h"
 #include "watch.h"
 
-volatile sig_atomic_t watch_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	watch_stop = 1;
-}
-
-void watch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };	/* no SA_RESTART: sleeps end */
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 void watch_sleep(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
 
-	while (!watch_stop && nanosleep(&ts, &ts) && errno == EINTR)
+	while (!synq_stop && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
@@ -261,15 +243,15 @@ int watch_run(const struct watch_opts *o)
 	struct synq_collector *c;
 	int rc = EXIT_FAIL;
 
-	watch_signals();
+	cli_catch_stop_signals();
 	c = synq_collector_open(&co);
 	if (!c)
 		return EXIT_FAIL;
 	if (synq_collector_snapshot(c, &base))
 		goto out;
-	for (unsigned int n = 0; !watch_stop && (!o->count || n < o->count); n++) {
+	for (unsigned int n = 0; !synq_stop && (!o->count || n < o->count); n++) {
 		watch_sleep(o->interval);
-		if (watch_stop)
+		if (synq_stop)
 			break;
 		if (synq_collector_snapshot(c, &cur))
 			goto out;

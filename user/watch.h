@@ -19,9 +19,6 @@ struct watch_opts {
 	bool no_wait;
 };
 
-/* Set by SIGINT/SIGTERM/SIGHUP once watch_signals() installed the handler. */
-extern volatile sig_atomic_t watch_stop;
-void watch_signals(void);
 
 /* Sleep up to s seconds; returns early when a signal arrives. */
 void watch_sleep(double s);
