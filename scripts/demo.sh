@@ -163,7 +163,7 @@ dashboard() {
 	else
 		step "6. synq watch on the server namespace while the flood runs"
 		say "SYNQ is the kernel's SYN queue (length/limit); ACCEPTQ the accept queue."
-		synq_in "$SRV" watch --port "$PORT" --interval 3 --count "$((FLOOD_SECONDS / 3))"
+		synq_in "$SRV" watch --port "$PORT" --interval 3 --count "$(((FLOOD_SECONDS + 2) / 3))"
 	fi
 	if kill -0 "$FLOOD_PID" 2>/dev/null; then
 		say "waiting for the flood to end"
@@ -193,8 +193,8 @@ summary() {
 	synrecv=$(cat "$LOG/synrecv")
 	cookies=$(($(netstat_counter TcpExtSyncookiesSent) - COOKIES0))
 	step "7. Summary"
-	say "flood:                         $sent SYNs sent; the server's veth dropped $dropped"
-	say "                               before XDP (its queue overflows in the flood's bursts)"
+	say "flood:                         $sent SYNs sent; the server's veth dropped $dropped of them"
+	say "                               before XDP (its receive ring overflows in the bursts)"
 	jq -r '.interfaces[0].counters |
 		"   SYNs answered by synq in XDP:  \(.synack_sent) SYN-ACKs for \(.syn_received) SYNs received",
 		"   handshakes handed to kernel:   \(.handoff_ok) (final ACKs with a valid cookie: \(.ack_cookie_valid))"' \
