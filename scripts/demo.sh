@@ -144,6 +144,12 @@ start_flood() {
 	REQ_BEFORE=$(wc -l <"$LOG/requests")
 	ns_bg FLOOD_PID "$CLI" "$SYNQ" flood --iface "$CLI_IF" --dst "$SERVER_IP:$PORT" \
 		--rate "$FLOOD_RATE" --duration "$FLOOD_SECONDS" >"$LOG/flood" 2>"$LOG/flood.err"
+	# How many requests had finished when the flood ended, whatever the dashboard does.
+	(
+		while kill -0 "$FLOOD_PID" 2>/dev/null; do sleep 0.1; done
+		wc -l <"$LOG/requests" >"$LOG/req_after"
+	) &
+	NS_PIDS+=($!)
 }
 
 dashboard() {
@@ -162,7 +168,6 @@ dashboard() {
 		say "waiting for the flood to end"
 	fi
 	wait "$FLOOD_PID" || die "synq flood failed: $(cat "$LOG/flood.err")"
-	REQ_AFTER=$(wc -l <"$LOG/requests")
 	say "$(cat "$LOG/flood")"
 }
 
@@ -180,13 +185,14 @@ stop_server() {
 }
 
 summary() {
-	local json ok during during_ok slowest synq cookies sent dropped
+	local json ok after during during_ok slowest synq cookies sent dropped
 	json=$("$SYNQ" -n "$SRV" status "$SRV_IF" --json) || die "synq status failed"
 	sent=$(sed -n 's/^sent \([0-9]*\) SYNs .*/\1/p' "$LOG/flood")
 	dropped=$(ip -n "$SRV" -s -j link show "$SRV_IF" | jq '.[0].stats64.rx.dropped')
 	ok=$(grep -c '^200 ' "$LOG/requests")
-	during=$((REQ_AFTER - REQ_BEFORE))
-	during_ok=$(sed -n "$((REQ_BEFORE + 1)),${REQ_AFTER}p" "$LOG/requests" | grep -c '^200 ')
+	after=$(cat "$LOG/req_after")
+	during=$((after - REQ_BEFORE))
+	during_ok=$(sed -n "$((REQ_BEFORE + 1)),${after}p" "$LOG/requests" | grep -c '^200 ')
 	slowest=$(awk '$1 == 200 && $2 > m { m = $2 } END { printf "%.1f", m * 1000 }' "$LOG/requests")
 	# The SYN queue's peak and limit as synq watch last saw them.
 	synq=$(jq -rs 'map(.listeners[] | select(.port == '"$PORT"') | .syn_queue)
