@@ -30,7 +30,7 @@ FLOOD_RATE=${FLOOD_RATE:-500000}
 FLOOD_SECONDS=${FLOOD_SECONDS:-10}
 CLIENT_RATE=50		# legitimate requests per second
 CALM=2			# seconds of client traffic before and after the flood
-SRV='' CLI='' SERVE_PID='' LOAD_PID='' FLOOD_PID='' RECORD_PID=''
+SRV='' CLI='' SERVE_PID='' LOAD_PID='' FLOOD_PID='' RECORD_PID='' REQ_AFTER_PID=''
 LOG=$(mktemp -d /tmp/synq-demo.XXXXXX) || exit 1
 
 step() { printf '\n== %s\n' "$*"; }
@@ -149,7 +149,8 @@ start_flood() {
 		while kill -0 "$FLOOD_PID" 2>/dev/null; do sleep 0.1; done
 		wc -l <"$LOG/requests" >"$LOG/req_after"
 	) &
-	NS_PIDS+=($!)
+	REQ_AFTER_PID=$!
+	NS_PIDS+=("$REQ_AFTER_PID")
 }
 
 dashboard() {
@@ -174,6 +175,7 @@ dashboard() {
 finish_clients() {
 	say "the clients carry on for $CALM s after the flood, then stop"
 	wait "$LOAD_PID"
+	wait "$REQ_AFTER_PID"
 	kill -TERM "$RECORD_PID"
 	wait "$RECORD_PID" || die "synq watch failed: $(cat "$LOG/watch.err")"
 }
