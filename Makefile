@@ -120,7 +120,7 @@ test-unit test-bpf test-e2e: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/demo.sh
+	$(Q)NOTUI=$(NOTUI) scripts/demo.sh
 
 # The full benchmark (about two minutes, both CPUs busy): docs/bench/latest.{md,json,png}
 bench: deps
