@@ -118,15 +118,16 @@ start_clients() {
 	# One curl per request, started every 1/CLIENT_RATE s, so that a request that hangs
 	# holds up no other. Each curl closes its connection first, as clients do, so the
 	# TIME_WAIT stays on the client side. Bounded in time too: requests that never ran
-	# count as failed.
+	# count as failed. Each curl's line reaches the file in one write when it exits
+	# (stdout to a file is buffered), so lines of concurrent requests never mix.
 	ns_bg LOAD_PID "$CLI" timeout "$((FLOOD_SECONDS + 2 * CALM + 15))" bash -c '
 		for _ in $(seq "$1"); do
 			curl -s --max-time 5 -o /dev/null \
-				-w "%{stderr}%{http_code} %{time_total}\n" "$2" &
+				-w "%{http_code} %{time_total}\n" "$2" &
 			sleep "$3"
 		done
 		wait' clients "$REQUESTS" "http://$SERVER_IP:$PORT/demo" \
-		"$(awk -v r="$CLIENT_RATE" 'BEGIN { print 1 / r }')" 2>"$LOG/requests"
+		"$(awk -v r="$CLIENT_RATE" 'BEGIN { print 1 / r }')" >>"$LOG/requests"
 	sleep "$CALM"
 	say "$(wc -l <"$LOG/requests") requests so far, $(grep -c '^200 ' "$LOG/requests") answered 200 OK"
 }
