@@ -109,15 +109,10 @@ static int synq_detach(struct bench *b)
 {
 	const char *const args[] = { "detach", b->env.if_s, NULL };
 
-	int err;
-
 	if (!b->synq_on)
 		return 0;
 	b->synq_on = false;
-	err = bench_synq(b->env.ns_s, args);
-	/* detach may leave a pin behind; a later attach would take it for a live one */
-	bench_unpin(b->env.ns_s, b->env.if_s);
-	return err;
+	return bench_synq(b->env.ns_s, args);
 }
 
 /* Puts prog on the server's veth (NULL: none), replacing whatever was there. */

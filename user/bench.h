@@ -34,8 +34,6 @@ void bench_env_down(struct bench_env *e);
 int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg);
 /* Threaded NAPI on IF in NS, its kernel threads pinned to cpu. */
 void bench_napi_pin(const char *ns, const char *ifname, int cpu);
-/* Removes synq's pins of IF (NULL: of every interface) in namespace NS. */
-void bench_unpin(const char *ns, const char *ifname);
 /* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */
 int bench_synq(const char *ns, const char *const *args);
 pid_t bench_synq_start(const char *ns, const char *const *args);

@@ -30,7 +30,6 @@
 #include "cli.h"
 #include "system.h"
 
-
 static double now_s(void)
 {
 	struct timespec t;
@@ -111,6 +110,18 @@ int bench_env_up(struct bench_env *e)
 	return e->ifindex_a && e->ifindex_s ? 0 : -ENODEV;
 }
 
+/* The namespaces are about to go: whatever synq pinned for them must go too. */
+static void bench_unpin(const char *ns)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	if (stat(path, &st))
+		return;
+	sh("rm -rf /sys/fs/bpf/synq/%lu", (unsigned long)st.st_ino);
+}
+
 void bench_env_down(struct bench_env *e)
 {
 	const char *const detach[] = { "detach", e->if_s, NULL };
@@ -119,26 +130,14 @@ void bench_env_down(struct bench_env *e)
 		return;
 	bench_server_stop(e);
 	bench_synq(e->ns_s, detach);	/* removes synq's pins, if it was attached */
-	bench_unpin(e->ns_a, NULL);
-	bench_unpin(e->ns_s, NULL);
+	bench_unpin(e->ns_a);
+	bench_unpin(e->ns_s);
 	sh("ip netns pids %s 2>/dev/null | xargs -r kill -9 2>/dev/null", e->ns_a);
 	sh("ip netns pids %s 2>/dev/null | xargs -r kill -9 2>/dev/null", e->ns_s);
 	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", e->ns_a, e->ns_s);
 	if (e->self_ns >= 0)
 		close(e->self_ns);
 	e->up = false;
-}
-
-void bench_unpin(const char *ns, const char *ifname)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	if (stat(path, &st))
-		return;
-	sh("rm -rf /sys/fs/bpf/synq/%lu%s%s", (unsigned long)st.st_ino, ifname ? "/" : "",
-	   ifname ? ifname : "");
 }
 
 int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg)
