@@ -61,6 +61,14 @@ struct {
 	__type(value, __u8);
 } synq_ports SEC(".maps");
 
+/* 4-tuples that may be in TIME_WAIT: see SYNQ_CLOSING_SLOTS in include/synq/protect.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNQ_CLOSING_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} synq_closing SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYNQ_COUNTER_MAX);
@@ -495,6 +503,74 @@ static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hd
 }
 
 /*
+ * The socket of the packet's 4-tuple, from the packet's point of view (saddr =
+ * client). The parsed flow has the layout of bpf_sock_tuple's IPv6 half, so it
+ * is the tuple itself: one less copy, and 36 bytes less stack.
+ */
+static __always_inline struct bpf_sock *lookup_skc(void *ctx, const struct synq_hdr *h)
+{
+	struct bpf_sock_tuple t;
+
+	_Static_assert(sizeof(h->flow) == sizeof(t.ipv6), "synq_flow_v6 is not bpf_sock_tuple.ipv6");
+	if (h->ipv6)
+		return bpf_skc_lookup_tcp(ctx, (struct bpf_sock_tuple *)&h->flow, sizeof(t.ipv6),
+					  BPF_F_CURRENT_NETNS, 0);
+	t.ipv4.saddr = h->flow.saddr[0];
+	t.ipv4.daddr = h->flow.daddr[0];
+	t.ipv4.sport = h->flow.sport;
+	t.ipv4.dport = h->flow.dport;
+	return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+}
+
+/*
+ * The state of the kernel's socket for this 4-tuple (established, request,
+ * timewait, ...), or -1 when it has none but perhaps a listener.
+ */
+static __always_inline int tuple_state(void *ctx, const struct synq_hdr *h)
+{
+	struct bpf_sock *sk = lookup_skc(ctx, h);
+	int state;
+
+	if (!sk)
+		return -1;
+	state = sk->state == BPF_TCP_LISTEN ? -1 : (int)sk->state;
+	bpf_sk_release(sk);
+	return state;
+}
+
+static __always_inline __u8 *closing_slot(const struct synq_hdr *h)
+{
+	__u32 slot = synq_closing_slot((const __u32 *)&h->flow);
+
+	_Static_assert(sizeof(h->flow) == 9 * sizeof(__u32), "synq_flow_v6 is nine words");
+
+	return bpf_map_lookup_elem(&synq_closing, &slot);
+}
+
+static __always_inline void closing_mark(const struct synq_hdr *h)
+{
+	__u8 tag = synq_closing_tag(time_counter_cached()), *v = closing_slot(h);
+
+	if (v && *v != tag)	/* no store, no cache line bouncing, when it is marked */
+		*v = tag;
+}
+
+/* May the kernel still hold this 4-tuple in TIME_WAIT? Then it must see the SYN. */
+static __always_inline int closing_fresh(const struct synq_hdr *h)
+{
+	__u8 *v = closing_slot(h);
+
+	return v && synq_closing_fresh(*v, time_counter_cached());
+}
+
+/* A FIN of a connection the kernel knows: the tuple may go to TIME_WAIT. */
+static __always_inline void note_fin(void *ctx, const struct synq_hdr *h)
+{
+	if (tuple_state(ctx, h) >= 0)
+		closing_mark(h);
+}
+
+/*
  * The SYN and ACK work lives in global functions: the verifier checks each once,
  * with unknown header values, instead of once per parser outcome (VLAN depth,
  * family, IP header length), which brought it close to its instruction limit.
@@ -518,6 +594,17 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 		count(SYNQ_SYN_MALFORMED);
 		count_malformed(reason);
 		return XDP_DROP;
+	}
+	/*
+	 * A SYN for a 4-tuple the kernel still holds in TIME_WAIT is the kernel's to
+	 * answer: only the SYN itself recycles that socket (tcp_timewait_state_process).
+	 * After a cookie SYN-ACK the client's final ACK would meet the TIME_WAIT
+	 * socket, not the listener, and the new connection would hang. Only tuples
+	 * marked as closing pay for the socket lookup (see synq_closing).
+	 */
+	if (closing_fresh(h) && tuple_state(ctx, h) >= 0) {
+		count(SYNQ_SYN_PASSED_EXISTING);
+		return XDP_PASS;
 	}
 	cfg = bpf_map_lookup_elem(&synq_config, &zero);
 	if (!cfg)
@@ -582,39 +669,6 @@ __noinline int synq_tc_ack_cookie(struct __sk_buff *skb, const struct synq_hdr *
 }
 
 /*
- * The socket of the packet's 4-tuple, from the packet's point of view (saddr =
- * client). The parsed flow has the layout of bpf_sock_tuple's IPv6 half, so it
- * is the tuple itself: one less copy, and 36 bytes less stack.
- */
-static __always_inline struct bpf_sock *lookup_skc(void *ctx, const struct synq_hdr *h)
-{
-	struct bpf_sock_tuple t;
-
-	_Static_assert(sizeof(h->flow) == sizeof(t.ipv6), "synq_flow_v6 is not bpf_sock_tuple.ipv6");
-	if (h->ipv6)
-		return bpf_skc_lookup_tcp(ctx, (struct bpf_sock_tuple *)&h->flow, sizeof(t.ipv6),
-					  BPF_F_CURRENT_NETNS, 0);
-	t.ipv4.saddr = h->flow.saddr[0];
-	t.ipv4.daddr = h->flow.daddr[0];
-	t.ipv4.sport = h->flow.sport;
-	t.ipv4.dport = h->flow.dport;
-	return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
-}
-
-/* Does the kernel hold a socket for this ACK other than a listener (request and timewait socks count)? */
-static __always_inline int ack_known(void *ctx, const struct synq_hdr *h)
-{
-	struct bpf_sock *sk = lookup_skc(ctx, h);
-	int known;
-
-	if (!sk)
-		return 0;
-	known = sk->state != BPF_TCP_LISTEN;
-	bpf_sk_release(sk);
-	return known;
-}
-
-/*
  * Was this handshake's cookie ACK passed on for handoff a moment ago? If not,
  * records that it is now. IPv4 flows have zeros in the unused address words.
  */
@@ -673,7 +727,11 @@ __noinline int synq_xdp_ack_unknown(struct xdp_md *ctx, const struct synq_hdr *h
 
 static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr *h)
 {
-	if (ack_known(ctx, h)) {
+	int state = tuple_state(ctx, h);
+
+	if (state >= 0) {
+		if (state == BPF_TCP_TIME_WAIT)
+			closing_mark(h);	/* the ACK restarts its 60 s */
 		count(SYNQ_ACK_ESTABLISHED);
 		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);
 		return XDP_PASS;
@@ -724,6 +782,8 @@ int synq_xdp(struct xdp_md *ctx)
 		return synq_xdp_syn(ctx, &h);
 	if (kind == TCPF_ACK)
 		return handle_ack(ctx, &h);
+	if ((kind & (TCPF_SYN | TCPF_RST | TCPF_FIN)) == TCPF_FIN)
+		note_fin(ctx, &h);
 	/* RST, FIN, SYN-ACK, no flags: the kernel's business. */
 	return XDP_PASS;
 }

@@ -116,13 +116,14 @@ start_clients() {
 	say "curl in the client namespace; it runs before, during and after the flood. Each"
 	say "request may take 5 s, time for a SYN lost on the way to be sent again."
 	# One curl per request, started every 1/CLIENT_RATE s, so that a request that hangs
-	# holds up no other. Each curl closes its connection first, as clients do, so the
-	# TIME_WAIT stays on the client side. Bounded in time too: requests that never ran
+	# holds up no other. With "Connection: close" the server closes first and keeps
+	# each 4-tuple in TIME_WAIT, so later requests reuse some of them (synq passes
+	# those SYNs to the kernel). Bounded in time too: requests that never ran
 	# count as failed. Each curl's line reaches the file in one write when it exits
 	# (stdout to a file is buffered), so lines of concurrent requests never mix.
 	ns_bg LOAD_PID "$CLI" timeout "$((FLOOD_SECONDS + 2 * CALM + 15))" bash -c '
 		for _ in $(seq "$1"); do
-			curl -s --max-time 5 -o /dev/null \
+			curl -s --max-time 5 -H "Connection: close" -o /dev/null \
 				-w "%{http_code} %{time_total}\n" "$2" &
 			sleep "$3"
 		done
@@ -213,6 +214,7 @@ summary() {
 	say "                               before XDP (its receive ring overflows in the bursts)"
 	jq -r '.interfaces[0].counters |
 		"   SYNs answered by synq in XDP:  \(.synack_sent) SYN-ACKs for \(.syn_received) SYNs received",
+		"   SYNs left to the kernel:       \(.syn_passed_existing) (a client reused a 4-tuple the server held in TIME_WAIT)",
 		"   handshakes handed to kernel:   \(.handoff_ok) (final ACKs with a valid cookie: \(.ack_cookie_valid))"' \
 		<<<"$json"
 	say "legitimate clients:            $ok of $REQUESTS requests succeeded" \
@@ -222,7 +224,7 @@ summary() {
 	awk '$1 != 200 { printf "     failed: HTTP code %s after %.1f s\n", $1, $2 }' "$LOG/requests"
 	[ "$(wc -l <"$LOG/requests")" -eq "$REQUESTS" ] ||
 		say "     $((REQUESTS - $(wc -l <"$LOG/requests"))) requests never ran (time limit)"
-	say "kernel SYN queue untouched:    SYN cookies sent by the kernel +$cookies" \
+	say "kernel's SYN queue:            SYN cookies sent by the kernel +$cookies" \
 		"(TcpExtSyncookiesSent), SYN queue at most $synq (synq watch)"
 }
 

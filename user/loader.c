@@ -624,6 +624,19 @@ static int check_attach(struct attach_ctx *c)
 	return check_kfunc() ?: check_syncookies(iface);
 }
 
+/* Not fatal: without it, only tuples closed before attach miss the kernel's recycling. */
+static void seed_closing(struct attach_ctx *c)
+{
+	int n = closing_seed(bpf_map__fd(c->skel->maps.synq_closing), c->o->ports);
+
+	if (n < 0)
+		synq_err("attach %s: warning: cannot read this namespace's TIME_WAIT sockets (%s); "
+			 "for 60 s a client reusing one of their ports may hang",
+			 c->o->iface, strerror(-n));
+	else
+		synq_debug("attach %s: %d TIME_WAIT sockets marked as closing", c->o->iface, n);
+}
+
 static int run_steps(struct attach_ctx *c)
 {
 	int err;
@@ -646,6 +659,7 @@ static int run_steps(struct attach_ctx *c)
 		err = attach_tc(c);
 		if (err || interrupted())
 			return err ?: -EINTR;
+		seed_closing(c);
 	}
 	err = pin_all(c);
 	if (err || interrupted())

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <synq/cookie.h>
 #include <synq/protect.h>
 
 #define SYNQ_PIN_ROOT "/sys/fs/bpf/synq"
@@ -68,6 +69,20 @@ int mss_from_mtu(unsigned int mtu, unsigned int want, uint16_t *mss_v4, uint16_t
 void percpu_sum(const uint64_t *vals, unsigned int n, unsigned int ncpu, uint64_t *out);
 /* Events per second between two readings of a counter; 0 if it went backwards (re-attach). */
 double counter_rate(uint64_t prev, uint64_t cur, double seconds);
+
+/*
+ * One line of /proc/net/tcp (v6 = 0) or /proc/net/tcp6 (v6 = 1): 1 and *flow as
+ * synq_xdp sees the client's packets, for a TIME_WAIT socket on a port set in
+ * ports[SYNQ_PORTS]; 0 for anything else (header, other states, other ports).
+ */
+int closing_parse_line(const char *line, int v6, const uint8_t *ports,
+		       struct synq_flow_v6 *flow);
+
+/*
+ * Marks in `synq_closing` (map_fd) the TIME_WAIT sockets on protected ports of the
+ * current network namespace. Returns how many, or -errno.
+ */
+int closing_seed(int map_fd, const uint8_t *ports);
 
 /* ---- pins ---- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The contract between synq's protection programs (bpf/synq_xdp.bpf.c,
- * bpf/synq_tc.bpf.c) and the loader (user/loader.c): counters, the per-interface
+ * The contract between synq's protection programs (synq_xdp and synq_tc in
+ * bpf/synq_protect.bpf.c) and the loader (user/loader.c): counters, the per-interface
  * configuration and the map layouts. Compiled into BPF (vmlinux.h types) and user
  * space (linux/types.h) alike.
  */
@@ -21,6 +21,7 @@ enum synq_counter {
 	SYNQ_SYN_RECEIVED,		/* SYNs to protected ports */
 	SYNQ_SYNACK_SENT,		/* answered with a cookie SYN-ACK (XDP_TX) */
 	SYNQ_SYN_MALFORMED,		/* dropped, never answered: see synq_malformed */
+	SYNQ_SYN_PASSED_EXISTING,	/* the kernel holds the 4-tuple (TIME_WAIT): passed to it */
 	SYNQ_ACK_COOKIE_VALID,		/* final ACKs carrying a valid cookie */
 	SYNQ_ACK_COOKIE_INVALID,	/* dropped: no cookie, no connection */
 	SYNQ_ACK_ESTABLISHED,		/* ACKs of existing connections, passed */
@@ -35,6 +36,7 @@ enum synq_counter {
 
 #define SYNQ_COUNTER_NAMES {						\
 	"syn_received", "synack_sent", "syn_malformed",			\
+	"syn_passed_existing",						\
 	"ack_cookie_valid", "ack_cookie_invalid", "ack_established",	\
 	"handoff_ok", "handoff_failed",					\
 	"passed_not_tcp", "passed_unprotected", "passed_fragment",	\
@@ -69,6 +71,49 @@ struct synq_key {
 
 /* Protected ports: the array map `synq_ports`, 65536 entries of __u8, nonzero = protected. */
 #define SYNQ_PORTS 65536
+
+/*
+ * Closing 4-tuples: the array map `synq_closing`, SYNQ_CLOSING_SLOTS x __u8.
+ *
+ * A client may reuse a 4-tuple the server still holds in TIME_WAIT; only the
+ * kernel can recycle that socket, and only on the SYN, so such a SYN must reach
+ * it. Asking the kernel for every SYN costs a lookup in its established hash (a
+ * cache miss per spoofed SYN: ~40% of the SYN rate), so synq_xdp asks only for
+ * tuples marked here. A tuple is marked when a FIN of a connection the kernel
+ * knows arrives (every TIME_WAIT socket on the server starts with the client's
+ * FIN) and when an ACK meets a TIME_WAIT socket (which restarts its timer).
+ *
+ * A slot holds the tag of the time counter (synq_time_counter(), ~68.7 s a step)
+ * when a tuple hashing to it was last marked. The current and the previous step
+ * are fresh: a mark lasts at least one full step, more than TIME_WAIT's 60 s.
+ * Tags are never 0, so an empty slot is never fresh. A collision only costs a
+ * socket lookup; a mark is one byte store, so CPUs marking at once lose nothing.
+ */
+#define SYNQ_CLOSING_SLOTS 65536
+
+static __always_inline __u8 synq_closing_tag(__u32 time_counter)
+{
+	return time_counter % 255 + 1;
+}
+
+static __always_inline int synq_closing_fresh(__u8 tag, __u32 time_counter)
+{
+	return tag && (tag == synq_closing_tag(time_counter) ||
+		       tag == synq_closing_tag(time_counter - 1));
+}
+
+/*
+ * The slot of a flow: the nine words of struct synq_flow_v6 (include/synq/cookie.h),
+ * with IPv4 addresses in the first word of each address and zeros after them.
+ */
+static __always_inline __u32 synq_closing_slot(const __u32 w[9])
+{
+	__u64 x = 0;
+
+	for (int i = 0; i < 9; i++)
+		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio */
+	return (__u32)(x >> 48) % SYNQ_CLOSING_SLOTS;
+}
 
 
 /*

@@ -24,15 +24,16 @@ num() { grep -oE '[0-9]+' | sed -n "${1}p"; }
 
 # check_summary PREFIX: the summary's numbers
 check_summary() {
-	local p=$1 line sent answered received handoff ok total during cookies synq
+	local p=$1 line sent answered received passed handoff ok total during cookies synq
 	line=$(field flood)
 	sent=$(echo "$line" | num 1)
 	line=$(field "SYNs answered by synq in XDP")
 	answered=$(echo "$line" | num 1) received=$(echo "$line" | num 2)
+	passed=$(field "SYNs left to the kernel" | num 1)
 	handoff=$(field "handshakes handed to kernel" | num 1)
 	line=$(field "legitimate clients")
 	ok=$(echo "$line" | num 1) total=$(echo "$line" | num 2) during=$(echo "$line" | num 5)
-	line=$(field "kernel SYN queue untouched")
+	line=$(field "kernel's SYN queue")
 	cookies=$(echo "$line" | sed -n 's/.*by the kernel +\([0-9]*\).*/\1/p')
 	synq=$(echo "$line" | sed -n 's/.*SYN queue at most \([0-9]*\) of.*/\1/p')
 
@@ -41,7 +42,9 @@ check_summary() {
 	else
 		t_fail "$p: SYNs answered in XDP" "sent '$sent', answered '$answered'"
 	fi
-	t_eq "$p: every SYN that reached XDP was answered" "$received" "$answered"
+	# A SYN on a tuple the server holds in TIME_WAIT is the kernel's to answer.
+	t_eq "$p: every SYN that reached XDP was answered or left to the kernel" "$received" \
+		"$((answered + passed))"
 	if [ "${total:-0}" -gt 0 ] && [ $((ok * 100)) -ge $((total * 99)) ]; then
 		t_pass "$p: legitimate requests succeeded ($ok of $total)"
 	else
@@ -53,14 +56,21 @@ check_summary() {
 		t_fail "$p: requests made during the flood" "'$during'"
 	fi
 	# Every request is a new connection to the protected port: each success went
-	# through synq's cookie handoff.
-	if [ "${handoff:-0}" -ge "${ok:-1}" ]; then
-		t_pass "$p: legitimate handshakes handed over by synq ($handoff)"
+	# through synq's cookie handoff, or its SYN was left to the kernel.
+	if [ "${handoff:-0}" -ge "$((${ok:-1} - ${passed:-0}))" ]; then
+		t_pass "$p: legitimate handshakes handed over by synq ($handoff, $passed left to the kernel)"
 	else
-		t_fail "$p: legitimate handshakes handed over by synq" "$handoff for $ok successes"
+		t_fail "$p: legitimate handshakes handed over by synq" \
+			"$handoff for $ok successes, $passed left to the kernel"
 	fi
 	t_eq "$p: the kernel sent no SYN cookie" 0 "$cookies"
-	t_eq "$p: the listener's SYN queue stayed empty" 0 "$synq"
+	# Only the SYNs left to the kernel may have entered its SYN queue.
+	if [ -n "$synq" ] && [ "$synq" -le "${passed:-0}" ]; then
+		t_pass "$p: the listener's SYN queue held no more than the SYNs left to the kernel"
+	else
+		t_fail "$p: the listener's SYN queue held no more than the SYNs left to the kernel" \
+			"peak '$synq', $passed left to the kernel"
+	fi
 }
 
 # check_clean PREFIX: namespaces, links, pins and processes of that run are gone

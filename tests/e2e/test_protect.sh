@@ -75,6 +75,10 @@ t_eq protect_baseline_bare_negotiates_none 2 "$(grep -c '^bare .*opts= .*opts= '
 
 # ---- attach ----
 
+# A TIME_WAIT socket from before attach, for the TIME_WAIT checks further down.
+nsenter --net="/run/netns/$CLI" curl -sS -m 5 --local-port 40001 -H 'Connection: close' \
+	-o /dev/null "http://192.0.2.1:$PORT/"
+
 # Without an XDP program on the client's veth, the SYN-ACKs would vanish: attach says so.
 out=$("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$INFO_PORT,$ECHO_PORT" 2>&1)
 t_eq protect_attach_exit 0 $?
@@ -166,6 +170,35 @@ t_eq protect_wrk_handoffs_match_passive_opens "$(( $(pt_nstat TcpPassiveOpens) -
 	t_fail protect_wrk_went_through_cookies "only $handoffs handoffs for two wrk runs of 4"
 t_eq protect_syn_queue_stayed_empty 0 "$synrecv_seen"
 t_eq protect_no_kernel_syncookies_under_wrk "$syncookies_sent0" "$(pt_nstat TcpExtSyncookiesSent)"
+
+# ---- a new connection on a 4-tuple the server still holds in TIME_WAIT ----
+
+# With "Connection: close" the server closes first and keeps the 4-tuple in
+# TIME_WAIT; a second curl from the same client port must still get through (the
+# kernel alone recycles the TIME_WAIT socket on the new SYN). Port 40001 closed
+# before attach (attach must find its TIME_WAIT socket), 40002 and 40003 after.
+tw_curl() {
+	nsenter --net="/run/netns/$CLI" curl -sS -m 5 --local-port "$1" \
+		-H 'Connection: close' -o /dev/null -w '%{http_code}' "$2"
+}
+tw_held() {
+	ip netns exec "$SRV" ss -Htan state time-wait "( dport = :$1 )" | grep -q .
+}
+existing0=$(pt_counter syn_passed_existing)
+tw_seen=0 reuse_ok=0
+tw_held 40001 && tw_seen=1
+for case in "40001 http://192.0.2.1:$PORT/" "40002 http://192.0.2.1:$PORT/" \
+	"40003 http://[2001:db8::1]:$PORT/"; do
+	set -- $case
+	if [ "$1" != 40001 ]; then
+		tw_curl "$1" "$2" > /dev/null
+		tw_held "$1" && tw_seen=$((tw_seen + 1))
+	fi
+	[ "$(tw_curl "$1" "$2")" = 200 ] && reuse_ok=$((reuse_ok + 1))
+done
+t_eq protect_time_wait_precondition_held 3 "$tw_seen"
+t_eq protect_time_wait_tuple_reused 3 "$reuse_ok"
+t_eq protect_time_wait_syn_passed_to_kernel 3 "$(( $(pt_counter syn_passed_existing) - existing0 ))"
 
 # ---- spoofed SYNs leave no request socket ----
 

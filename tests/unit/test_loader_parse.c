@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The loader's pure helpers: --ports lists, key files, window scale, MSS from MTU. */
+/* The loader's pure helpers: --ports lists, key files, window scale, MSS from MTU, closing tuples. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "loader.h"
@@ -126,6 +127,92 @@ static void test_mss_from_mtu(void **state)
 	assert_int_equal(mss_from_mtu(30, 0, &v4, &v6), -ERANGE);
 }
 
+/* Lines as the kernel prints them (its get_timewait4_sock() / get_timewait6_sock()). */
+#define TW4 "   3: 010200C0:1F90 020200C0:9C41 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000\n"
+#define TW6 "   0: B80D0120000000000000000001000000:1F90 B80D0120000000000000000002000000:9C42 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000\n"
+#define TW6_MAPPED "   1: 0000000000000000FFFF0000010200C0:1F90 0000000000000000FFFF0000020200C0:9C43 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000\n"
+#define EST4 "   4: 010200C0:1F90 020200C0:9C44 01 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 20 4 30 10 -1\n"
+#define HEAD "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+
+/* The flow synq_xdp parses from a client's packet, built here from the addresses' text. */
+static void client_flow(int af, const char *client, unsigned int cport, const char *server,
+			unsigned int sport, struct synq_flow_v6 *f)
+{
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(inet_pton(af, client, f->saddr), 1);
+	assert_int_equal(inet_pton(af, server, f->daddr), 1);
+	f->sport = htons(cport);
+	f->dport = htons(sport);
+}
+
+static void test_closing_lines(void **state)
+{
+	struct synq_flow_v6 got, want;
+
+	(void)state;
+	memset(ports, 0, sizeof(ports));
+	ports[8080] = 1;
+	assert_int_equal(closing_parse_line(TW4, 0, ports, &got), 1);
+	client_flow(AF_INET, "192.0.2.2", 40001, "192.0.2.1", 8080, &want);
+	assert_memory_equal(&got, &want, sizeof(want));
+	assert_int_equal(closing_parse_line(TW6, 1, ports, &got), 1);
+	client_flow(AF_INET6, "2001:db8::2", 40002, "2001:db8::1", 8080, &want);
+	assert_memory_equal(&got, &want, sizeof(want));
+	/* An IPv4 client of a dual-stack socket arrives as IPv4: the flow must be IPv4's. */
+	assert_int_equal(closing_parse_line(TW6_MAPPED, 1, ports, &got), 1);
+	client_flow(AF_INET, "192.0.2.2", 40003, "192.0.2.1", 8080, &want);
+	assert_memory_equal(&got, &want, sizeof(want));
+	/* Not TIME_WAIT, not a protected port, the header, garbage, the wrong table. */
+	assert_int_equal(closing_parse_line(EST4, 0, ports, &got), 0);
+	ports[8080] = 0;
+	ports[8081] = 1;
+	assert_int_equal(closing_parse_line(TW4, 0, ports, &got), 0);
+	assert_int_equal(closing_parse_line(HEAD, 0, ports, &got), 0);
+	assert_int_equal(closing_parse_line("   0: 010200C0", 0, ports, &got), 0);
+	assert_int_equal(closing_parse_line("", 1, ports, &got), 0);
+	ports[8080] = 1;
+	assert_int_equal(closing_parse_line(TW4, 1, ports, &got), 0);
+}
+
+/* Slots spread: distinct flows that differ in one field land in many slots. */
+static void test_closing_slots_spread(void **state)
+{
+	static uint8_t hit[SYNQ_CLOSING_SLOTS];
+	struct synq_flow_v6 f;
+	unsigned int distinct = 0;
+
+	(void)state;
+	client_flow(AF_INET, "192.0.2.2", 0, "192.0.2.1", 8080, &f);
+	for (unsigned int p = 0; p < 4096; p++) {
+		f.sport = htons(32768 + p);
+		uint32_t s = synq_closing_slot((const __u32 *)&f);
+
+		assert_true(s < SYNQ_CLOSING_SLOTS);
+		distinct += !hit[s];
+		hit[s] = 1;
+	}
+	/* 4096 balls in 65536 bins: about 3970 distinct when uniform; sequential ports must not cluster. */
+	assert_true(distinct > 3800);
+}
+
+/* A mark is fresh for its own time step and the next, never when empty. */
+static void test_closing_tags(void **state)
+{
+	(void)state;
+	for (uint32_t t = 0; t < 1000; t += 7) {
+		uint8_t tag = synq_closing_tag(t);
+
+		assert_true(tag != 0);
+		assert_true(synq_closing_fresh(tag, t));
+		assert_true(synq_closing_fresh(tag, t + 1));
+		assert_false(synq_closing_fresh(tag, t + 2));
+		assert_false(synq_closing_fresh(0, t));
+	}
+	/* Across the wrap of the tag (255 values) too. */
+	assert_true(synq_closing_fresh(synq_closing_tag(254), 255));
+	assert_true(synq_closing_fresh(synq_closing_tag(509), 510));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +222,9 @@ int main(void)
 		cmocka_unit_test(test_key_hex),
 		cmocka_unit_test(test_rcv_wscale),
 		cmocka_unit_test(test_mss_from_mtu),
+		cmocka_unit_test(test_closing_lines),
+		cmocka_unit_test(test_closing_slots_spread),
+		cmocka_unit_test(test_closing_tags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
