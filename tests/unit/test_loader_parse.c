@@ -145,23 +145,28 @@ static void client_flow(int af, const char *client, unsigned int cport, const ch
 	f->dport = htons(sport);
 }
 
-static void test_closing_lines(void **state)
+/* LINE parses as a TIME_WAIT socket of CLIENT:CPORT on SERVER:8080 (family AF). */
+static void expect_flow(const char *line, int v6, int af, const char *client, unsigned int cport,
+			const char *server)
 {
 	struct synq_flow_v6 got, want;
+
+	assert_int_equal(closing_parse_line(line, v6, ports, &got), 1);
+	client_flow(af, client, cport, server, 8080, &want);
+	assert_memory_equal(&got, &want, sizeof(want));
+}
+
+static void test_closing_lines(void **state)
+{
+	struct synq_flow_v6 got;
 
 	(void)state;
 	memset(ports, 0, sizeof(ports));
 	ports[8080] = 1;
-	assert_int_equal(closing_parse_line(TW4, 0, ports, &got), 1);
-	client_flow(AF_INET, "192.0.2.2", 40001, "192.0.2.1", 8080, &want);
-	assert_memory_equal(&got, &want, sizeof(want));
-	assert_int_equal(closing_parse_line(TW6, 1, ports, &got), 1);
-	client_flow(AF_INET6, "2001:db8::2", 40002, "2001:db8::1", 8080, &want);
-	assert_memory_equal(&got, &want, sizeof(want));
+	expect_flow(TW4, 0, AF_INET, "192.0.2.2", 40001, "192.0.2.1");
+	expect_flow(TW6, 1, AF_INET6, "2001:db8::2", 40002, "2001:db8::1");
 	/* An IPv4 client of a dual-stack socket arrives as IPv4: the flow must be IPv4's. */
-	assert_int_equal(closing_parse_line(TW6_MAPPED, 1, ports, &got), 1);
-	client_flow(AF_INET, "192.0.2.2", 40003, "192.0.2.1", 8080, &want);
-	assert_memory_equal(&got, &want, sizeof(want));
+	expect_flow(TW6_MAPPED, 1, AF_INET, "192.0.2.2", 40003, "192.0.2.1");
 	/* Not TIME_WAIT, not a protected port, the header, garbage, the wrong table. */
 	assert_int_equal(closing_parse_line(EST4, 0, ports, &got), 0);
 	ports[8080] = 0;
