@@ -512,7 +512,7 @@ static int pin_all(struct attach_ctx *c)
 
 /* ---- undoing ---- */
 
-/* Remove every pin of iface, its directory, and the namespace's directory when empty. */
+/* Remove every pin of iface, its directory, and the namespace's and synq's directories when empty. */
 static void remove_pins(const char *iface)
 {
 	char dir[256], path[512];
@@ -534,8 +534,10 @@ static void remove_pins(const char *iface)
 		closedir(d);
 	if (rmdir(dir) && errno != ENOENT)
 		synq_err("%s: cannot remove %s: %s", iface, dir, strerror(errno));
+	/* These fail while other interfaces or namespaces are attached: fine. */
 	if (!pin_dir(dir, sizeof(dir), NULL))
-		rmdir(dir);	/* fails while other interfaces are attached: fine */
+		rmdir(dir);
+	rmdir(SYNQ_PIN_ROOT);
 }
 
 static void tc_remove(int ifindex, bool destroy_clsact)

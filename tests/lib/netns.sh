@@ -61,6 +61,7 @@ ns_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	rmdir /sys/fs/bpf/synq 2>/dev/null	# only when no other namespace has pins there
 	NS_PIDS=() NS_CREATED=()
 }
 trap ns_cleanup EXIT
