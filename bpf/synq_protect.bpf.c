@@ -310,11 +310,9 @@ static __always_inline void flow_v4(const struct synq_hdr *h, struct synq_flow_v
 }
 
 static __always_inline __u32 cookie_make(const struct synq_hdr *h, const struct synq_key *key,
-					 __u32 slot, const struct synq_cookie_opts *ck,
+					 __u32 slot, __u32 now, const struct synq_cookie_opts *ck,
 					 __u32 *tsval)
 {
-	__u32 now = time_counter_cached();
-
 	if (h->ipv6) {
 		return synq_cookie_make_v6(key, slot, &h->flow, h->seq, now, ck, tsval);
 	} else {
@@ -556,11 +554,11 @@ static __always_inline void closing_mark(const struct synq_hdr *h)
 }
 
 /* May the kernel still hold this 4-tuple in TIME_WAIT? Then it must see the SYN. */
-static __always_inline int closing_fresh(const struct synq_hdr *h)
+static __always_inline int closing_fresh(const struct synq_hdr *h, __u32 now)
 {
 	__u8 *v = closing_slot(h);
 
-	return v && synq_closing_fresh(*v, time_counter_cached());
+	return v && synq_closing_fresh(*v, now);
 }
 
 /* A FIN of a connection the kernel knows: the tuple may go to TIME_WAIT. */
@@ -583,7 +581,7 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 	struct opt_walk w = {};
 	struct synack s = {};
 	struct synq_key *key;
-	__u32 zero = 0, slot;
+	__u32 zero = 0, slot, now;
 	int reason, ret;
 
 	if (!ctx || !h)
@@ -602,7 +600,8 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 	 * socket, not the listener, and the new connection would hang. Only tuples
 	 * marked as closing pay for the socket lookup (see synq_closing).
 	 */
-	if (closing_fresh(h) && tuple_state(ctx, h) >= 0) {
+	now = time_counter_cached();	/* once: the closing check and the cookie */
+	if (closing_fresh(h, now) && tuple_state(ctx, h) >= 0) {
 		count(SYNQ_SYN_PASSED_EXISTING);
 		return XDP_PASS;
 	}
@@ -614,7 +613,7 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 	if (!key)
 		return XDP_PASS;
 	synack_negotiate(h, &w.o, cfg, &s, &ck);
-	s.cookie = cookie_make(h, key, slot, &ck, &s.o.tsval);
+	s.cookie = cookie_make(h, key, slot, now, &ck, &s.o.tsval);
 	/* The SYN's header has been parsed: its buffer now holds the SYN-ACK's. */
 	__builtin_memset(w.buf, 0, sizeof(w.buf));
 	ret = synack_write(ctx, h, &s, (__be32 *)w.buf);

@@ -78,7 +78,7 @@ struct synq_key {
  * A client may reuse a 4-tuple the server still holds in TIME_WAIT; only the
  * kernel can recycle that socket, and only on the SYN, so such a SYN must reach
  * it. Asking the kernel for every SYN costs a lookup in its established hash (a
- * cache miss per spoofed SYN: ~40% of the SYN rate), so synq_xdp asks only for
+ * cache miss per spoofed SYN: ~30% of the SYN rate), so synq_xdp asks only for
  * tuples marked here. A tuple is marked when a FIN of a connection the kernel
  * knows arrives (every TIME_WAIT socket on the server starts with the client's
  * FIN) and when an ACK meets a TIME_WAIT socket (which restarts its timer).
@@ -114,7 +114,6 @@ static __always_inline __u32 synq_closing_slot(const __u32 w[9])
 		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio */
 	return (__u32)(x >> 48) % SYNQ_CLOSING_SLOTS;
 }
-
 
 /*
  * Why synq_xdp found a packet malformed: the index into the per-CPU array map
