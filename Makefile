@@ -30,14 +30,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlin
 LDLIBS    := -lbpf -lxdp -lelf -lz -lncursesw -lpthread -lm
 
 # The embeddable reference server: everything include/synq/server.h needs, nothing else.
-LIB_SRCS  := $(wildcard user/server.c user/http.c)
+LIB_SRCS  := $(wildcard user/serve/server.c user/serve/http.c)
 LIB_OBJS  := $(LIB_SRCS:user/%.c=$(BUILD)/user/%.o)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.bpf.o)
 SKELS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/%.skel.h)
 
-USER_SRCS := $(filter-out user/main.c $(LIB_SRCS),$(wildcard user/*.c))
+USER_SRCS := $(filter-out user/cli/main.c $(LIB_SRCS),$(wildcard user/*/*.c))
 USER_OBJS := $(USER_SRCS:user/%.c=$(BUILD)/user/%.o)
 # Every user object except main(): linked into the binary and into the tests.
 INTERNAL  := $(BUILD)/libsynq-internal.a
@@ -45,22 +45,22 @@ INTERNAL  := $(BUILD)/libsynq-internal.a
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES  := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
-BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_SRCS := $(wildcard tests/bpf/*/test_*.c)
 BPFT_BINS := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/tests/bpf/%)
-# Benchmarks built beside the BPF tests but not run by tests/run.sh: tests/bpf/bench_*.c
-BENCH_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(wildcard tests/bpf/bench_*.c))
-# Helper programs the end-to-end tests run (clients, probes): tests/e2e/*.c
-E2E_SRCS  := $(wildcard tests/e2e/*.c)
-E2E_BINS  := $(E2E_SRCS:tests/e2e/%.c=$(BUILD)/tests/e2e/%)
+# Benchmarks, built with the tests but not run by tests/run.sh: tests/bench/*.c
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
+# Helper programs the end-to-end tests run (clients, probes): tests/tools/*.c
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all test test-unit test-bpf test-e2e demo bench deps vmlinux clean
 .DELETE_ON_ERROR:
 # Keep the BPF objects and skeletons: they are intermediate files make would otherwise delete.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(E2E_BINS)
+all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/synq/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
@@ -70,9 +70,9 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h include/synq/*.h) $(SKELS) | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*/*.h include/synq/*.h) $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libsynq.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -83,7 +83,7 @@ $(INTERNAL): $(USER_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Objects, not the archive: the verbs are weak references that an archive would not pull in.
-$(BUILD)/synq: $(BUILD)/user/main.o $(USER_OBJS) $(BUILD)/libsynq.a
+$(BUILD)/synq: $(BUILD)/user/cli/main.o $(USER_OBJS) $(BUILD)/libsynq.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -99,11 +99,15 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wi
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/e2e/%: tests/e2e/%.c $(SKELS)
+$(BUILD)/tests/bench/%: tests/bench/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wildcard tests/bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lbpf -lelf -lz -lpthread -lm -o $@
 
-$(BUILD) $(BUILD)/user:
+$(BUILD):
 	$(Q)mkdir -p $@
 
 # Tests and the demo install what is missing first, so both work on a fresh machine.

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs the test suites and closes with one summary line: "N passed, N failed, N skipped".
 #   tests/run.sh [unit] [bpf] [e2e]     (default: all three, in that order)
-# unit and bpf are cmocka programs in build/tests/; e2e are tests/e2e/test_*.sh scripts,
+# unit and bpf are cmocka programs in build/tests/; e2e are tests/e2e/*/test_*.sh scripts,
 # which print results in cmocka's format through tests/lib/e2e.sh.
 # Under CI (CI=true) a skipped test fails the run: there, everything must run for real.
 set -u
@@ -44,12 +44,12 @@ run_one() {
 for suite in "${suites[@]}"; do
 	case $suite in
 	unit|bpf)
-		for t in build/tests/$suite/test_*; do
-			[ -x "$t" ] && run_one "$suite/$(basename "$t")" "$t"
+		for t in build/tests/$suite/*/test_*; do
+			[ -x "$t" ] && run_one "${t#build/tests/}" "$t"
 		done ;;
 	e2e)
-		for t in tests/e2e/test_*.sh; do
-			[ -f "$t" ] && run_one "e2e/$(basename "$t" .sh)" bash "$t"
+		for t in tests/e2e/*/test_*.sh; do
+			[ -f "$t" ] && run_one "${t#tests/}" bash "$t"
 		done ;;
 	*) echo "tests/run.sh: unknown suite '$suite' (unit, bpf or e2e)" >&2; exit 2 ;;
 	esac

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The contract between synq's protection programs (synq_xdp and synq_tc in
- * bpf/synq_protect.bpf.c) and the loader (user/loader.c): counters, the per-interface
+ * bpf/synq_protect.bpf.c) and the loader (user/protect/loader.c): counters, the per-interface
  * configuration and the map layouts. Compiled into BPF (vmlinux.h types) and user
  * space (linux/types.h) alike.
  */

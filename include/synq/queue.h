@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The contract between the queue tracepoint programs (bpf/synq_queue.bpf.c)
- * and the collector (user/collector.c): map keys, per-CPU values, the records
+ * and the collector (user/observe/collector.c): map keys, per-CPU values, the records
  * the iter/tcp program writes, and the wait-time histogram's bucket layout.
  * Compiled into BPF (vmlinux.h types) and user space (linux/types.h) alike.
  */

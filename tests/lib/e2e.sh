@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by tests/e2e/test_*.sh: results in cmocka's line format, so tests/run.sh
+# Sourced by tests/e2e/*/test_*.sh: results in cmocka's line format, so tests/run.sh
 # counts shell and C tests alike. Each check is one test.
 #
 #   t_run NAME CMD...     run CMD; pass if it exits 0

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# synq flood end to end: a veth pair between an attacker and a receiver namespace;
+# the receiver's veth runs the XDP counter (tests/tools/xdp_count.c, which also lets
+# XDP_TX frames arrive at all). Counts, rates and durations are measured on the
+# receiving side; a capture is checked by tshark, independently of synq.
+source tests/lib/e2e.sh
+source tests/lib/netns.sh
+t_require_root flood
+
+COUNTER=$PWD/build/tests/tools/xdp_count
+TMP=$(mktemp -d)
+trap 'ns_cleanup; rm -rf "$TMP"' EXIT
+
+ns_new A flood-a && ns_new B flood-b && ns_veth "$A" a0 "$B" b0 || { t_fail setup "netns"; t_done; }
+ns_addr "$A" a0 192.0.2.1/24 && ns_addr "$B" b0 192.0.2.2/24
+ns_addr "$A" a0 2001:db8::1/64 && ns_addr "$B" b0 2001:db8::2/64
+# the neighbour entries synq flood resolves the destination MAC from
+ip netns exec "$A" ping -c1 -W2 192.0.2.2 >/dev/null
+ip netns exec "$A" ping -c1 -W2 2001:db8::2 >/dev/null
+
+flood() { nsenter --net="/run/netns/$A" "$SYNQ" flood --iface a0 "$@"; }
+
+# counter_start [--pass]: attach the counter to b0; counter_stop puts its line in GOT
+# (not in a subshell: only this shell can wait for the counter).
+counter_start() {
+	ns_bg CPID "$B" "$COUNTER" b0 "$@" >"$TMP/count" 2>&1
+	for _ in $(seq 100); do grep -q ready "$TMP/count" && return 0; sleep 0.05; done
+	return 1
+}
+counter_stop() {
+	sleep 0.3	# frames in flight
+	kill -INT "$CPID"; wait "$CPID" 2>/dev/null
+	GOT=$(tail -1 "$TMP/count")
+}
+field() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p"; }
+
+# 1. exactly N frames arrive, all SYNs (IPv4, then IPv6 with random options)
+for spec in "192.0.2.2:80 200000 linux" "[2001:db8::2]:443 50000 random"; do
+	set -- $spec
+	counter_start
+	out=$(flood --dst "$1" --count "$2" --options "$3")
+	counter_stop; got=$GOT
+	t_eq "count $1 $2: frames sent" "$2" "$(echo "$out" | sed -n 's/^sent \([0-9]*\) .*/\1/p')"
+	t_eq "count $1 $2: SYNs arrived" "$2" "$(echo "$got" | field syn)"
+	t_eq "count $1 $2: nothing but SYNs" "0 0 0" \
+		"$(echo "$got" | field synack) $(echo "$got" | field rst) $(echo "$got" | field other)"
+done
+
+# 2. --duration 2 stops by itself after about 2 s
+counter_start
+t0=$(date +%s.%N)
+out=$(flood --dst 192.0.2.2:80 --duration 2 --rate 50000)
+t1=$(date +%s.%N)
+counter_stop; got=$GOT
+if awk -v a="$t0" -v b="$t1" 'BEGIN { d = b - a; exit !(d >= 1.8 && d <= 4.0) }'; then
+	t_pass "duration 2 s"
+else
+	t_fail "duration 2 s" "took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+fi
+t_eq "duration: every sent frame arrived" "$(echo "$out" | sed -n 's/^sent \([0-9]*\) .*/\1/p')" \
+	"$(echo "$got" | field syn)"
+
+# 3. --rate within 5 %: frames counted by the receiver over the flood's elapsed time
+for rate in 20000 200000; do
+	counter_start
+	out=$(flood --dst 192.0.2.2:80 --duration 2 --rate "$rate")
+	counter_stop; got=$GOT
+	elapsed=$(echo "$out" | sed -n 's/.* in \([0-9.]*\) s:.*/\1/p')
+	n=$(echo "$got" | field syn)
+	measured=$(awk -v n="$n" -v e="$elapsed" 'BEGIN { if (e > 0) printf "%.0f", n / e }')
+	if awk -v m="$measured" -v r="$rate" 'BEGIN { exit !(m >= 0.95 * r && m <= 1.05 * r) }'; then
+		t_pass "rate $rate pps (received $measured pps)"
+	else
+		t_fail "rate $rate pps" "received $n frames in $elapsed s = $measured pps"
+	fi
+done
+
+# 4. a capture checked by tshark: valid checksums, SYN only, sources inside the CIDR
+capture_check() {	# NAME CIDR FLOOD-ARGS...
+	local name=$1 cidr=$2 bad; shift 2
+	counter_start --pass
+	ns_bg TPID "$B" tcpdump -i b0 -nn -U --immediate-mode -B 16384 -w "$TMP/cap.pcap" tcp 2>"$TMP/tcpdump.err"
+	for _ in $(seq 100); do grep -q listening "$TMP/tcpdump.err" && break; sleep 0.05; done
+	flood --count 300 --rate 2000 "$@" >/dev/null
+	sleep 0.5
+	kill -TERM "$TPID"; wait "$TPID" 2>/dev/null
+	counter_stop
+	bad=$(tshark -r "$TMP/cap.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-T fields -E separator=, -e ip.src -e ipv6.src -e ip.checksum.status \
+		-e tcp.checksum.status -e tcp.flags 2>/dev/null | python3 -c '
+import ipaddress, sys
+net = ipaddress.ip_network(sys.argv[1])
+rows = [l.strip().split(",") for l in sys.stdin if l.strip()]
+bad = [r for r in rows if ipaddress.ip_address(r[0] or r[1]) not in net
+       or (r[2] not in ("", "1")) or r[3] != "1" or int(r[4], 16) != 0x002]
+# the IPv4 header checksum must have been checked when there is one
+bad += [r for r in rows if r[0] and r[2] != "1"]
+print("ok" if len(rows) >= 200 and not bad else "%d captured, %d bad" % (len(rows), len(bad)))
+' "$cidr")
+	# a sample: the counter above already showed that every frame arrives
+	t_eq "$name: a capture of 300 frames, none bad (checksums, SYN, source)" ok "$bad"
+}
+capture_check "tshark IPv4" 198.18.128.0/20 --dst 192.0.2.2:80 --src 198.18.130.7/20 --options linux
+capture_check "tshark IPv6" 2001:2::/48 --dst "[2001:db8::2]:80" --options random
+capture_check "tshark AF_PACKET" 198.18.0.0/15 --dst 192.0.2.2:80 --backend packet --options none
+
+# 5. the AF_PACKET fallback delivers exactly N too
+counter_start
+flood --dst 192.0.2.2:80 --count 5000 --backend packet >/dev/null
+counter_stop
+t_eq "AF_PACKET fallback: 5000 SYNs arrived" 5000 "$(echo "$GOT" | field syn)"
+
+# 6. bad input: exit 2 and exactly one line on stderr
+bad_input() {	# NAME ARGS...
+	local name=$1 rc lines; shift
+	nsenter --net="/run/netns/$A" "$SYNQ" flood "$@" >/dev/null 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	t_eq "bad input: $name -> exit 2, one line" "2 1" "$rc $lines"
+}
+bad_input "no such interface" --iface nope0 --dst 192.0.2.2:80 --count 1
+bad_input "family mismatch" --iface a0 --dst 192.0.2.2:80 --src 2001:2::/48 --count 1
+bad_input "unparsable CIDR" --iface a0 --dst 192.0.2.2:80 --src 198.18.0.0/40 --count 1
+bad_input "rate 0" --iface a0 --dst 192.0.2.2:80 --rate 0 --count 1
+bad_input "bad MAC" --iface a0 --dst 192.0.2.2:80 --dst-mac 02:00:00:00:00 --count 1
+bad_input "unbounded" --iface a0 --dst 192.0.2.2:80
+bad_input "IPv6 without brackets" --iface a0 --dst 2001:db8::2:80 --count 1
+
+# 7. no neighbour entry: the message says how to get one
+nsenter --net="/run/netns/$A" "$SYNQ" flood --iface a0 --dst 192.0.2.99:80 --count 1 \
+	>/dev/null 2>"$TMP/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "ping -c1 192.0.2.99" "$TMP/err"; then
+	t_pass "missing neighbour: says to ping it"
+else
+	t_fail "missing neighbour: says to ping it" "exit $rc: $(cat "$TMP/err")"
+fi
+
+# 8. the bench's ceiling, synq_reflect, answers with valid SYN-ACKs from the target
+ns_bg RPID "$B" "$COUNTER" b0 --reflect >"$TMP/reflect" 2>&1
+ns_bg CPID "$A" "$COUNTER" a0 --pass >"$TMP/count" 2>&1
+ns_bg TPID "$A" tcpdump -i a0 -nn -U --immediate-mode -B 16384 -w "$TMP/ref.pcap" \
+	'tcp[13] & 18 == 18' 2>"$TMP/tcpdump.err"
+for _ in $(seq 100); do grep -q listening "$TMP/tcpdump.err" && break; sleep 0.05; done
+sleep 0.3
+flood --dst 192.0.2.2:80 --count 300 --rate 2000 >/dev/null
+sleep 0.5
+kill -TERM "$TPID"; wait "$TPID" 2>/dev/null
+kill -INT "$CPID" "$RPID"; wait "$CPID" "$RPID" 2>/dev/null
+GOT=$(tail -1 "$TMP/count")
+t_eq "reflector: 300 SYN-ACKs came back" 300 "$(echo "$GOT" | field synack)"
+bad=$(tshark -r "$TMP/ref.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	-T fields -E separator=, -e ip.src -e ip.dst -e ip.checksum.status \
+	-e tcp.checksum.status -e tcp.flags -e tcp.srcport 2>/dev/null | python3 -c '
+import ipaddress, sys
+rows = [l.strip().split(",") for l in sys.stdin if l.strip()]
+bad = [r for r in rows if r[0] != "192.0.2.2" or r[5] != "80" or r[2] != "1" or r[3] != "1"
+       or int(r[4], 16) != 0x012
+       or ipaddress.ip_address(r[1]) not in ipaddress.ip_network("198.18.0.0/15")]
+print("ok" if len(rows) >= 200 and not bad else "%d captured, %d bad" % (len(rows), len(bad)))')
+t_eq "reflector: SYN-ACKs from 192.0.2.2:80 with valid checksums" ok "$bad"
+
+t_done

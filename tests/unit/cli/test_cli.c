@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The shared command-line helpers: strict numbers, one line naming a bad flag or value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli/cli.h"
+
+/* Runs fn with stderr sent to a buffer; returns what it printed there. */
+static char captured[512];
+
+static void capture_begin(FILE **saved)
+{
+	fflush(stderr);
+	*saved = stderr;
+	stderr = fmemopen(captured, sizeof(captured) - 1, "w");
+	assert_non_null(stderr);
+	memset(captured, 0, sizeof(captured));
+}
+
+static void capture_end(FILE *saved)
+{
+	fclose(stderr);
+	stderr = saved;
+}
+
+static void test_parse_uint_accepts_bounds(void **state)
+{
+	unsigned int v = 0;
+
+	(void)state;
+	assert_int_equal(cli_parse_uint("serve", "--port", "1", 1, 65535, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(cli_parse_uint("serve", "--port", "65535", 1, 65535, &v), 0);
+	assert_int_equal(v, 65535);
+}
+
+static void test_parse_uint_rejects_and_names(void **state)
+{
+	static const char *const bad[] = {
+		"", "0", "65536", "-1", "+5", "12x", "x", " 8", "8 ", "99999999999999999999999",
+	};
+	unsigned int v = 77;
+	FILE *saved;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_begin(&saved);
+		int rc = cli_parse_uint("serve", "--port", bad[i], 1, 65535, &v);
+		capture_end(saved);
+		assert_int_equal(rc, -1);
+		assert_int_equal(v, 77);	/* the output is untouched on error */
+		assert_non_null(strstr(captured, "synq serve: --port: '"));
+		assert_non_null(strstr(captured, bad[i]));
+		/* exactly one line */
+		assert_int_equal(strchr(captured, '\n') - captured + 1, (long)strlen(captured));
+	}
+}
+
+static void test_parse_seconds(void **state)
+{
+	double s = 0;
+	FILE *saved;
+
+	(void)state;
+	assert_int_equal(cli_parse_seconds("watch", "--interval", "0.5", 0.1, 60, &s), 0);
+	assert_true(s > 0.49 && s < 0.51);
+	static const char *const bad[] = { "0", "61", "nan", "inf", "1s", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_begin(&saved);
+		assert_int_equal(cli_parse_seconds("watch", "--interval", bad[i], 0.1, 60, &s), -1);
+		capture_end(saved);
+		assert_non_null(strstr(captured, "synq watch: --interval:"));
+	}
+}
+
+static const struct option longopts[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ 0 },
+};
+
+static int getopt_all(int argc, char **argv)
+{
+	int opt, last = 0;
+
+	optind = 1;
+	while ((opt = cli_getopt("serve", argc, argv, "p:q", longopts)) != -1)
+		last = opt;
+	return last;
+}
+
+static void test_getopt_unknown_flag_named(void **state)
+{
+	char *argv[] = { "serve", "--quiet", "--bogus", NULL };
+	FILE *saved;
+
+	(void)state;
+	capture_begin(&saved);
+	int last = getopt_all(3, argv);
+	capture_end(saved);
+	assert_int_equal(last, '?');
+	assert_string_equal(captured, "synq serve: unknown option '--bogus'\n");
+}
+
+static void test_getopt_missing_value_named(void **state)
+{
+	char *argv[] = { "serve", "--port", NULL };
+	FILE *saved;
+
+	(void)state;
+	capture_begin(&saved);
+	int last = getopt_all(2, argv);
+	capture_end(saved);
+	assert_int_equal(last, '?');
+	assert_string_equal(captured, "synq serve: option '--port' needs a value\n");
+}
+
+static void test_getopt_good_flags(void **state)
+{
+	char *argv[] = { "serve", "-q", "--port", "80", NULL };
+	int seen_p = 0, seen_q = 0, opt;
+
+	(void)state;
+	optind = 1;
+	while ((opt = cli_getopt("serve", 4, argv, "p:q", longopts)) != -1) {
+		seen_p += opt == 'p' && strcmp(optarg, "80") == 0;
+		seen_q += opt == 'q';
+	}
+	assert_int_equal(seen_p, 1);
+	assert_int_equal(seen_q, 1);
+	assert_int_equal(cli_no_extra_args("serve", 4, argv), 0);
+}
+
+static void test_extra_args_named(void **state)
+{
+	char *argv[] = { "serve", "stray", NULL };
+	FILE *saved;
+
+	(void)state;
+	optind = 1;
+	capture_begin(&saved);
+	assert_int_equal(cli_no_extra_args("serve", 2, argv), -1);
+	capture_end(saved);
+	assert_string_equal(captured, "synq serve: unexpected argument 'stray'\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_uint_accepts_bounds),
+		cmocka_unit_test(test_parse_uint_rejects_and_names),
+		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_getopt_unknown_flag_named),
+		cmocka_unit_test(test_getopt_missing_value_named),
+		cmocka_unit_test(test_getopt_good_flags),
+		cmocka_unit_test(test_extra_args_named),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `synq attach` flags: what they set, and one line naming each bad one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cli/cli.h"
+#include "protect/loader.h"
+#include "protect/attach.h"
+
+static uint8_t ports[SYNQ_PORTS];
+static char err_text[512];
+
+/* Run the parser on a NULL-terminated word list; stderr into err_text. */
+static int parse(struct attach_opts *o, struct synq_key *key, char **argv)
+{
+	int argc = 0, saved, rc;
+	FILE *f = tmpfile();
+
+	while (argv[argc])
+		argc++;
+	memset(o, 0, sizeof(*o));
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(f), 2);
+	optind = 1;
+	rc = attach_parse_args(argc, argv, o, ports, key);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	err_text[fread(err_text, 1, sizeof(err_text) - 1, f)] = '\0';
+	fclose(f);
+	return rc;
+}
+
+static void test_good_flags(void **state)
+{
+	char *argv[] = { "attach", "eth0", "--ports", "80,9000-9002", "--xdp-mode", "generic",
+			 "--mss", "1400", "--replace", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+	assert_string_equal(o.iface, "eth0");
+	assert_int_equal(o.mode, XDP_REQ_GENERIC);
+	assert_int_equal(o.mss, 1400);
+	assert_true(o.replace && !o.pass_only && !o.key);
+	assert_true(ports[80] && ports[9000] && ports[9002] && !ports[81]);
+	assert_string_equal(err_text, "");
+}
+
+static void test_key_file(void **state)
+{
+	char path[] = "/tmp/synq-test-key.XXXXXX";
+	int fd = mkstemp(path);
+	char *argv[] = { "attach", "--key-file", path, "--ports", "80", "eth0", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "00112233445566778899aabbccddeeff\n", 33), 33);
+	close(fd);
+	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+	assert_ptr_equal(o.key, &key);
+	assert_true(key.k0 == 0x7766554433221100ULL && key.k1 == 0xffeeddccbbaa9988ULL);
+	assert_string_equal(err_text, "");	/* mkstemp made it 0600: no warning */
+	unlink(path);
+}
+
+static void test_bad_flags_one_line(void **state)
+{
+	static const struct {
+		const char *words[8];
+		const char *line;
+	} cases[] = {
+		{ { "attach", "eth0", "--frobnicate", "--ports", "80" },
+		  "synq attach: unknown option '--frobnicate'\n" },
+		{ { "attach", "eth0", "--ports" }, "synq attach: option '--ports' needs a value\n" },
+		{ { "attach", "eth0", "--ports", "70000" },
+		  "synq attach: --ports: '70000' is not a port or range (1-65535, LOW-HIGH, "
+		  "comma-separated)\n" },
+		{ { "attach", "eth0", "--ports", "80,x-9" },
+		  "synq attach: --ports: 'x-9' is not a port or range (1-65535, LOW-HIGH, "
+		  "comma-separated)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--xdp-mode", "fast" },
+		  "synq attach: --xdp-mode: 'fast' is not native or generic\n" },
+		{ { "attach", "eth0", "--ports", "80", "--mss", "70000" },
+		  "synq attach: --mss: '70000' is not a whole number from 536 to 65495\n" },
+		{ { "attach", "eth0" }, "synq attach: --ports is required (e.g. --ports 80,443)\n" },
+		{ { "attach", "--ports", "80" }, "synq attach: missing IFACE (synq attach --help)\n" },
+		{ { "attach", "eth0", "eth1", "--ports", "80" },
+		  "synq attach: unexpected argument 'eth1'\n" },
+		{ { "attach", "eth0", "--pass-only", "--ports", "80" },
+		  "synq attach: --pass-only takes no --ports, --key-file, --mss or --replace\n" },
+	};
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = {};
+
+		memcpy(argv, cases[i].words, sizeof(cases[i].words));
+		assert_int_equal(parse(&o, &key, argv), EXIT_USAGE);
+		assert_string_equal(err_text, cases[i].line);
+	}
+}
+
+static void test_pass_only(void **state)
+{
+	char *argv[] = { "attach", "veth1", "--pass-only", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+	assert_true(o.pass_only);
+	assert_int_equal(o.mode, XDP_REQ_AUTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_flags),
+		cmocka_unit_test(test_key_file),
+		cmocka_unit_test(test_bad_flags_one_line),
+		cmocka_unit_test(test_pass_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

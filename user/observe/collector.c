@@ -1,0 +1,857 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collector (see collector.h). The first half is pure arithmetic that the
+ * unit tests drive with fake data; the second half reads the queue programs'
+ * maps, runs the iter/tcp program in each namespace, and reads netstat and the
+ * protection programs' pinned counters.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "cli/cli.h"
+#include "observe/collector.h"
+#include "system/system.h"
+#include "synq_queue.skel.h"
+
+const char *const synq_netstat_names[SYNQ_NS_MAX] = {
+	"ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
+	"SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
+};
+const char *const synq_counter_names[SYNQ_COUNTER_MAX] = SYNQ_COUNTER_NAMES;
+const char *const synq_qc_names[SYNQ_QC_MAX] = {
+	"table_full", "owners_full", "wait_unknown",
+};
+
+/* ---------------------------------------------------------------- pure part */
+
+uint64_t synq_percpu_sum(const uint64_t *v, int ncpu)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < ncpu; i++)
+		sum += v[i];
+	return sum;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu)
+{
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++) {
+		const struct synq_lstats *p = &percpu[c];
+
+		out->enqueued += p->enqueued;
+		out->accepted += p->accepted;
+		out->overflow_acks += p->overflow_acks;
+		out->synack_retrans += p->synack_retrans;
+		out->wait_count += p->wait_count;
+		out->wait_sum_us += p->wait_sum_us;
+		out->wait_max_us = max_u64(out->wait_max_us, p->wait_max_us);
+		out->aq_peak = max_u64(out->aq_peak, p->aq_peak);
+		out->syn_peak = max_u64(out->syn_peak, p->syn_peak);
+		if (p->aq_after_ns > out->aq_after_ns) {	/* the latest dequeue wins */
+			out->aq_after_ns = p->aq_after_ns;
+			out->aq_after = p->aq_after;
+		}
+		for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
+			out->wait_hist[b] += p->wait_hist[b];
+	}
+}
+
+uint64_t synq_delta(uint64_t cur, uint64_t prev)
+{
+	/* Smaller than before: the entry was freed and started again from zero. */
+	return cur >= prev ? cur - prev : cur;
+}
+
+double synq_rate(uint64_t cur, uint64_t prev, double dt)
+{
+	return dt > 0 ? (double)synq_delta(cur, prev) / dt : 0;
+}
+
+double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us)
+{
+	uint64_t total = 0, cum = 0;
+	double rank, lo, hi, v;
+	int i;
+
+	for (i = 0; i < n; i++)
+		total += hist[i];
+	if (!total)
+		return -1;
+	if (q < 0)
+		q = 0;
+	if (q > 1)
+		q = 1;
+	rank = q * (double)total;
+	for (i = 0; i < n; i++) {
+		if (hist[i] && (double)(cum + hist[i]) >= rank)
+			break;
+		cum += hist[i];
+	}
+	if (i == n)	/* unreachable: rank <= total */
+		i = n - 1;
+	lo = synq_wait_lo(i);
+	if (i == n - 1 || i == SYNQ_WAIT_BUCKETS - 1) {
+		v = lo;	/* open-ended last bucket */
+	} else {
+		hi = synq_wait_lo(i + 1);
+		v = lo + (hi - lo) * ((rank - (double)cum) / (double)hist[i]);
+	}
+	if (max_us && v > (double)max_us)
+		v = (double)max_us;
+	return v;
+}
+
+int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX])
+{
+	const char *hdr = NULL, *p = text;
+	int found = 0;
+
+	memset(out, 0, sizeof(uint64_t) * SYNQ_NS_MAX);
+	/* Pairs of lines: "TcpExt: Name Name ..." then "TcpExt: 1 2 ...". */
+	while ((p = strstr(p, "TcpExt:"))) {
+		if (!hdr) {
+			hdr = p;
+			p += 7;
+			continue;
+		}
+		const char *h = hdr + 7, *v = p + 7;
+		char name[64];
+		unsigned long long val;
+		int hn, vn;
+
+		while (sscanf(h, "%63s%n", name, &hn) == 1 && strcmp(name, "TcpExt:") &&
+		       sscanf(v, "%llu%n", &val, &vn) == 1) {
+			for (int i = 0; i < SYNQ_NS_MAX; i++)
+				if (!strcmp(name, synq_netstat_names[i])) {
+					out[i] = val;
+					found++;
+				}
+			h += hn;
+			v += vn;
+		}
+		break;
+	}
+	return found;
+}
+
+int synq_lkey_cmp(const struct synq_lkey *a, const struct synq_lkey *b)
+{
+	return memcmp(a, b, sizeof(*a));
+}
+
+bool synq_lkey_wildcard(const struct synq_lkey *k)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(k->addr, zero, k->family == AF_INET6 ? 16 : 4);
+}
+
+void synq_lkey_str(const struct synq_lkey *k, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (k->family == AF_INET6) {
+		inet_ntop(AF_INET6, k->addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, k->port);
+	} else {
+		inet_ntop(AF_INET, k->addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, k->port);
+	}
+}
+
+void synq_fmt_us(double us, char *buf, size_t len)
+{
+	if (us < 0)
+		snprintf(buf, len, "-");
+	else if (us >= 1e6)
+		snprintf(buf, len, "%.2fs", us / 1e6);
+	else if (us >= 1e3)
+		snprintf(buf, len, "%.1fms", us / 1e3);
+	else
+		snprintf(buf, len, "%.0fus", us);
+}
+
+struct synq_listener *synq_snapshot_find(const struct synq_snapshot *s, const struct synq_lkey *k)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (!synq_lkey_cmp(&s->l[i].key, k))
+			return &s->l[i];
+	return NULL;
+}
+
+const struct synq_netns *synq_snapshot_netns(const struct synq_snapshot *s, uint64_t netns)
+{
+	for (size_t i = 0; s && i < s->n_ns; i++)
+		if (s->ns[i].netns == netns)
+			return &s->ns[i];
+	return NULL;
+}
+
+static void hist_delta(uint64_t *out, const struct synq_lstats *cur, const struct synq_lstats *old)
+{
+	for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
+		out[b] = synq_delta(cur->wait_hist[b], old ? old->wait_hist[b] : 0);
+}
+
+/*
+ * Connection attempts the listener refused, from its sk_drops: a SYN refused
+ * with a full queue counts once (as in ListenDrops), but an ACK refused with
+ * a full accept queue is counted twice by the kernel (tcp_listendrop() and
+ * again when the segment is discarded), so those, known exactly from the
+ * kfree_skb reason, are taken out once.
+ */
+static uint64_t refused(const struct synq_listener *l)
+{
+	return l->drops > l->st.overflow_acks ? l->drops - l->st.overflow_acks : 0;
+}
+
+/* Children that left the accept queue, from enqueues and the queue's growth since old. */
+static uint64_t dequeued(const struct synq_listener *l, const struct synq_listener *old)
+{
+	uint64_t in = synq_delta(l->st.enqueued, old ? old->st.enqueued : 0);
+	int64_t grew = (int64_t)l->aq_len - (old ? (int64_t)old->aq_len : 0);
+
+	int64_t out = (int64_t)in - grew;
+
+	return out > 0 ? (uint64_t)out : 0;
+}
+
+void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev,
+	       const struct synq_snapshot *base, size_t i, struct synq_lview *v)
+{
+	const struct synq_listener *l = &cur->l[i];
+	const struct synq_listener *b = synq_snapshot_find(base, &l->key);
+	const struct synq_listener *p = synq_snapshot_find(prev, &l->key);
+	const struct synq_lstats *bs = b ? &b->st : NULL;
+	uint64_t hist[SYNQ_WAIT_BUCKETS];
+	double dt = prev ? cur->t - prev->t : 0;
+
+	memset(v, 0, sizeof(*v));
+	v->enqueued = synq_delta(l->st.enqueued, bs ? bs->enqueued : 0);
+	v->accepted = synq_delta(l->st.accepted, bs ? bs->accepted : 0);
+	v->overflow_acks = synq_delta(l->st.overflow_acks, bs ? bs->overflow_acks : 0);
+	v->synack_retrans = synq_delta(l->st.synack_retrans, bs ? bs->synack_retrans : 0);
+	v->overflows = synq_delta(refused(l), b ? refused(b) : 0);
+	v->wait_count = synq_delta(l->st.wait_count, bs ? bs->wait_count : 0);
+	v->wait_max_us = l->st.wait_max_us;
+	v->aq_peak = l->st.aq_peak > l->aq_len ? l->st.aq_peak : l->aq_len;
+	hist_delta(hist, &l->st, bs);
+	v->p50_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.5, v->wait_max_us);
+	v->p99_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.99, v->wait_max_us);
+	v->ip50_us = v->ip99_us = -1;
+	if (!cur->accept_traced)
+		v->accepted = dequeued(l, b);
+	if (!p || dt <= 0)
+		return;
+	v->enq_rate = synq_rate(l->st.enqueued, p->st.enqueued, dt);
+	v->acc_rate = cur->accept_traced ? synq_rate(l->st.accepted, p->st.accepted, dt) :
+					   dequeued(l, p) / dt;
+	v->drop_rate = synq_rate(refused(l), refused(p), dt);
+	hist_delta(hist, &l->st, &p->st);
+	v->ip50_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.5, v->wait_max_us);
+	v->ip99_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.99, v->wait_max_us);
+}
+
+const struct synq_xdp_iface *synq_xdp_find(const struct synq_netns *ns, const char *name)
+{
+	for (int i = 0; i < ns->n_xdp; i++)
+		if (!strcmp(ns->xdp[i].name, name))
+			return &ns->xdp[i];
+	return NULL;
+}
+
+void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur)
+{
+	for (size_t i = 0; i < cur->n_ns; i++) {
+		const struct synq_netns *c = &cur->ns[i];
+		struct synq_netns *b = (struct synq_netns *)synq_snapshot_netns(base, c->netns);
+
+		if (!b) {
+			if (base->n_ns < SYNQ_NETNS_MAX)
+				base->ns[base->n_ns++] = *c;
+			continue;
+		}
+		if (!b->netstat_ok && c->netstat_ok) {
+			memcpy(b->netstat, c->netstat, sizeof(b->netstat));
+			b->netstat_ok = true;
+		}
+		for (int x = 0; x < c->n_xdp && b->n_xdp < SYNQ_XDP_MAX; x++)
+			if (!synq_xdp_find(b, c->xdp[x].name))
+				b->xdp[b->n_xdp++] = c->xdp[x];
+	}
+}
+
+void synq_snapshot_free(struct synq_snapshot *s)
+{
+	free(s->l);
+	memset(s, 0, sizeof(*s));
+}
+
+int synq_snapshot_copy(struct synq_snapshot *dst, const struct synq_snapshot *src)
+{
+	struct synq_listener *l = NULL;
+
+	if (src->n) {
+		l = malloc(src->n * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		memcpy(l, src->l, src->n * sizeof(*l));
+	}
+	free(dst->l);
+	*dst = *src;
+	dst->l = l;
+	dst->cap = src->n;
+	return 0;
+}
+
+/* Append a listener (zeroed but for the key); NULL when out of memory. */
+static struct synq_listener *snapshot_add(struct synq_snapshot *s, const struct synq_lkey *k)
+{
+	struct synq_listener *l;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+
+		l = realloc(s->l, cap * sizeof(*l));
+		if (!l)
+			return NULL;
+		s->l = l;
+		s->cap = cap;
+	}
+	l = &s->l[s->n++];
+	memset(l, 0, sizeof(*l));
+	l->key = *k;
+	return l;
+}
+
+static int listener_order(const void *a, const void *b)
+{
+	const struct synq_listener *x = a, *y = b;
+
+	if (x->key.netns != y->key.netns)
+		return x->key.netns < y->key.netns ? -1 : 1;
+	if (x->key.port != y->key.port)
+		return x->key.port < y->key.port ? -1 : 1;
+	return synq_lkey_cmp(&x->key, &y->key);
+}
+
+/* ---------------------------------------------------------------- live part */
+
+struct ns_ref {
+	uint64_t ino;
+	int fd;			/* -1: this thread's own namespace */
+	char name[64];
+};
+
+struct owner_cache {
+	uint64_t ino;
+	uint32_t pid;		/* 0: searched, not found */
+	char comm[16];
+};
+
+struct synq_collector {
+	struct synq_queue_bpf *skel;
+	struct synq_collector_opts o;
+	int ncpu;
+	int self_fd;		/* our own namespace, to come back to */
+	uint64_t self_ino;
+	time_t since;
+	size_t n_ns;
+	struct ns_ref ns[SYNQ_NETNS_MAX];
+	size_t n_own, cap_own;
+	struct owner_cache *own;
+	void *buf;		/* per-CPU values of one listener */
+};
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && synq_verbose < 2))
+		return 0;
+	if (!synq_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* The value of SKB_DROP_REASON_TCP_LISTEN_OVERFLOW on this kernel, or 0. */
+static unsigned int overflow_reason_from_btf(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	unsigned int val = 0;
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	int id;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM);
+	if (id > 0) {
+		t = btf__type_by_id(btf, id);
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++, e++)
+			if (!strcmp(btf__name_by_offset(btf, e->name_off),
+				    "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"))
+				val = e->val;
+	}
+	btf__free(btf);
+	return val;
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EPERM && geteuid())
+		synq_err("load the queue programs: %s (run as root: CAP_BPF, CAP_PERFMON and "
+			 "CAP_SYS_ADMIN are needed)", strerror(-err));
+	else
+		synq_err("load the queue programs: %s (synq -v shows the verifier's log)",
+			 strerror(-err));
+}
+
+static int collector_load(struct synq_collector *c)
+{
+	unsigned int reason = overflow_reason_from_btf();
+	int err;
+
+	c->skel = synq_queue_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		synq_err("open the queue programs: %s", strerror(-err));
+		return err;
+	}
+	c->skel->rodata->targ_netns = c->o.all_netns ? 0 : c->self_ino;
+	c->skel->rodata->overflow_reason = reason;
+	if (c->o.no_wait) {
+		/* The syscall tracepoints are the costly part: every syscall takes the slow path. */
+		bpf_program__set_autoload(c->skel->progs.synq_exit_accept4, false);
+		bpf_program__set_autoload(c->skel->progs.synq_exit_accept, false);
+	}
+	if (!reason) {
+		synq_err("this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: "
+			 "overflow_acks stays 0 (overflows still come from sk_drops)");
+		bpf_program__set_autoload(c->skel->progs.synq_kfree_skb, false);
+	}
+	err = synq_queue_bpf__load(c->skel);
+	if (err) {
+		explain_load_error(err);
+		return err;
+	}
+	err = synq_queue_bpf__attach(c->skel);
+	if (err) {
+		synq_err("attach the queue programs: %s (is tracefs mounted on "
+			 "/sys/kernel/tracing?)", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+struct synq_collector *synq_collector_open(const struct synq_collector_opts *o)
+{
+	struct synq_collector *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		synq_err("collector: out of memory");
+		return NULL;
+	}
+	c->o = *o;
+	c->self_fd = -1;
+	c->ncpu = libbpf_num_possible_cpus();
+	c->buf = calloc(c->ncpu > 0 ? c->ncpu : 1, sizeof(struct synq_lstats));
+	if (c->ncpu <= 0 || !c->buf) {
+		synq_err("collector: cannot size per-CPU buffers");
+		goto fail;
+	}
+	c->self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	c->self_ino = netns_id();
+	if (c->self_fd < 0 || !c->self_ino) {
+		synq_err("open /proc/thread-self/ns/net: %s", strerror(errno));
+		goto fail;
+	}
+	libbpf_set_print(libbpf_quiet);
+	if (ensure_tracefs() || collector_load(c))
+		goto fail;
+	c->since = time(NULL);
+	return c;
+fail:
+	synq_collector_close(c);
+	return NULL;
+}
+
+time_t synq_collector_since(const struct synq_collector *c)
+{
+	return c->since;
+}
+
+static void ns_list_clear(struct synq_collector *c)
+{
+	for (size_t i = 0; i < c->n_ns; i++)
+		if (c->ns[i].fd >= 0)
+			close(c->ns[i].fd);
+	c->n_ns = 0;
+}
+
+static void ns_list_add(struct synq_collector *c, const char *path, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (c->n_ns >= SYNQ_NETNS_MAX || stat(path, &st))
+		return;
+	for (size_t i = 0; i < c->n_ns; i++)
+		if (c->ns[i].ino == st.st_ino) {
+			if (name && !c->ns[i].name[0])
+				snprintf(c->ns[i].name, sizeof(c->ns[i].name), "%s", name);
+			return;
+		}
+	fd = st.st_ino == c->self_ino ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (st.st_ino != c->self_ino && fd < 0)
+		return;
+	c->ns[c->n_ns].ino = st.st_ino;
+	c->ns[c->n_ns].fd = fd;
+	snprintf(c->ns[c->n_ns].name, sizeof(c->ns[0].name), "%s", name ? name : "");
+	c->n_ns++;
+}
+
+/* Every namespace that /run/netns names or that a process lives in. */
+static void ns_list_all(struct synq_collector *c)
+{
+	char path[300];
+	struct dirent *d;
+	DIR *dir;
+
+	ns_list_add(c, "/proc/thread-self/ns/net", NULL);
+	dir = opendir("/run/netns");
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", d->d_name);
+		ns_list_add(c, path, d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
+		ns_list_add(c, path, NULL);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static void ns_list_build(struct synq_collector *c)
+{
+	ns_list_clear(c);
+	if (c->o.all_netns) {
+		ns_list_all(c);
+		return;
+	}
+	c->ns[0].ino = c->self_ino;
+	c->ns[0].fd = -1;
+	snprintf(c->ns[0].name, sizeof(c->ns[0].name), "%s",
+		 synq_netns_name ? synq_netns_name : "");
+	c->n_ns = 1;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+static void read_netstat(struct synq_netns *ns)
+{
+	static char text[16384];
+
+	ns->netstat_ok = !read_file("/proc/thread-self/net/netstat", text, sizeof(text)) &&
+			 synq_netstat_parse(text, ns->netstat) == SYNQ_NS_MAX;
+}
+
+/* Run iter/tcp in the current namespace and add every listener it reports. */
+static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
+{
+	struct synq_iter_rec rec;
+	struct synq_listener *l;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(c->skel->links.synq_iter_listeners));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, &rec, sizeof(rec))) == sizeof(rec)) {
+		if (c->o.port && rec.key.port != c->o.port)
+			continue;
+		l = synq_snapshot_find(s, &rec.key);	/* SO_REUSEPORT: one row per key */
+		if (!l && !(l = snapshot_add(s, &rec.key))) {
+			err = -ENOMEM;
+			break;
+		}
+		l->gauged = true;
+		l->aq_len += rec.aq_len;
+		l->aq_max += rec.aq_max;
+		l->syn_len += rec.syn_len;
+		l->syn_max += rec.aq_max;
+		l->drops += rec.drops;
+		l->ino = rec.ino;
+		l->uid = rec.uid;
+	}
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int synq_xdp_read(struct synq_netns *ns, int ncpu)
+{
+	uint64_t *v = calloc(ncpu, sizeof(*v));
+	char dir_path[64], path[384];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(dir_path, sizeof(dir_path), "/sys/fs/bpf/synq/%llu",
+		 (unsigned long long)ns->netns);
+	dir = opendir(dir_path);
+	while (v && dir && (d = readdir(dir)) && ns->n_xdp < SYNQ_XDP_MAX) {
+		struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
+		int fd;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/synq_stats", dir_path, d->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(x, 0, sizeof(*x));
+		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, d->d_name);
+		for (uint32_t k = 0; k < SYNQ_COUNTER_MAX; k++)
+			if (!bpf_map_lookup_elem(fd, &k, v))
+				x->c[k] = synq_percpu_sum(v, ncpu);
+		close(fd);
+		ns->n_xdp++;
+	}
+	if (dir)
+		closedir(dir);
+	free(v);
+	return ns->n_xdp;
+}
+
+/* Gauges and netstat of one namespace, entered with setns() when it is not ours. */
+static int read_netns(struct synq_collector *c, const struct ns_ref *r, struct synq_snapshot *s)
+{
+	struct synq_netns *ns = &s->ns[s->n_ns];
+	size_t before = s->n;
+	int err;
+
+	if (r->fd >= 0 && setns(r->fd, CLONE_NEWNET))
+		return -errno;
+	memset(ns, 0, sizeof(*ns));
+	ns->netns = r->ino;
+	snprintf(ns->name, sizeof(ns->name), "%s", r->name);
+	err = read_iter(c, s);
+	read_netstat(ns);
+	if (r->fd >= 0 && setns(c->self_fd, CLONE_NEWNET))
+		err = -errno;
+	synq_xdp_read(ns, c->ncpu);
+	/* --all-netns lists namespaces that have listeners (or synq's XDP) only. */
+	if (!c->o.all_netns || s->n > before || ns->n_xdp)
+		s->n_ns++;
+	return err;
+}
+
+static bool key_in_view(const struct synq_collector *c, const struct synq_snapshot *s,
+			const struct synq_lkey *k)
+{
+	if (c->o.port && k->port != c->o.port)
+		return false;
+	return synq_snapshot_netns(s, k->netns) != NULL;
+}
+
+/* Add the per-CPU counters of every listener the programs have seen. */
+static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.synq_listeners);
+	struct synq_lkey key, next, *prev = NULL;
+	struct synq_listener *l;
+	struct synq_owner own;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!key_in_view(c, s, &key) || bpf_map_lookup_elem(fd, &key, c->buf))
+			continue;
+		l = synq_snapshot_find(s, &key);
+		if (!l && !(l = snapshot_add(s, &key)))
+			return -ENOMEM;
+		synq_lstats_sum(&l->st, c->buf, c->ncpu);
+	}
+	fd = bpf_map__fd(c->skel->maps.synq_owners);
+	for (size_t i = 0; i < s->n; i++)
+		if (!bpf_map_lookup_elem(fd, &s->l[i].key, &own)) {
+			s->l[i].pid = own.pid;
+			memcpy(s->l[i].comm, own.comm, sizeof(own.comm));
+		}
+	return 0;
+}
+
+static struct owner_cache *owner_cached(struct synq_collector *c, uint64_t ino)
+{
+	for (size_t i = 0; i < c->n_own; i++)
+		if (c->own[i].ino == ino)
+			return &c->own[i];
+	return NULL;
+}
+
+static struct owner_cache *owner_cache_add(struct synq_collector *c, uint64_t ino)
+{
+	if (c->n_own == c->cap_own) {
+		size_t cap = c->cap_own ? c->cap_own * 2 : 64;
+		struct owner_cache *o = realloc(c->own, cap * sizeof(*o));
+
+		if (!o)
+			return NULL;
+		c->own = o;
+		c->cap_own = cap;
+	}
+	memset(&c->own[c->n_own], 0, sizeof(c->own[0]));
+	c->own[c->n_own].ino = ino;
+	return &c->own[c->n_own++];
+}
+
+/* If /proc/PID/fd/FD is "socket:[INO]" of a socket we look for, note PID as its owner. */
+static void proc_fd_match(struct synq_collector *c, const char *pid, int fd_dir, const char *fd)
+{
+	unsigned long long ino;
+	struct owner_cache *o;
+	char link[64], path[300];
+	ssize_t n;
+
+	n = readlinkat(fd_dir, fd, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	if (sscanf(link, "socket:[%llu]", &ino) != 1)
+		return;
+	o = owner_cached(c, ino);
+	if (!o || o->pid)
+		return;
+	o->pid = strtoul(pid, NULL, 10);
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	if (!read_file(path, o->comm, sizeof(o->comm)))
+		o->comm[strcspn(o->comm, "\n")] = 0;
+}
+
+/* Owners of listeners made before synq started, found like ss -p does: /proc/PID/fd. */
+static void owners_from_proc(struct synq_collector *c)
+{
+	char path[300];
+	struct dirent *d, *f;
+	DIR *proc = opendir("/proc"), *fds;
+
+	while (proc && (d = readdir(proc))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", d->d_name);
+		fds = opendir(path);
+		while (fds && (f = readdir(fds)))
+			if (f->d_name[0] != '.')
+				proc_fd_match(c, d->d_name, dirfd(fds), f->d_name);
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+static void fill_owners(struct synq_collector *c, struct synq_snapshot *s)
+{
+	bool search = false;
+	struct owner_cache *o;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->l[i].pid && s->l[i].ino && !owner_cached(c, s->l[i].ino))
+			search |= owner_cache_add(c, s->l[i].ino) != NULL;
+	if (search)
+		owners_from_proc(c);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->l[i].pid || !(o = owner_cached(c, s->l[i].ino)) || !o->pid)
+			continue;
+		s->l[i].pid = o->pid;
+		memcpy(s->l[i].comm, o->comm, sizeof(o->comm));
+	}
+}
+
+static void read_queue_stats(struct synq_collector *c, struct synq_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.synq_queue_stats);
+
+	for (uint32_t k = 0; k < SYNQ_QC_MAX; k++)
+		if (!bpf_map_lookup_elem(fd, &k, c->buf))
+			s->qc[k] = synq_percpu_sum(c->buf, c->ncpu);
+}
+
+int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
+{
+	struct timespec ts;
+	int err = 0;
+
+	s->n = 0;
+	s->n_ns = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
+	s->wall = time(NULL);
+	ns_list_build(c);
+	for (size_t i = 0; i < c->n_ns && !err; i++)
+		err = read_netns(c, &c->ns[i], s);
+	ns_list_clear(c);
+	if (err) {
+		synq_err("read the listeners: %s", strerror(-err));
+		return err;
+	}
+	err = read_counters(c, s);
+	if (err)
+		return err;
+	fill_owners(c, s);
+	read_queue_stats(c, s);
+	s->accept_traced = !c->o.no_wait;
+	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
+	return 0;
+}
+
+void synq_collector_close(struct synq_collector *c)
+{
+	if (!c)
+		return;
+	synq_queue_bpf__destroy(c->skel);
+	ns_list_clear(c);
+	if (c->self_fd >= 0)
+		close(c->self_fd);
+	free(c->own);
+	free(c->buf);
+	free(c);
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `synq attach`: the command line; loader.c does the work. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "protect/loader.h"
+#include "protect/pins.h"
+#include "protect/protect_parse.h"
+#include "protect/attach.h"
+#include "cli/verb.h"
+
+static const char attach_usage[] =
+	"Usage: synq [-n NAME] attach IFACE --ports LIST [--xdp-mode native|generic]\n"
+	"                         [--key-file F] [--mss N] [--replace]\n"
+	"       synq [-n NAME] attach PEER --pass-only [--xdp-mode native|generic]\n"
+	"\n"
+	"Protects the listed TCP ports on IFACE against SYN floods: an XDP program answers\n"
+	"SYNs with SYN cookies, and a TC ingress program hands every valid final ACK to the\n"
+	"kernel, which creates the connection. The kernel's SYN queue is never used.\n"
+	"Programs and maps are pinned under /sys/fs/bpf/synq/<netns inode>/IFACE/, so the\n"
+	"protection stays after synq exits; synq detach IFACE removes it.\n"
+	"\n"
+	"  --ports LIST        ports and ranges to protect, e.g. 80,443,9000-9010\n"
+	"  --xdp-mode MODE     native (default; falls back to generic with a message) or generic\n"
+	"  --key-file F        the cookie key: 32 hex digits (default: random). Give several\n"
+	"                      hosts behind one address the same key\n"
+	"  --mss N             the MSS to offer (default: interface MTU - 40, IPv6 MTU - 60)\n"
+	"  --replace           replace synq's programs already on IFACE, keeping their keys\n"
+	"  --pass-only         attach only an XDP program that passes everything: needed on\n"
+	"                      the far end of a veth, or the SYN-ACKs sent with XDP_TX vanish\n";
+
+static int parse_mode(const char *v, enum xdp_mode_req *mode)
+{
+	if (!strcmp(v, "native"))
+		*mode = XDP_REQ_NATIVE;
+	else if (!strcmp(v, "generic"))
+		*mode = XDP_REQ_GENERIC;
+	else {
+		fprintf(stderr, "synq attach: --xdp-mode: '%s' is not native or generic\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_ports_arg(const char *v, uint8_t *ports)
+{
+	char bad[64];
+
+	if (ports_parse(v, ports, bad, sizeof(bad)) > 0)
+		return 0;
+	fprintf(stderr, "synq attach: --ports: '%s' is not a port or range (1-65535, LOW-HIGH, "
+		"comma-separated)\n", bad);
+	return -1;
+}
+
+int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *ports,
+		      struct synq_key *key)
+{
+	static const struct option longopts[] = {
+		{ "ports", required_argument, NULL, 'p' },
+		{ "xdp-mode", required_argument, NULL, 'm' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "mss", required_argument, NULL, 's' },
+		{ "replace", no_argument, NULL, 'r' },
+		{ "pass-only", no_argument, NULL, 'P' },
+		{},
+	};
+	const char *ports_arg = NULL, *key_file = NULL;
+	int opt;
+
+	while ((opt = cli_getopt("attach", argc, argv, "", longopts)) != -1) {
+		if ((opt == 'p' && !(ports_arg = optarg)) || opt == '?' ||
+		    (opt == 'm' && parse_mode(optarg, &o->mode)) ||
+		    (opt == 's' && cli_parse_uint("attach", "--mss", optarg, 536, 65495, &o->mss)))
+			return EXIT_USAGE;
+		if (opt == 'k')
+			key_file = optarg;
+		o->replace |= opt == 'r';
+		o->pass_only |= opt == 'P';
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "synq attach: missing IFACE (synq attach --help)\n");
+		return EXIT_USAGE;
+	}
+	o->iface = argv[optind++];
+	if (cli_no_extra_args("attach", argc, argv))
+		return EXIT_USAGE;
+	if (o->pass_only && (ports_arg || key_file || o->mss || o->replace)) {
+		fprintf(stderr, "synq attach: --pass-only takes no --ports, --key-file, --mss or "
+			"--replace\n");
+		return EXIT_USAGE;
+	}
+	if (!o->pass_only && !ports_arg) {
+		fprintf(stderr, "synq attach: --ports is required (e.g. --ports 80,443)\n");
+		return EXIT_USAGE;
+	}
+	if (ports_arg && parse_ports_arg(ports_arg, ports))
+		return EXIT_USAGE;
+	if (key_file) {
+		if (key_load_file("attach", key_file, key))
+			return EXIT_USAGE;
+		o->key = key;
+	}
+	return EXIT_OK;
+}
+
+static int run_attach(int argc, char **argv)
+{
+	static uint8_t ports[SYNQ_PORTS];
+	struct attach_opts o = { .ports = ports };
+	struct synq_key key;
+	struct pinned p;
+	char list[256];
+	int rc;
+
+	rc = attach_parse_args(argc, argv, &o, ports, &key);
+	if (rc != EXIT_OK)
+		return rc;
+	if (strlen(o.iface) >= 16) {
+		fprintf(stderr, "synq attach: '%s' is not an interface name (too long)\n", o.iface);
+		return EXIT_USAGE;
+	}
+	if (loader_attach(&o))
+		return EXIT_FAIL;
+	/* Say which XDP mode it got: the interface is the authority, as for status. */
+	if (!pinned_open(o.iface, &p))
+		pinned_close(&p);
+	if (o.pass_only) {
+		printf("synq: %s passes XDP frames now (xdp %s; synq detach %s removes it)\n",
+		       o.iface, p.xdp_mode, o.iface);
+	} else {
+		ports_format(ports, list, sizeof(list));
+		printf("synq: protecting ports %s on %s (xdp %s)\n", list, o.iface, p.xdp_mode);
+	}
+	return EXIT_OK;
+}
+
+const struct synq_verb verb_attach = {
+	.name = "attach",
+	.summary = "protect TCP ports on an interface with XDP SYN cookies",
+	.usage = attach_usage,
+	.run = run_attach,
+};
