@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "observe/collector.h"
+#include "observe/counters.h"
 #include "system/system.h"
 #include "synq_queue.skel.h"
 
@@ -35,15 +36,6 @@ const char *const synq_qc_names[SYNQ_QC_MAX] = {
 };
 
 /* ---------------------------------------------------------------- pure part */
-
-uint64_t synq_percpu_sum(const uint64_t *v, int ncpu)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < ncpu; i++)
-		sum += v[i];
-	return sum;
-}
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
@@ -72,17 +64,6 @@ void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, 
 		for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
 			out->wait_hist[b] += p->wait_hist[b];
 	}
-}
-
-uint64_t synq_delta(uint64_t cur, uint64_t prev)
-{
-	/* Smaller than before: the entry was freed and started again from zero. */
-	return cur >= prev ? cur - prev : cur;
-}
-
-double synq_rate(uint64_t cur, uint64_t prev, double dt)
-{
-	return dt > 0 ? (double)synq_delta(cur, prev) / dt : 0;
 }
 
 double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us)
@@ -208,7 +189,7 @@ const struct synq_netns *synq_snapshot_netns(const struct synq_snapshot *s, uint
 static void hist_delta(uint64_t *out, const struct synq_lstats *cur, const struct synq_lstats *old)
 {
 	for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
-		out[b] = synq_delta(cur->wait_hist[b], old ? old->wait_hist[b] : 0);
+		out[b] = counter_delta(old ? old->wait_hist[b] : 0, cur->wait_hist[b], false);
 }
 
 /*
@@ -226,7 +207,7 @@ static uint64_t refused(const struct synq_listener *l)
 /* Children that left the accept queue, from enqueues and the queue's growth since old. */
 static uint64_t dequeued(const struct synq_listener *l, const struct synq_listener *old)
 {
-	uint64_t in = synq_delta(l->st.enqueued, old ? old->st.enqueued : 0);
+	uint64_t in = counter_delta(old ? old->st.enqueued : 0, l->st.enqueued, false);
 	int64_t grew = (int64_t)l->aq_len - (old ? (int64_t)old->aq_len : 0);
 
 	int64_t out = (int64_t)in - grew;
@@ -245,12 +226,12 @@ void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev
 	double dt = prev ? cur->t - prev->t : 0;
 
 	memset(v, 0, sizeof(*v));
-	v->enqueued = synq_delta(l->st.enqueued, bs ? bs->enqueued : 0);
-	v->accepted = synq_delta(l->st.accepted, bs ? bs->accepted : 0);
-	v->overflow_acks = synq_delta(l->st.overflow_acks, bs ? bs->overflow_acks : 0);
-	v->synack_retrans = synq_delta(l->st.synack_retrans, bs ? bs->synack_retrans : 0);
-	v->overflows = synq_delta(refused(l), b ? refused(b) : 0);
-	v->wait_count = synq_delta(l->st.wait_count, bs ? bs->wait_count : 0);
+	v->enqueued = counter_delta(bs ? bs->enqueued : 0, l->st.enqueued, false);
+	v->accepted = counter_delta(bs ? bs->accepted : 0, l->st.accepted, false);
+	v->overflow_acks = counter_delta(bs ? bs->overflow_acks : 0, l->st.overflow_acks, false);
+	v->synack_retrans = counter_delta(bs ? bs->synack_retrans : 0, l->st.synack_retrans, false);
+	v->overflows = counter_delta(b ? refused(b) : 0, refused(l), false);
+	v->wait_count = counter_delta(bs ? bs->wait_count : 0, l->st.wait_count, false);
 	v->wait_max_us = l->st.wait_max_us;
 	v->aq_peak = l->st.aq_peak > l->aq_len ? l->st.aq_peak : l->aq_len;
 	hist_delta(hist, &l->st, bs);
@@ -261,10 +242,10 @@ void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev
 		v->accepted = dequeued(l, b);
 	if (!p || dt <= 0)
 		return;
-	v->enq_rate = synq_rate(l->st.enqueued, p->st.enqueued, dt);
-	v->acc_rate = cur->accept_traced ? synq_rate(l->st.accepted, p->st.accepted, dt) :
+	v->enq_rate = counter_rate(p->st.enqueued, l->st.enqueued, false, dt);
+	v->acc_rate = cur->accept_traced ? counter_rate(p->st.accepted, l->st.accepted, false, dt) :
 					   dequeued(l, p) / dt;
-	v->drop_rate = synq_rate(refused(l), refused(p), dt);
+	v->drop_rate = counter_rate(refused(p), refused(l), false, dt);
 	hist_delta(hist, &l->st, &p->st);
 	v->ip50_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.5, v->wait_max_us);
 	v->ip99_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.99, v->wait_max_us);
@@ -651,7 +632,7 @@ int synq_xdp_read(struct synq_netns *ns, int ncpu)
 		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, d->d_name);
 		for (uint32_t k = 0; k < SYNQ_COUNTER_MAX; k++)
 			if (!bpf_map_lookup_elem(fd, &k, v))
-				x->c[k] = synq_percpu_sum(v, ncpu);
+				x->c[k] = counter_percpu_sum(v, ncpu);
 		close(fd);
 		ns->n_xdp++;
 	}
@@ -812,7 +793,7 @@ static void read_queue_stats(struct synq_collector *c, struct synq_snapshot *s)
 
 	for (uint32_t k = 0; k < SYNQ_QC_MAX; k++)
 		if (!bpf_map_lookup_elem(fd, &k, c->buf))
-			s->qc[k] = synq_percpu_sum(c->buf, c->ncpu);
+			s->qc[k] = counter_percpu_sum(c->buf, c->ncpu);
 }
 
 int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)

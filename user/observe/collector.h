@@ -2,8 +2,9 @@
 /*
  * The collector: one snapshot per interval of every listener's queues and
  * counters, the namespace's netstat counters and synq's XDP counters; and the
- * pure arithmetic (per-CPU sums, deltas, rates, histogram percentiles) that
- * `synq watch`, `synq top` and the exporter build their output from.
+ * pure arithmetic (listener sums, views, histogram percentiles) that `synq
+ * watch` and `synq top` build their output from. Per-CPU sums, deltas, rates
+ * and the restart rule are the counter model's: observe/counters.h.
  */
 #ifndef SYNQ_COLLECTOR_H
 #define SYNQ_COLLECTOR_H
@@ -16,6 +17,8 @@
 
 #include <synq/protect.h>
 #include <synq/queue.h>
+
+#include "observe/counters.h"
 
 /* The /proc/net/netstat counters synq reports, all from the TcpExt: lines. */
 enum synq_netstat {
@@ -88,13 +91,9 @@ struct synq_lview {
 	uint32_t aq_peak;
 };
 
-/* ---- pure arithmetic (no system access) ---- */
-uint64_t synq_percpu_sum(const uint64_t *v, int ncpu);
+/* ---- pure arithmetic (no system access); sums, deltas and rates: counters.h ---- */
 /* Sum n per-CPU copies of a listener's counters; peaks and maxima take the largest. */
 void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu);
-/* cur - prev of a counter that may have restarted (entry freed and made again). */
-uint64_t synq_delta(uint64_t cur, uint64_t prev);
-double synq_rate(uint64_t cur, uint64_t prev, double dt);
 /*
  * The q-quantile (0..1) of a wait histogram, in microseconds: found by rank,
  * interpolated linearly inside its bucket [lo, hi), capped at max_us when

@@ -196,7 +196,7 @@ static double netstat_rate(const struct top *t, int k)
 		const struct synq_netns *p = synq_snapshot_netns(&t->prev, t->cur.ns[i].netns);
 
 		if (p && p->netstat_ok && t->cur.ns[i].netstat_ok)
-			sum += synq_rate(t->cur.ns[i].netstat[k], p->netstat[k], dt);
+			sum += counter_rate(p->netstat[k], t->cur.ns[i].netstat[k], false, dt);
 	}
 	return sum;
 }
@@ -217,7 +217,7 @@ static double xdp_rate(const struct top *t, int k, int *n_if)
 
 			(*n_if)++;
 			if (px && t->have_prev && dt > 0)
-				sum += synq_rate(ns->xdp[x].c[k], px->c[k], dt);
+				sum += counter_rate(px->c[k], ns->xdp[x].c[k], false, dt);
 		}
 	}
 	return sum;

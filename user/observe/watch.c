@@ -100,12 +100,12 @@ static void json_listener(FILE *out, const struct synq_snapshot *cur, size_t i,
 
 static uint64_t netstat_delta(const struct synq_netns *ns, const struct synq_netns *b, int i)
 {
-	return synq_delta(ns->netstat[i], b && b->netstat_ok ? b->netstat[i] : ns->netstat[i]);
+	return counter_delta(b && b->netstat_ok ? b->netstat[i] : ns->netstat[i], ns->netstat[i], false);
 }
 
 static uint64_t xdp_delta(const struct synq_xdp_iface *x, const struct synq_xdp_iface *b, int i)
 {
-	return synq_delta(x->c[i], b ? b->c[i] : x->c[i]);
+	return counter_delta(b ? b->c[i] : x->c[i], x->c[i], false);
 }
 
 static void json_netns(FILE *out, const struct synq_netns *ns, const struct synq_netns *b)

@@ -155,19 +155,3 @@ int mss_from_mtu(unsigned int mtu, unsigned int want, uint16_t *mss_v4, uint16_t
 	*mss_v6 = want && want < max6 ? want : max6;
 	return 0;
 }
-
-void percpu_sum(const uint64_t *vals, unsigned int n, unsigned int ncpu, uint64_t *out)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		out[i] = 0;
-		for (unsigned int cpu = 0; cpu < ncpu; cpu++)
-			out[i] += vals[(size_t)i * ncpu + cpu];
-	}
-}
-
-double counter_rate(uint64_t prev, uint64_t cur, double seconds)
-{
-	if (cur < prev || seconds <= 0)
-		return 0;
-	return (double)(cur - prev) / seconds;
-}

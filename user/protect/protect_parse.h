@@ -42,12 +42,4 @@ uint8_t tcp_rcv_wscale(long space, long tcp_rmem_max, long core_rmem_max);
  */
 int mss_from_mtu(unsigned int mtu, unsigned int want, uint16_t *mss_v4, uint16_t *mss_v6);
 
-/*
- * Per-CPU map values as the kernel returns them, vals[i * ncpu + cpu] for
- * n entries, summed over the CPUs into out[i].
- */
-void percpu_sum(const uint64_t *vals, unsigned int n, unsigned int ncpu, uint64_t *out);
-/* Events per second between two readings of a counter; 0 if it went backwards (re-attach). */
-double counter_rate(uint64_t prev, uint64_t cur, double seconds);
-
 #endif

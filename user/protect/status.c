@@ -17,6 +17,7 @@
 #include <synq/cookie.h>
 
 #include "cli/cli.h"
+#include "observe/counters.h"
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "cli/verb.h"
@@ -67,8 +68,8 @@ static int read_percpu(int fd, unsigned int n, uint64_t *out)
 	for (__u32 i = 0; i < n && !err; i++)
 		if (bpf_map_lookup_elem(fd, &i, vals + (size_t)i * ncpu))
 			err = -errno;
-	if (!err)
-		percpu_sum(vals, n, ncpu, out);
+	for (unsigned int i = 0; i < n && !err; i++)
+		out[i] = counter_percpu_sum(vals + (size_t)i * ncpu, ncpu);
 	free(vals);
 	return err;
 }
@@ -132,7 +133,7 @@ static void print_text(const struct pinned *p, const struct header *h,
 	for (int i = 0; i < SYNQ_COUNTER_MAX; i++) {
 		printf("  %-26s %14llu", counter_names[i], (unsigned long long)cur->ctr[i]);
 		if (prev)
-			printf("  %12.1f/s", counter_rate(prev->ctr[i], cur->ctr[i], secs));
+			printf("  %12.1f/s", counter_rate(prev->ctr[i], cur->ctr[i], false, secs));
 		putchar('\n');
 	}
 	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
@@ -184,7 +185,7 @@ static void print_json(const struct pinned *p, const struct header *h,
 		printf("},\"rates\":{");
 		for (int i = 0; i < SYNQ_COUNTER_MAX; i++)
 			printf("%s\"%s\":%.3f", i ? "," : "", counter_names[i],
-			       counter_rate(prev->ctr[i], cur->ctr[i], secs));
+			       counter_rate(prev->ctr[i], cur->ctr[i], false, secs));
 	}
 	putchar('}');
 	print_json_nonzero("handoff_errors", cur->err, SYNQ_ERRNO_MAX, errno_name);
