@@ -106,7 +106,7 @@ protect() {
 	say "ACKs are handed to the kernel as finished connections. The kernel's SYN queue is"
 	say "never used for this port, so a flood of SYNs costs it nothing."
 	synq_in "$SRV" attach "$SRV_IF" --ports "$PORT" || die "synq attach failed"
-	PINS=/sys/fs/bpf/synq/$(stat -L -c %i "/run/netns/$SRV")/$SRV_IF
+	PINS=$("$SYNQ" -n "$SRV" status "$SRV_IF" --json | jq -r '.interfaces[0].pins')
 	say "pinned under $PINS"
 }
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by tests and scripts: network namespaces with unique names that are always
 # removed, together with the processes started in them and synq's pins there, on any
-# exit (trap EXIT INT TERM).
+# exit (trap EXIT INT TERM). The pins are removed the way a user would: synq lists
+# what it protects there (status --json) and detaches each interface.
 #
 #   ns_new VAR LABEL                 create namespace "sq-LABEL-PID-N", its name into VAR
 #   ns_veth NS1 IF1 NS2 IF2          veth pair between two namespaces, both up
@@ -11,6 +12,7 @@
 #   ns_sysctl NS KEY VALUE           a sysctl inside NS only, never the host's
 #   ns_cleanup                       runs by itself on exit
 
+NS_SYNQ=${SYNQ:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/synq}
 NS_CREATED=()
 NS_PIDS=()
 NS_SEQ=0
@@ -47,21 +49,28 @@ ns_bg() {
 	printf -v "$var" '%s' "$!"
 }
 
+# Detach synq from every interface it protects in NS (damaged pins included).
+ns_unpin() {
+	local ifname
+	[ -x "$NS_SYNQ" ] || return 0
+	"$NS_SYNQ" -n "$1" status --json 2>/dev/null | jq -r '.interfaces[].ifname' 2>/dev/null |
+		while IFS= read -r ifname; do
+			"$NS_SYNQ" -n "$1" detach "$ifname" >/dev/null 2>&1
+		done
+}
+
 ns_cleanup() {
-	local pid ns id
+	local pid ns
 	for pid in "${NS_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${NS_PIDS[@]}"; do
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$pid" 2>/dev/null
 	done
 	for ns in "${NS_CREATED[@]}"; do
-		# synq pins live under /sys/fs/bpf/synq/<netns inode>/: remove them with the namespace.
-		id=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null)
-		[ -n "$id" ] && rm -rf "/sys/fs/bpf/synq/$id"
+		ns_unpin "$ns"
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	rmdir /sys/fs/bpf/synq 2>/dev/null	# only when no other namespace has pins there
 	NS_PIDS=() NS_CREATED=()
 }
 trap ns_cleanup EXIT

@@ -14,7 +14,8 @@
 #   pt_nstat NAME                  an nstat counter of the server namespace
 #   pt_capture_start FILE FILTER   tcpdump on the client veth; pt_capture_stop ends it
 #   pt_xdp_on NS IF                true if IF runs an XDP program
-#   pt_pins NS                     the pins synq has for namespace NS (one per line)
+#   pt_pins NS                     where synq has pins in namespace NS, as synq status --json
+#                                  lists them (one interface a line, damaged ones too)
 #   pt_serve LOG PORT [ARGS]       synq serve in the server namespace on [::]:PORT
 
 E2E_BIN=${E2E_BIN:-$PWD/build/tests/tools}
@@ -51,8 +52,7 @@ pt_nstat() {
 pt_xdp_on() { ip -n "$1" -d link show dev "$2" | grep -q 'prog/xdp'; }
 
 pt_pins() {
-	local id
-	id=$(stat -L -c %i "/run/netns/$1") && find "/sys/fs/bpf/synq/$id" 2>/dev/null
+	"$SYNQ" -n "$1" status --json 2>/dev/null | jq -r '.interfaces[] | .pins // .ifname'
 }
 
 pt_capture_start() {

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,18 +109,6 @@ int bench_env_up(struct bench_env *e)
 	return e->ifindex_a && e->ifindex_s ? 0 : -ENODEV;
 }
 
-/* The namespaces are about to go: whatever synq pinned for them must go too. */
-static void bench_unpin(const char *ns)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	if (stat(path, &st))
-		return;
-	sh("rm -rf /sys/fs/bpf/synq/%lu", (unsigned long)st.st_ino);
-}
-
 void bench_env_down(struct bench_env *e)
 {
 	const char *const detach[] = { "detach", e->if_s, NULL };
@@ -129,9 +116,8 @@ void bench_env_down(struct bench_env *e)
 	if (!e->up)
 		return;
 	bench_server_stop(e);
-	bench_synq(e->ns_s, detach);	/* removes synq's pins, if it was attached */
-	bench_unpin(e->ns_a);
-	bench_unpin(e->ns_s);
+	/* synq's pins, if it was attached: only the server's end ever is. */
+	bench_synq(e->ns_s, detach);
 	sh("ip netns pids %s 2>/dev/null | xargs -r kill -9 2>/dev/null", e->ns_a);
 	sh("ip netns pids %s 2>/dev/null | xargs -r kill -9 2>/dev/null", e->ns_s);
 	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", e->ns_a, e->ns_s);

@@ -355,7 +355,7 @@ struct synq_collector {
 	int self_fd;		/* our own namespace, to come back to */
 	uint64_t self_ino;
 	time_t since;
-	size_t n_ns;
+	size_t n_ns, ns_omitted;
 	struct ns_ref ns[SYNQ_NETNS_MAX];
 	size_t n_own, cap_own;
 	struct owner_cache *own;
@@ -485,6 +485,7 @@ static void ns_list_clear(struct synq_collector *c)
 		if (c->ns[i].fd >= 0)
 			close(c->ns[i].fd);
 	c->n_ns = 0;
+	c->ns_omitted = 0;
 }
 
 static void ns_list_add(struct synq_collector *c, const char *path, const char *name)
@@ -492,7 +493,7 @@ static void ns_list_add(struct synq_collector *c, const char *path, const char *
 	struct stat st;
 	int fd;
 
-	if (c->n_ns >= SYNQ_NETNS_MAX || stat(path, &st))
+	if (stat(path, &st))
 		return;
 	for (size_t i = 0; i < c->n_ns; i++)
 		if (c->ns[i].ino == st.st_ino) {
@@ -500,6 +501,10 @@ static void ns_list_add(struct synq_collector *c, const char *path, const char *
 				snprintf(c->ns[i].name, sizeof(c->ns[i].name), "%s", name);
 			return;
 		}
+	if (c->n_ns >= SYNQ_NETNS_MAX) {
+		c->ns_omitted++;	/* counted, so watch can say how many it left out */
+		return;
+	}
 	fd = st.st_ino == c->self_ino ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 	if (st.st_ino != c->self_ino && fd < 0)
 		return;
@@ -608,37 +613,27 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 	return err;
 }
 
-int synq_xdp_read(struct synq_netns *ns, int ncpu)
+static int xdp_read_one(const char *iface, void *arg)
 {
-	uint64_t *v = calloc(ncpu, sizeof(*v));
-	char dir_path[64], path[384];
-	struct dirent *d;
-	DIR *dir;
+	struct synq_netns *ns = arg;
+	struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
+	struct pinned p;
 
-	snprintf(dir_path, sizeof(dir_path), "/sys/fs/bpf/synq/%llu",
-		 (unsigned long long)ns->netns);
-	dir = opendir(dir_path);
-	while (v && dir && (d = readdir(dir)) && ns->n_xdp < SYNQ_XDP_MAX) {
-		struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
-		int fd;
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/synq_stats", dir_path, d->d_name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		memset(x, 0, sizeof(*x));
-		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, d->d_name);
-		for (uint32_t k = 0; k < SYNQ_COUNTER_MAX; k++)
-			if (!bpf_map_lookup_elem(fd, &k, v))
-				x->c[k] = counter_percpu_sum(v, ncpu);
-		close(fd);
+	if (pinned_open(iface, &p))
+		return 0;	/* damaged or foreign pins: status says why */
+	if (!p.pass_only && ns->n_xdp >= SYNQ_XDP_MAX) {
+		ns->xdp_omitted++;
+	} else if (!p.pass_only && !pins_read_counters(&p, &x->s)) {
+		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, iface);
 		ns->n_xdp++;
 	}
-	if (dir)
-		closedir(dir);
-	free(v);
+	pinned_close(&p);
+	return 0;
+}
+
+int synq_xdp_read(struct synq_netns *ns)
+{
+	pinned_each(xdp_read_one, ns);
 	return ns->n_xdp;
 }
 
@@ -656,9 +651,9 @@ static int read_netns(struct synq_collector *c, const struct ns_ref *r, struct s
 	snprintf(ns->name, sizeof(ns->name), "%s", r->name);
 	err = read_iter(c, s);
 	read_netstat(ns);
+	synq_xdp_read(ns);	/* inside the namespace: the pins are found by its inode */
 	if (r->fd >= 0 && setns(c->self_fd, CLONE_NEWNET))
 		err = -errno;
-	synq_xdp_read(ns, c->ncpu);
 	/* --all-netns lists namespaces that have listeners (or synq's XDP) only. */
 	if (!c->o.all_netns || s->n > before || ns->n_xdp)
 		s->n_ns++;
@@ -809,6 +804,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	ns_list_build(c);
 	for (size_t i = 0; i < c->n_ns && !err; i++)
 		err = read_netns(c, &c->ns[i], s);
+	s->ns_omitted = c->ns_omitted;
 	ns_list_clear(c);
 	if (err) {
 		synq_err("read the listeners: %s", strerror(-err));

@@ -19,6 +19,7 @@
 #include <synq/queue.h>
 
 #include "observe/counters.h"
+#include "protect/pins.h"
 
 /* The /proc/net/netstat counters synq reports, all from the TcpExt: lines. */
 enum synq_netstat {
@@ -38,9 +39,10 @@ extern const char *const synq_qc_names[SYNQ_QC_MAX];
 #define SYNQ_NETNS_MAX	64	/* namespaces one snapshot covers */
 #define SYNQ_XDP_MAX	16	/* attached interfaces per namespace */
 
+/* One interface synq protects: its counters as the pins module reads them. */
 struct synq_xdp_iface {
 	char name[IF_NAMESIZE];
-	uint64_t c[SYNQ_COUNTER_MAX];
+	struct protect_sample s;
 };
 
 struct synq_netns {
@@ -49,6 +51,7 @@ struct synq_netns {
 	bool netstat_ok;
 	uint64_t netstat[SYNQ_NS_MAX];
 	int n_xdp;
+	int xdp_omitted;		/* protected interfaces past SYNQ_XDP_MAX: not shown */
 	struct synq_xdp_iface xdp[SYNQ_XDP_MAX];
 };
 
@@ -72,6 +75,7 @@ struct synq_snapshot {
 	size_t n, cap;
 	struct synq_listener *l;
 	size_t n_ns;
+	size_t ns_omitted;		/* namespaces past SYNQ_NETNS_MAX: not shown */
 	struct synq_netns ns[SYNQ_NETNS_MAX];
 	uint64_t qc[SYNQ_QC_MAX];	/* synq_queue_stats, CPUs summed */
 	bool accept_traced;		/* false: accepted is derived, no wait times */
@@ -134,11 +138,12 @@ struct synq_collector_opts {
 };
 
 /*
- * Read synq's XDP counters pinned for namespace ns->netns, every interface:
- * /sys/fs/bpf/synq/<netns>/<IFACE>/synq_stats (PERCPU_ARRAY of __u64), CPUs
- * summed, into ns->xdp. Returns how many interfaces were read.
+ * Read the protection counters of every interface synq protects in this
+ * thread's namespace (pins.h: checked pins, one sample each) into ns->xdp;
+ * those past SYNQ_XDP_MAX are counted in ns->xdp_omitted. Pass-only
+ * interfaces have no counters and are left out. Returns how many were read.
  */
-int synq_xdp_read(struct synq_netns *ns, int ncpu);
+int synq_xdp_read(struct synq_netns *ns);
 
 /* Load and attach the queue programs. Prints what failed; returns NULL then. */
 struct synq_collector *synq_collector_open(const struct synq_collector_opts *o);

@@ -201,15 +201,18 @@ static double netstat_rate(const struct top *t, int k)
 	return sum;
 }
 
-static double xdp_rate(const struct top *t, int k, int *n_if)
+/* Per-second rate of a protection counter over every interface shown; *n_if of them. */
+static double xdp_rate(const struct top *t, int k, int *n_if, int *n_omitted)
 {
 	double dt = t->cur.t - t->prev.t, sum = 0;
 
 	*n_if = 0;
+	*n_omitted = 0;
 	for (size_t i = 0; i < t->cur.n_ns; i++) {
 		const struct synq_netns *ns = &t->cur.ns[i];
 		const struct synq_netns *p = synq_snapshot_netns(&t->prev, ns->netns);
 
+		*n_omitted += ns->xdp_omitted;
 		for (int x = 0; x < ns->n_xdp; x++) {
 			const struct synq_xdp_iface *px;
 
@@ -217,7 +220,8 @@ static double xdp_rate(const struct top *t, int k, int *n_if)
 
 			(*n_if)++;
 			if (px && t->have_prev && dt > 0)
-				sum += counter_rate(px->c[k], ns->xdp[x].c[k], false, dt);
+				sum += counter_rate(px->s.ctr[k], ns->xdp[x].s.ctr[k],
+						    protect_sample_restarted(&px->s, &ns->xdp[x].s), dt);
 		}
 	}
 	return sum;
@@ -232,7 +236,7 @@ static void draw_header(struct top *t)
 	char since[16];
 	struct tm tm;
 	time_t s = synq_collector_since(t->c);
-	int n_if = 0;
+	int n_if = 0, n_omitted = 0;
 
 	localtime_r(&s, &tm);
 	strftime(since, sizeof(since), "%H:%M:%S", &tm);
@@ -246,14 +250,17 @@ static void draw_header(struct top *t)
 	mvprintw(1, 0, "kernel/s:");
 	for (int k = 0; k < SYNQ_NS_MAX; k++)
 		printw(" %s %.0f", synq_netstat_names[k], netstat_rate(t, k));
-	xdp_rate(t, 0, &n_if);
+	xdp_rate(t, 0, &n_if, &n_omitted);
 	if (!n_if) {
 		mvprintw(2, 0, "xdp: no synq XDP program attached here");
 	} else {
-		mvprintw(2, 0, "xdp/s (%d interface%s):", n_if, n_if > 1 ? "s" : "");
+		mvprintw(2, 0, "xdp/s (%d interface%s", n_if, n_if > 1 ? "s" : "");
+		if (n_omitted)
+			printw(", %d more not counted", n_omitted);
+		printw("):");
 		for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
 			printw(" %s %.0f", synq_counter_names[shown[k]],
-			       xdp_rate(t, shown[k], &n_if));
+			       xdp_rate(t, shown[k], &n_if, &n_omitted));
 	}
 	if (t->cur.qc[SYNQ_QC_TABLE_FULL])
 		mvprintw(3, 0, "listener table full (%d): %llu events not attributed",
@@ -533,7 +540,7 @@ static int top_loop(struct top *t)
 static int top_main(int argc, char **argv)
 {
 	struct synq_collector_opts co = {};
-	struct top t = {};
+	static struct top t;	/* three snapshots: too large for the stack */
 	int rc;
 
 	rc = watch_parse("top", argc, argv, &t.o);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "cli/verb.h"
 #include "observe/watch.h"
 
@@ -33,29 +34,16 @@ static void iso_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-static void json_us(FILE *out, const char *name, double us)
+/* A wait time in microseconds, null when there is none. */
+static void json_us(struct json *j, const char *name, double us)
 {
 	if (us < 0)
-		fprintf(out, "\"%s\":null", name);
+		json_null(j, name);
 	else
-		fprintf(out, "\"%s\":%.0f", name, us);
+		json_double(j, name, us, 0);
 }
 
-static void json_listener(FILE *out, const struct synq_snapshot *cur, size_t i,
+static void json_listener(struct json *j, const struct synq_snapshot *cur, size_t i,
 			  const struct synq_lview *v)
 {
 	const struct synq_listener *l = &cur->l[i];
@@ -63,107 +51,137 @@ static void json_listener(FILE *out, const struct synq_snapshot *cur, size_t i,
 	char addr[INET6_ADDRSTRLEN] = "";
 
 	inet_ntop(l->key.family, l->key.addr, addr, sizeof(addr));
-	fprintf(out, "{\"netns\":%u,\"netns_name\":", l->key.netns);
-	json_str(out, ns ? ns->name : "");
-	fprintf(out, ",\"family\":\"%s\",\"addr\":\"%s\",\"port\":%u,\"wildcard\":%s,",
-		l->key.family == AF_INET6 ? "ipv6" : "ipv4", addr, l->key.port,
-		synq_lkey_wildcard(&l->key) ? "true" : "false");
+	json_object_open(j, NULL);
+	json_u64(j, "netns", l->key.netns);
+	json_string(j, "netns_name", ns ? ns->name : "");
+	json_string(j, "family", l->key.family == AF_INET6 ? "ipv6" : "ipv4");
+	json_string(j, "addr", addr);
+	json_u64(j, "port", l->key.port);
+	json_bool(j, "wildcard", synq_lkey_wildcard(&l->key));
 	if (l->pid) {
-		fprintf(out, "\"pid\":%u,\"comm\":", l->pid);
-		json_str(out, l->comm);
+		json_u64(j, "pid", l->pid);
+		json_string_len(j, "comm", l->comm, strnlen(l->comm, sizeof(l->comm)));
 	} else {
-		fputs("\"pid\":null,\"comm\":null", out);
+		json_null(j, "pid");
+		json_null(j, "comm");
 	}
-	fprintf(out, ",\"listening\":%s,", l->gauged ? "true" : "false");
-	fprintf(out, "\"accept_queue\":{\"len\":%u,\"max\":%u,\"peak\":%u,\"after_accept\":",
-		l->aq_len, l->aq_max, v->aq_peak);
+	json_bool(j, "listening", l->gauged);
+	json_object_open(j, "accept_queue");
+	json_u64(j, "len", l->aq_len);
+	json_u64(j, "max", l->aq_max);
+	json_u64(j, "peak", v->aq_peak);
 	if (l->st.aq_after_ns)
-		fprintf(out, "%u},", l->st.aq_after);
+		json_u64(j, "after_accept", l->st.aq_after);
 	else
-		fputs("null},", out);
-	fprintf(out, "\"syn_queue\":{\"len\":%u,\"max\":%u,\"peak\":%u},",
-		l->syn_len, l->syn_max, l->st.syn_peak);
-	fprintf(out, "\"enqueued\":%llu,\"accepted\":%llu,\"overflows\":%llu,"
-		"\"overflow_acks\":%llu,\"synack_retrans\":%llu,",
-		(unsigned long long)v->enqueued, (unsigned long long)v->accepted,
-		(unsigned long long)v->overflows, (unsigned long long)v->overflow_acks,
-		(unsigned long long)v->synack_retrans);
-	fprintf(out, "\"rates\":{\"enqueued\":%.2f,\"accepted\":%.2f,\"overflows\":%.2f},",
-		v->enq_rate, v->acc_rate, v->drop_rate);
-	fputs("\"wait_us\":{", out);
-	json_us(out, "p50", v->p50_us);
-	fputc(',', out);
-	json_us(out, "p99", v->p99_us);
-	fprintf(out, ",\"max\":%llu,\"count\":%llu}}", (unsigned long long)v->wait_max_us,
-		(unsigned long long)v->wait_count);
+		json_null(j, "after_accept");
+	json_object_close(j);
+	json_object_open(j, "syn_queue");
+	json_u64(j, "len", l->syn_len);
+	json_u64(j, "max", l->syn_max);
+	json_u64(j, "peak", l->st.syn_peak);
+	json_object_close(j);
+	json_u64(j, "enqueued", v->enqueued);
+	json_u64(j, "accepted", v->accepted);
+	json_u64(j, "overflows", v->overflows);
+	json_u64(j, "overflow_acks", v->overflow_acks);
+	json_u64(j, "synack_retrans", v->synack_retrans);
+	json_object_open(j, "rates");
+	json_double(j, "enqueued", v->enq_rate, 2);
+	json_double(j, "accepted", v->acc_rate, 2);
+	json_double(j, "overflows", v->drop_rate, 2);
+	json_object_close(j);
+	json_object_open(j, "wait_us");
+	json_us(j, "p50", v->p50_us);
+	json_us(j, "p99", v->p99_us);
+	json_u64(j, "max", v->wait_max_us);
+	json_u64(j, "count", v->wait_count);
+	json_object_close(j);
+	json_object_close(j);
 }
 
 static uint64_t netstat_delta(const struct synq_netns *ns, const struct synq_netns *b, int i)
 {
-	return counter_delta(b && b->netstat_ok ? b->netstat[i] : ns->netstat[i], ns->netstat[i], false);
+	return counter_delta(b && b->netstat_ok ? b->netstat[i] : ns->netstat[i], ns->netstat[i],
+			     false);
 }
 
+/* What an interface's counter grew since the base (from its attach when it was re-attached). */
 static uint64_t xdp_delta(const struct synq_xdp_iface *x, const struct synq_xdp_iface *b, int i)
 {
-	return counter_delta(b ? b->c[i] : x->c[i], x->c[i], false);
+	if (!b)
+		return 0;	/* first seen now: counting starts here */
+	return counter_delta(b->s.ctr[i], x->s.ctr[i], protect_sample_restarted(&b->s, &x->s));
 }
 
-static void json_netns(FILE *out, const struct synq_netns *ns, const struct synq_netns *b)
+/* The interfaces synq protects in ns: the protection counters as status --json has them. */
+static void json_protected(struct json *j, const struct synq_netns *ns,
+			   const struct synq_netns *b, const struct synq_netns *p, double dt)
 {
-	fprintf(out, "{\"netns\":%llu,\"name\":", (unsigned long long)ns->netns);
-	json_str(out, ns->name);
-	fputs(",\"netstat\":", out);
-	if (!ns->netstat_ok) {
-		fputs("null", out);
-	} else {
-		for (int i = 0; i < SYNQ_NS_MAX; i++)
-			fprintf(out, "%s\"%s\":%llu", i ? "," : "{", synq_netstat_names[i],
-				(unsigned long long)netstat_delta(ns, b, i));
-		fputc('}', out);
-	}
-	fputs(",\"xdp\":{", out);
+	json_array_open(j, "interfaces");
 	for (int x = 0; x < ns->n_xdp; x++) {
 		const struct synq_xdp_iface *bx = b ? synq_xdp_find(b, ns->xdp[x].name) : NULL;
+		const struct synq_xdp_iface *px = p ? synq_xdp_find(p, ns->xdp[x].name) : NULL;
 
-		fprintf(out, "%s", x ? "," : "");
-		json_str(out, ns->xdp[x].name);
-		for (int i = 0; i < SYNQ_COUNTER_MAX; i++)
-			fprintf(out, "%s\"%s\":%llu", i ? "," : ":{", synq_counter_names[i],
-				(unsigned long long)xdp_delta(&ns->xdp[x], bx, i));
-		fputc('}', out);
+		json_object_open(j, NULL);
+		json_string(j, "ifname", ns->xdp[x].name);
+		protect_sample_json(j, bx ? &bx->s : &ns->xdp[x].s, px ? &px->s : NULL,
+				    &ns->xdp[x].s, dt);
+		json_object_close(j);
 	}
-	fputs("}}", out);
+	json_array_close(j);
+	json_i64(j, "interfaces_omitted", ns->xdp_omitted);
+}
+
+static void json_netns(struct json *j, const struct synq_netns *ns, const struct synq_netns *b,
+		       const struct synq_netns *p, double dt)
+{
+	json_object_open(j, NULL);
+	json_u64(j, "netns", ns->netns);
+	json_string(j, "name", ns->name);
+	if (!ns->netstat_ok) {
+		json_null(j, "netstat");
+	} else {
+		json_object_open(j, "netstat");
+		for (int i = 0; i < SYNQ_NS_MAX; i++)
+			json_u64(j, synq_netstat_names[i], netstat_delta(ns, b, i));
+		json_object_close(j);
+	}
+	json_protected(j, ns, b, p, dt);
+	json_object_close(j);
 }
 
 void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct synq_snapshot *prev,
 		      const struct synq_snapshot *base, time_t since, double interval)
 {
+	double dt = prev ? cur->t - prev->t : 0;
 	struct synq_lview v;
-	char now[32], from[32];
+	struct json j;
 
-	iso_time(cur->wall, now, sizeof(now));
-	iso_time(since, from, sizeof(from));
-	fprintf(out, "{\"time\":\"%s\",\"since\":\"%s\",\"interval_s\":%g,\"listeners\":[",
-		now, from, interval);
+	json_start(&j, out);
+	json_object_open(&j, NULL);
+	json_time(&j, "time", cur->wall);
+	json_time(&j, "since", since);
+	json_double(&j, "interval_s", interval, 3);
+	json_array_open(&j, "listeners");
 	for (size_t i = 0; i < cur->n; i++) {
 		synq_view(cur, prev, base, i, &v);
-		if (i)
-			fputc(',', out);
-		json_listener(out, cur, i, &v);
+		json_listener(&j, cur, i, &v);
 	}
-	fputs("],\"netns\":[", out);
-	for (size_t i = 0; i < cur->n_ns; i++) {
-		if (i)
-			fputc(',', out);
-		json_netns(out, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns));
-	}
-	fprintf(out, "],\"accept_traced\":%s,\"listener_table_max\":%d,\"unattributed\":{",
-		cur->accept_traced ? "true" : "false", SYNQ_LISTENERS_MAX);
+	json_array_close(&j);
+	json_array_open(&j, "netns");
+	for (size_t i = 0; i < cur->n_ns; i++)
+		json_netns(&j, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns),
+			   synq_snapshot_netns(prev, cur->ns[i].netns), dt);
+	json_array_close(&j);
+	json_u64(&j, "netns_omitted", cur->ns_omitted);
+	json_bool(&j, "accept_traced", cur->accept_traced);
+	json_i64(&j, "listener_table_max", SYNQ_LISTENERS_MAX);
+	json_object_open(&j, "unattributed");
 	for (int i = 0; i < SYNQ_QC_MAX; i++)
-		fprintf(out, "%s\"%s\":%llu", i ? "," : "", synq_qc_names[i],
-			(unsigned long long)cur->qc[i]);
-	fputs("}}\n", out);
-	fflush(out);
+		json_u64(&j, synq_qc_names[i], cur->qc[i]);
+	json_object_close(&j);
+	json_object_close(&j);
+	json_finish(&j);
 }
 
 static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq_netns *b)
@@ -186,6 +204,9 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 				(unsigned long long)xdp_delta(&ns->xdp[x], bx, i));
 		fputc('\n', out);
 	}
+	if (ns->xdp_omitted)
+		fprintf(out, "  (%d more interfaces protected by synq, not shown: at most %d are)\n",
+			ns->xdp_omitted, SYNQ_XDP_MAX);
 }
 
 static void text_listener(FILE *out, const struct synq_listener *l, const struct synq_lview *v)
@@ -220,6 +241,9 @@ void watch_print_text(FILE *out, const struct synq_snapshot *cur, const struct s
 	fprintf(out, "%s  counters since %s (when synq loaded its programs)\n", now, from);
 	for (size_t i = 0; i < cur->n_ns; i++)
 		text_netns(out, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns));
+	if (cur->ns_omitted)
+		fprintf(out, "(%zu more network namespaces not looked at: at most %d are)\n",
+			cur->ns_omitted, SYNQ_NETNS_MAX);
 	fprintf(out, "  %-26s %-20s %9s %9s %8s %8s %6s %6s %7s %7s %7s\n", "LISTENER", "OWNER",
 		"ACCEPTQ", "SYNQ", "ENQUEUED", "ACCEPTED", "DROPS", "SYNRTX", "WAITp50",
 		"p99", "max");
@@ -239,7 +263,7 @@ int watch_run(const struct watch_opts *o)
 	struct synq_collector_opts co = {
 		.all_netns = o->all_netns, .port = o->port, .no_wait = o->no_wait,
 	};
-	struct synq_snapshot base = {}, prev = {}, cur = {};
+	static struct synq_snapshot base, prev, cur;	/* large: not on the stack */
 	struct synq_collector *c;
 	int rc = EXIT_FAIL;
 

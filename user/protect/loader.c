@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Attach and detach synq's protection (layout of the pins in loader.h).
+ * Attach and detach synq's protection (the pins and their layout: pins.h).
  *
  * attach runs as a list of steps, each recorded in struct attach_ctx; any
  * failure, or a Ctrl-C between two steps, undoes the recorded ones in reverse,
  * so an interface is either fully protected or left as it was. Signals are
  * held (blocked) while it runs and looked at between steps.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
@@ -142,22 +141,6 @@ static int iface_mtu(const char *iface, unsigned int *mtu)
 		*mtu = ifr.ifr_mtu;
 	close(fd);
 	return err;
-}
-
-static bool pin_exists(const char *iface, const char *name)
-{
-	char path[320];
-	struct stat st;
-
-	return !pin_path(path, sizeof(path), iface, name) && !stat(path, &st);
-}
-
-static bool is_attached(const char *iface)
-{
-	char dir[256];
-	struct stat st;
-
-	return !pin_dir(dir, sizeof(dir), iface) && !stat(dir, &st);
 }
 
 static int check_xdp_free(struct attach_ctx *c)
@@ -328,19 +311,16 @@ static bool interrupted(void)
 
 static int make_pin_dir(struct attach_ctx *c)
 {
-	char ns_dir[256];
 	int err;
 
 	err = ensure_bpffs();
 	if (err)
 		return err;
-	pin_dir(ns_dir, sizeof(ns_dir), NULL);
 	if (pin_dir(c->dir, sizeof(c->dir), c->o->iface))
 		return -ENAMETOOLONG;
-	if ((mkdir(SYNQ_PIN_ROOT, 0700) && errno != EEXIST) ||
-	    (mkdir(ns_dir, 0700) && errno != EEXIST) || mkdir(c->dir, 0700)) {
-		err = -errno;
-		synq_err("attach %s: cannot create %s: %s", c->o->iface, c->dir, strerror(errno));
+	err = pin_dir_make(c->o->iface);
+	if (err) {
+		synq_err("attach %s: cannot create %s: %s", c->o->iface, c->dir, strerror(-err));
 		return err;
 	}
 	c->dir_made = true;
@@ -481,67 +461,49 @@ static int pin_one(struct attach_ctx *c, int err, const char *name)
 	return err;
 }
 
+static int pin_prog(struct attach_ctx *c, struct bpf_program *prog, const char *name)
+{
+	char path[320];
+
+	if (pin_path(path, sizeof(path), c->o->iface, name))
+		return pin_one(c, -ENAMETOOLONG, name);
+	return pin_one(c, bpf_program__pin(prog, path), name);
+}
+
+/* Pin what pins.c lists, and refuse a map it does not list: the list is what the docs quote. */
 static int pin_all(struct attach_ctx *c)
 {
 	char path[320];
 	struct bpf_map *map;
+	const char *name;
 	int err;
 
-	if (c->pass) {
-		snprintf(path, sizeof(path), "%s/synq_pass", c->dir);
-		return pin_one(c, bpf_program__pin(c->pass->progs.synq_pass, path), "synq_pass");
-	}
+	if (c->pass)
+		return pin_prog(c, c->pass->progs.synq_pass, "synq_pass");
 	bpf_object__for_each_map(map, c->skel->obj) {
 		if (bpf_map__is_internal(map))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", c->dir, bpf_map__name(map));
-		err = pin_one(c, bpf_map__pin(map, path), bpf_map__name(map));
-		if (err)
+		name = bpf_map__name(map);
+		if (!pin_object_find(name))
+			err = -ENOTRECOVERABLE;	/* a map added to the program, not to the list */
+		else if (pin_path(path, sizeof(path), c->o->iface, name))
+			err = -ENAMETOOLONG;
+		else
+			err = bpf_map__pin(map, path);
+		if (pin_one(c, err, name))
 			return err;
 	}
-	snprintf(path, sizeof(path), "%s/synq_xdp", c->dir);
-	err = pin_one(c, bpf_program__pin(c->skel->progs.synq_xdp, path), "synq_xdp");
-	if (!err) {
-		snprintf(path, sizeof(path), "%s/synq_tc", c->dir);
-		err = pin_one(c, bpf_program__pin(c->skel->progs.synq_tc, path), "synq_tc");
-	}
+	err = pin_prog(c, c->skel->progs.synq_xdp, "synq_xdp");
+	if (!err)
+		err = pin_prog(c, c->skel->progs.synq_tc, "synq_tc");
 	if (!err && c->clsact_created) {
-		snprintf(path, sizeof(path), "%s/owns_clsact", c->dir);
-		if (mkdir(path, 0700))
+		if (pin_path(path, sizeof(path), c->o->iface, "owns_clsact") || mkdir(path, 0700))
 			err = pin_one(c, -errno, "owns_clsact");
 	}
 	return err;
 }
 
 /* ---- undoing ---- */
-
-/* Remove every pin of iface, its directory, and the namespace's and synq's directories when empty. */
-static void remove_pins(const char *iface)
-{
-	char dir[256], path[512];
-	struct dirent *de;
-	DIR *d;
-
-	if (pin_dir(dir, sizeof(dir), iface))
-		return;
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		/* Pins are files; owns_clsact is an empty directory. */
-		if (unlink(path) && rmdir(path))
-			synq_err("%s: cannot remove %s: %s", iface, path, strerror(errno));
-	}
-	if (d)
-		closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		synq_err("%s: cannot remove %s: %s", iface, dir, strerror(errno));
-	/* These fail while other interfaces or namespaces are attached: fine. */
-	if (!pin_dir(dir, sizeof(dir), NULL))
-		rmdir(dir);
-	rmdir(SYNQ_PIN_ROOT);
-}
 
 static void tc_remove(int ifindex, bool destroy_clsact)
 {

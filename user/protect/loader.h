@@ -1,19 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The loader of synq's SYN-cookie protection: it loads bpf/synq_protect.bpf.c,
- * fills its maps, attaches XDP (libxdp) and TC ingress (libbpf) to one
- * interface and pins everything under
- *
- *	/sys/fs/bpf/synq/<netns inode>/<IFACE>/
- *		synq_config synq_keys synq_ports synq_stats synq_handoff_errors
- *		synq_xdp	the XDP program (attached through netlink: no link)
- *		synq_tc		the TC ingress program (filter SYNQ_TC_PRIO/SYNQ_TC_HANDLE)
- *		owns_clsact/	an empty directory: synq created the clsact qdisc
- *	or, for `attach --pass-only` on the far end of a veth:
- *		synq_pass	an XDP program that passes everything
- *
- * so the protection outlives the loader and `status`, `key` and `detach` find
- * it again (pins.h owns the layout).
+ * fills its maps, attaches XDP (libxdp) and TC ingress (libbpf, filter
+ * SYNQ_TC_PRIO/SYNQ_TC_HANDLE) to one interface and pins everything (pins.h
+ * owns the layout and the list), so the protection outlives the loader and
+ * `status`, `key` and `detach` find it again. `attach --pass-only` puts only
+ * an XDP_PASS program on the far end of a veth.
  */
 #ifndef SYNQ_LOADER_H
 #define SYNQ_LOADER_H

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one owner of what `synq attach` pins:
+ * The one owner of what `synq attach` pins. Nothing else builds a pin path:
  *
- *	/sys/fs/bpf/synq/<netns inode>/<IFACE>/
- *		the protection's maps, synq_xdp, synq_tc, owns_clsact/
- *	or, for `attach --pass-only`, synq_pass
+ *	/sys/fs/bpf/synq/<netns inode>/<IFACE>/<object>
  *
- * Nothing else builds a pin path.
+ * with the objects of pin_objects[] (pins.c): the protection's maps, its two
+ * programs and an owns_clsact/ marker, or, for `attach --pass-only`, synq_pass
+ * alone. The maps synq reads back are checked before they are trusted (type,
+ * key and value size, entries), as a pin may be left by another synq version;
+ * the counters are read into one sample that records the map's ID, so a new
+ * attach is seen as a new map rather than guessed from the numbers.
  */
 #ifndef SYNQ_PINS_H
 #define SYNQ_PINS_H
@@ -20,11 +23,40 @@
 
 #define SYNQ_PIN_ROOT "/sys/fs/bpf/synq"
 
+enum pin_kind {
+	PIN_MAP,
+	PIN_PROG,
+	PIN_DIR,		/* an empty directory used as a flag */
+};
+
+struct pin_object {
+	const char *name;
+	enum pin_kind kind;
+	bool pass_only;		/* pinned by `attach --pass-only` (and nothing else is) */
+	/* Maps user space reads back: what the pin must be. map_type 0: never read back. */
+	uint32_t map_type, key_size, value_size, max_entries;
+	const char *what;
+};
+
+/* Everything attach may pin, in one list: docs/protect.md and docs/dataplane.md quote it. */
+extern const struct pin_object pin_objects[];
+extern const size_t pin_objects_n;
+const struct pin_object *pin_object_find(const char *name);
+
 /* "/sys/fs/bpf/synq/<netns inode>" (iface NULL) or ".../<iface>". 0 or -ENAMETOOLONG. */
 int pin_dir(char *buf, size_t len, const char *iface);
 /* "<pin_dir(iface)>/<name>". */
 int pin_path(char *buf, size_t len, const char *iface, const char *name);
-
+/* Create pin_dir(iface) (and the directories above it): 0, or -errno (-EEXIST: attached). */
+int pin_dir_make(const char *iface);
+bool pin_exists(const char *iface, const char *name);
+/* iface has a pin directory in this namespace (whole or damaged). */
+bool is_attached(const char *iface);
+/*
+ * Remove every pin of iface and its directory, then the namespace's and synq's
+ * directories when they are empty. Prints what it could not remove.
+ */
+void remove_pins(const char *iface);
 
 struct pinned {
 	char iface[32];
@@ -32,12 +64,17 @@ struct pinned {
 	bool pass_only;
 	int config_fd, keys_fd, ports_fd, stats_fd, errors_fd;
 	int malformed_fd;		/* -1 when the programs have no synq_malformed */
+	uint32_t stats_map_id;		/* of synq_stats: a new one means a new attach */
 	uint32_t xdp_prog_id;		/* of the pinned program */
 	uint32_t xdp_attached_id;	/* what the interface runs now (0: none) */
-	const char *xdp_mode;		/* "native", "generic", "offload" or "none" */
+	const char *xdp_mode;		/* "native", "generic", "offload", "multi" or "none" */
 };
 
-/* Open what attach pinned for iface. -ENOENT when it is not attached; no message. */
+/*
+ * Open and check what attach pinned for iface. -ENOENT when it is not attached,
+ * -EBADF when pins are missing, -EPROTO when a map is not what this synq
+ * expects; no message.
+ */
 int pinned_open(const char *iface, struct pinned *p);
 void pinned_close(struct pinned *p);
 /*
@@ -57,5 +94,36 @@ int key_write(const struct pinned *p, unsigned int slot, const struct synq_key *
 int key_random(struct synq_key *key);
 /* Read a key file (32 hex digits). Prints the reason and returns -errno on failure. */
 int key_load_file(const char *verb, const char *path, struct synq_key *key);
+
+/* The protection's counters of one interface at one moment, CPUs summed. */
+struct protect_sample {
+	uint32_t map_id;			/* of synq_stats; 0: pass-only, no counters */
+	uint64_t ctr[SYNQ_COUNTER_MAX];		/* synq_stats, by enum synq_counter */
+	uint64_t err[SYNQ_ERRNO_MAX];		/* synq_handoff_errors, by errno */
+	uint64_t mal[SYNQ_MALFORMED_MAX];	/* synq_malformed, by reason */
+};
+
+/* Read every counter of p into s (all zero for a pass-only pin). 0 or -errno. */
+int pins_read_counters(const struct pinned *p, struct protect_sample *s);
+/* cur comes from other maps than prev: a detach and attach happened between them. */
+bool protect_sample_restarted(const struct protect_sample *prev, const struct protect_sample *cur);
+
+struct json;
+/*
+ * The protection counters of one interface as members of the open JSON object,
+ * the same in `status --json` and `watch --json`: "map_id"; "counters", each
+ * cur's value, or what it grew since base when base is not NULL; "rates", per
+ * second since prev over secs, when prev is not NULL; "handoff_errors" (by
+ * errno name) and "malformed" (by reason), their nonzero entries counted as
+ * "counters" are. Deltas and rates follow the counter model (observe/counters.h).
+ */
+void protect_sample_json(struct json *j, const struct protect_sample *base,
+			 const struct protect_sample *prev, const struct protect_sample *cur,
+			 double secs);
+
+extern const char *const protect_counter_names[SYNQ_COUNTER_MAX];
+extern const char *const protect_malformed_names[SYNQ_MALFORMED_MAX];
+/* "ECONNREFUSED", or "other" for 0 and unknown values. */
+const char *protect_errno_name(int e);
 
 #endif

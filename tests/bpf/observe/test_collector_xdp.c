@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading the protection programs' pinned counters: a PERCPU_ARRAY made and
- * pinned here, under a namespace id no real namespace has, with a different
- * value on every CPU; the collector must sum them. Needs root (bpffs, maps).
+ * The collector reads the protection's counters through the pins module, from
+ * what a real `synq attach` pinned: inside a network and mount namespace of
+ * this process with a bpffs of its own, so nothing lands in the host's pins and
+ * everything goes with the process, also when a check fails. Each CPU's slot of
+ * synq_stats gets a different value and the sums must add up; a pass-only end
+ * has no counters; a map that is not what synq expects is not trusted; detach
+ * and attach again give a new map ID (the restart of the counter model).
+ * Needs root.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,86 +18,159 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 
 #include "observe/collector.h"
-#include "system/system.h"
+#include "protect/loader.h"
+#include "protect/pins.h"
 
-static char dir[128], ifdir[2][160], pin[2][200];
+static uint8_t ports[SYNQ_PORTS];
+static int setup_err = -EPERM;	/* private_namespaces()'s result: 0 once they exist */
 
-static int make_pin(int i, const char *iface, int ncpu, uint64_t scale)
+/* A network namespace and a private bpffs, both ours alone. */
+static int private_namespaces(void)
 {
-	uint64_t *v = calloc(ncpu, sizeof(*v));
-	int fd, err = 0;
-
-	snprintf(ifdir[i], sizeof(ifdir[i]), "%s/%s", dir, iface);
-	snprintf(pin[i], sizeof(pin[i]), "%s/synq_stats", ifdir[i]);
-	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "synq_stats", 4, 8, SYNQ_COUNTER_MAX, NULL);
-	if (fd < 0 || !v || mkdir(ifdir[i], 0700))
-		return -1;
-	for (uint32_t k = 0; k < SYNQ_COUNTER_MAX && !err; k++) {
-		for (int c = 0; c < ncpu; c++)
-			/* sums to ncpu * scale * (k + 1) + ncpu * (ncpu - 1) / 2 */
-			v[c] = scale * (k + 1) + c;
-		err = bpf_map_update_elem(fd, &k, v, BPF_ANY);
-	}
-	if (!err)
-		err = bpf_obj_pin(fd, pin[i]);
-	close(fd);
-	free(v);
-	return err;
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL))
+		return -errno;
+	return system("ip link set lo up && "
+		      "ip link add vtest0 type veth peer name vtest1 && "
+		      "ip link set vtest0 up && ip link set vtest1 up") ? -EIO : 0;
 }
 
-static void cleanup(void)
+static int group_setup(void **state)
 {
-	for (int i = 0; i < 2; i++) {
-		unlink(pin[i]);
-		rmdir(ifdir[i]);
+	(void)state;
+	ports[8080] = 1;
+	if (!geteuid())
+		setup_err = private_namespaces();
+	return 0;
+}
+
+/* Root and our own namespaces, or the test cannot run (and must not touch the host's). */
+static void need_namespaces(void)
+{
+	if (geteuid())
+		skip();	/* needs root: namespaces, bpffs, XDP */
+	if (setup_err)
+		fail_msg("cannot make a private network namespace and bpffs: %s",
+			 strerror(-setup_err));
+}
+
+static int attach(const char *iface, bool pass_only)
+{
+	struct attach_opts o = { .iface = iface, .ports = ports, .pass_only = pass_only };
+
+	return loader_attach(&o);
+}
+
+/* Give every CPU's slot of every counter its own value: scale * (k + 1) + cpu. */
+static void fill_stats(const char *iface, int ncpu, uint64_t scale)
+{
+	uint64_t *v = calloc(ncpu, sizeof(*v));
+	struct pinned p;
+
+	assert_non_null(v);
+	assert_int_equal(pinned_open(iface, &p), 0);
+	for (uint32_t k = 0; k < SYNQ_COUNTER_MAX; k++) {
+		for (int c = 0; c < ncpu; c++)
+			v[c] = scale * (k + 1) + c;
+		assert_int_equal(bpf_map_update_elem(p.stats_fd, &k, v, BPF_ANY), 0);
 	}
-	rmdir(dir);
+	pinned_close(&p);
+	free(v);
+}
+
+static uint32_t stats_map_id(const char *iface)
+{
+	struct pinned p;
+	uint32_t id;
+
+	assert_int_equal(pinned_open(iface, &p), 0);
+	id = p.stats_map_id;
+	pinned_close(&p);
+	return id;
 }
 
 static void test_xdp_pins(void **state)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct synq_netns ns = {};
 	const struct synq_xdp_iface *x;
+	struct synq_netns ns = {};
+	uint32_t id;
 
 	(void)state;
-	if (geteuid() || ensure_bpffs())
-		skip();	/* needs root: bpffs and BPF maps */
-	/* Far above real namespace inodes (which start near 4026531840). */
-	ns.netns = 9000000000000ull + getpid();
-	snprintf(dir, sizeof(dir), "/sys/fs/bpf/synq/%llu", (unsigned long long)ns.netns);
-	mkdir("/sys/fs/bpf/synq", 0700);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	atexit(cleanup);
-	assert_int_equal(make_pin(0, "vtest0", ncpu, 1000), 0);
-	assert_int_equal(make_pin(1, "vtest1", ncpu, 7), 0);
-	assert_int_equal(synq_xdp_read(&ns, ncpu), 2);
+	need_namespaces();
+	/* The pass-only end first: the veth then delivers what synq_xdp sends. */
+	assert_int_equal(attach("vtest1", true), 0);
+	assert_int_equal(attach("vtest0", false), 0);
+	fill_stats("vtest0", ncpu, 1000);
+
+	/* Only the protecting end has counters; the pass-only end is left out. */
+	assert_int_equal(synq_xdp_read(&ns), 1);
+	assert_int_equal(ns.xdp_omitted, 0);
 	x = synq_xdp_find(&ns, "vtest0");
 	assert_non_null(x);
+	assert_null(synq_xdp_find(&ns, "vtest1"));
 	for (int k = 0; k < SYNQ_COUNTER_MAX; k++)
-		assert_int_equal(x->c[k], (uint64_t)ncpu * 1000 * (k + 1) + ncpu * (ncpu - 1) / 2);
-	x = synq_xdp_find(&ns, "vtest1");
-	assert_non_null(x);
-	assert_int_equal(x->c[SYNQ_HANDOFF_OK],
-			 (uint64_t)ncpu * 7 * (SYNQ_HANDOFF_OK + 1) + ncpu * (ncpu - 1) / 2);
-	/* No pins for a namespace: nothing read, nothing invented. */
+		assert_int_equal(x->s.ctr[k], (uint64_t)ncpu * 1000 * (k + 1) + ncpu * (ncpu - 1) / 2);
+	id = stats_map_id("vtest0");
+	assert_int_not_equal(id, 0);
+	assert_int_equal(x->s.map_id, id);
+
+	/* detach + attach: new maps, a new ID, counters from zero. */
+	assert_int_equal(loader_detach("vtest0"), 0);
+	assert_int_equal(attach("vtest0", false), 0);
 	memset(&ns, 0, sizeof(ns));
-	ns.netns = 9000000000000ull + getpid() + 1;
-	assert_int_equal(synq_xdp_read(&ns, ncpu), 0);
+	assert_int_equal(synq_xdp_read(&ns), 1);
+	x = synq_xdp_find(&ns, "vtest0");
+	assert_non_null(x);
+	assert_int_not_equal(x->s.map_id, id);
+	assert_int_equal(x->s.ctr[SYNQ_SYN_RECEIVED], 0);
+
+	assert_int_equal(loader_detach("vtest0"), 0);
+	memset(&ns, 0, sizeof(ns));
+	assert_int_equal(synq_xdp_read(&ns), 0);
+	assert_false(is_attached("vtest0"));
+}
+
+/* A pinned synq_stats of another shape (another synq version, say) is not read as ours. */
+static void test_foreign_map(void **state)
+{
+	struct synq_netns ns = {};
+	struct pinned p;
+	char path[320];
+	int fd;
+
+	(void)state;
+	need_namespaces();
+	assert_int_equal(attach("vtest0", false), 0);
+	assert_int_equal(pin_path(path, sizeof(path), "vtest0", "synq_stats"), 0);
+	assert_int_equal(unlink(path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "synq_stats", 4, 4, SYNQ_COUNTER_MAX, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+	assert_int_equal(pinned_open("vtest0", &p), -EPROTO);
+	assert_int_equal(synq_xdp_read(&ns), 0);
+	/* detach still cleans it all up. */
+	loader_detach("vtest0");
+	assert_false(is_attached("vtest0"));
+	assert_int_equal(loader_detach("vtest1"), 0);
+	assert_false(is_attached("vtest1"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xdp_pins),
+		cmocka_unit_test(test_foreign_map),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

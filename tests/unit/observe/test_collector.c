@@ -247,18 +247,18 @@ static void test_base_adopt(void **state)
 	cur.ns[0].netstat_ok = true;
 	cur.ns[0].n_xdp = 1;
 	strcpy(cur.ns[0].xdp[0].name, "veth0");
-	cur.ns[0].xdp[0].c[SYNQ_SYN_RECEIVED] = 500;
+	cur.ns[0].xdp[0].s.ctr[SYNQ_SYN_RECEIVED] = 500;
 	cur.ns[1].netns = 2;
 	cur.ns[1].netstat[SYNQ_NS_LISTEN_DROPS] = 9;
 	cur.ns[1].netstat_ok = true;
 	synq_base_adopt(&base, &cur);
 	assert_int_equal(base.n_ns, 2);
 	assert_int_equal(synq_snapshot_netns(&base, 2)->netstat[SYNQ_NS_LISTEN_DROPS], 9);
-	assert_int_equal(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth0")->c[0], 500);
+	assert_int_equal(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth0")->s.ctr[0], 500);
 	/* Adopting again changes nothing. */
-	cur.ns[0].xdp[0].c[SYNQ_SYN_RECEIVED] = 900;
+	cur.ns[0].xdp[0].s.ctr[SYNQ_SYN_RECEIVED] = 900;
 	synq_base_adopt(&base, &cur);
-	assert_int_equal(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth0")->c[0], 500);
+	assert_int_equal(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth0")->s.ctr[0], 500);
 	assert_null(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth1"));
 }
 
