@@ -19,7 +19,7 @@ static const char attach_usage[] =
 	"Protects the listed TCP ports on IFACE against SYN floods: an XDP program answers\n"
 	"SYNs with SYN cookies, and a TC ingress program hands every valid final ACK to the\n"
 	"kernel, which creates the connection. The kernel's SYN queue is never used.\n"
-	"Programs and maps are pinned under /sys/fs/bpf/synq/<netns inode>/IFACE/, so the\n"
+	"Programs and maps are pinned under " SYNQ_PIN_ROOT "/<netns inode>/IFACE/, so the\n"
 	"protection stays after synq exits; synq detach IFACE removes it.\n"
 	"\n"
 	"  --ports LIST        ports and ranges to protect, e.g. 80,443,9000-9010\n"
@@ -111,8 +111,8 @@ static int run_attach(int argc, char **argv)
 	static uint8_t ports[SYNQ_PORTS];
 	struct attach_opts o = { .ports = ports };
 	struct synq_key key;
+	static char list[SYNQ_PORTS_TEXT_MAX];
 	struct pinned p;
-	char list[256];
 	int rc;
 
 	rc = attach_parse_args(argc, argv, &o, ports, &key);

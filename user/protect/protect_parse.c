@@ -2,6 +2,7 @@
 /* The loader's pure helpers: ports, keys, window scale, MSS (see loader.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,8 @@ int ports_parse(const char *spec, uint8_t *ports, char *bad, size_t badlen)
 int ports_format(const uint8_t *ports, char *buf, size_t len)
 {
 	size_t used = 0;
-	int n = 0;
+	bool full = false;
+	int n = 0, w;
 
 	if (len)
 		buf[0] = '\0';
@@ -72,9 +74,15 @@ int ports_format(const uint8_t *ports, char *buf, size_t len)
 		while (q + 1 < SYNQ_PORTS && ports[q + 1])
 			q++;
 		n += q - p + 1;
-		if (used < len)
-			used += snprintf(buf + used, len - used, q > p ? "%s%d-%d" : "%s%d",
-					 used ? "," : "", p, q);
+		if (!full) {
+			w = snprintf(buf + used, len - used, q > p ? "%s%d-%d" : "%s%d",
+				     used ? "," : "", p, q);
+			full = used + w >= len;
+			if (!full)
+				used += w;
+			else if (len)
+				buf[used] = '\0';	/* the element that did not fit goes whole */
+		}
 		p = q;
 	}
 	return n;

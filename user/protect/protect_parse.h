@@ -19,7 +19,17 @@
  */
 int ports_parse(const char *spec, uint8_t *ports, char *bad, size_t badlen);
 
-/* Write the protected ports of ports[SYNQ_PORTS] as "80,443,9000-9010". Returns the count. */
+/*
+ * Room for any port list ports_format() writes: at most SYNQ_PORTS / 2 elements
+ * (two need a gap between them), each at most "65534-65535," (12 bytes), + NUL.
+ */
+#define SYNQ_PORTS_TEXT_MAX (SYNQ_PORTS / 2 * 12 + 1)
+
+/*
+ * Write the protected ports of ports[SYNQ_PORTS] as "80,443,9000-9010" and
+ * return their count. A buffer of SYNQ_PORTS_TEXT_MAX holds every list; a
+ * smaller one gets the elements that fit whole, never half a number.
+ */
 int ports_format(const uint8_t *ports, char *buf, size_t len);
 
 /*

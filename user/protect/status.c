@@ -17,15 +17,11 @@
 #include <synq/cookie.h>
 
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "observe/counters.h"
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "cli/verb.h"
-
-#define MAX_IFACES 64
-
-static const char *const counter_names[] = SYNQ_COUNTER_NAMES;
-static const char *const malformed_names[] = SYNQ_MALFORMED_NAMES;
 
 static const char status_usage[] =
 	"Usage: synq [-n NAME] status [IFACE] [--json] [--interval S [--count N]]\n"
@@ -35,15 +31,13 @@ static const char status_usage[] =
 	"programs (summed over CPUs). Handoff failures (by errno) and malformed packets\n"
 	"(by reason) are listed when nonzero.\n"
 	"\n"
-	"  --json          one JSON object per report; the counter names are the keys\n"
+	"  --json          one JSON object per report (schema in docs/protect.md)\n"
 	"  --interval S    report every S seconds, with per-second rates, until Ctrl-C\n"
 	"  --count N       stop after N reports (with --interval)\n";
 
 struct sample {
 	char iface[32];
-	uint64_t ctr[SYNQ_COUNTER_MAX];
-	uint64_t err[SYNQ_ERRNO_MAX];
-	uint64_t mal[SYNQ_MALFORMED_MAX];
+	struct protect_sample s;
 };
 
 struct status_opts {
@@ -53,53 +47,15 @@ struct status_opts {
 	unsigned int count;
 };
 
-/* All n entries of a per-CPU array map, summed. */
-static int read_percpu(int fd, unsigned int n, uint64_t *out)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals;
-	int err = 0;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc((size_t)n * ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (__u32 i = 0; i < n && !err; i++)
-		if (bpf_map_lookup_elem(fd, &i, vals + (size_t)i * ncpu))
-			err = -errno;
-	for (unsigned int i = 0; i < n && !err; i++)
-		out[i] = counter_percpu_sum(vals + (size_t)i * ncpu, ncpu);
-	free(vals);
-	return err;
-}
-
-static int take_sample(const struct pinned *p, struct sample *s)
-{
-	memset(s, 0, sizeof(*s));
-	snprintf(s->iface, sizeof(s->iface), "%s", p->iface);
-	if (p->pass_only)
-		return 0;
-	return read_percpu(p->stats_fd, SYNQ_COUNTER_MAX, s->ctr) ?:
-	       read_percpu(p->errors_fd, SYNQ_ERRNO_MAX, s->err) ?:
-	       (p->malformed_fd < 0 ? 0 : read_percpu(p->malformed_fd, SYNQ_MALFORMED_MAX, s->mal));
-}
-
-static const char *errno_name(int e)
-{
-	const char *n = e ? strerrorname_np(e) : NULL;
-
-	return n ? n : "other";
-}
-
 /* ---- one interface, as text or JSON ---- */
 
 struct header {
-	char ports[512];
+	char ports[SYNQ_PORTS_TEXT_MAX];	/* every port: never cut */
 	char fingerprint[9];
 	bool xdp_ours;		/* the interface still runs the pinned program */
 };
 
+/* The header of one interface: big (the port list), so callers keep one static. */
 static void read_header(const struct pinned *p, struct header *h)
 {
 	static uint8_t ports[SYNQ_PORTS];
@@ -118,8 +74,10 @@ static void read_header(const struct pinned *p, struct header *h)
 }
 
 static void print_text(const struct pinned *p, const struct header *h,
-		       const struct sample *prev, const struct sample *cur, double secs)
+		       const struct protect_sample *prev, const struct protect_sample *cur,
+		       double secs)
 {
+	bool restarted = prev && protect_sample_restarted(prev, cur);
 	const char *mode = h->xdp_ours ? p->xdp_mode : "NOT ATTACHED (synq detach cleans up)";
 
 	if (!p->ifindex)
@@ -131,66 +89,42 @@ static void print_text(const struct pinned *p, const struct header *h,
 	}
 	printf("%s: ports %s  xdp %s  key %s\n", p->iface, h->ports, mode, h->fingerprint);
 	for (int i = 0; i < SYNQ_COUNTER_MAX; i++) {
-		printf("  %-26s %14llu", counter_names[i], (unsigned long long)cur->ctr[i]);
+		printf("  %-26s %14llu", protect_counter_names[i], (unsigned long long)cur->ctr[i]);
 		if (prev)
-			printf("  %12.1f/s", counter_rate(prev->ctr[i], cur->ctr[i], false, secs));
+			printf("  %12.1f/s",
+			       counter_rate(prev->ctr[i], cur->ctr[i], restarted, secs));
 		putchar('\n');
 	}
 	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
 		if (cur->err[e])
-			printf("  handoff error %-12s %14llu\n", errno_name(e),
+			printf("  handoff error %-12s %14llu\n", protect_errno_name(e),
 			       (unsigned long long)cur->err[e]);
 	for (int m = 0; m < SYNQ_MALFORMED_MAX; m++)
 		if (cur->mal[m])
-			printf("  malformed %-16s %14llu\n", malformed_names[m],
+			printf("  malformed %-16s %14llu\n", protect_malformed_names[m],
 			       (unsigned long long)cur->mal[m]);
 }
 
-/* "name":value pairs of the nonzero entries of vals[n]. */
-static void print_json_nonzero(const char *key, const uint64_t *vals, int n,
-			       const char *(*name)(int))
+static void print_json(struct json *j, const struct pinned *p, const struct header *h,
+		       const struct protect_sample *prev, const struct protect_sample *cur,
+		       double secs)
 {
-	const char *sep = "";
+	char dir[256] = "";
 
-	printf(",\"%s\":{", key);
-	for (int i = 0; i < n; i++)
-		if (vals[i]) {
-			printf("%s\"%s\":%llu", sep, name(i), (unsigned long long)vals[i]);
-			sep = ",";
-		}
-	putchar('}');
-}
-
-static const char *malformed_name(int m)
-{
-	return malformed_names[m];
-}
-
-static void print_json(const struct pinned *p, const struct header *h,
-		       const struct sample *prev, const struct sample *cur, double secs)
-{
-	printf("{\"ifname\":\"%s\",\"ifindex\":%d,\"pass_only\":%s,\"xdp_mode\":\"%s\","
-	       "\"xdp_attached\":%s", p->iface, p->ifindex, p->pass_only ? "true" : "false",
-	       p->xdp_mode, h->xdp_ours ? "true" : "false");
-	if (p->pass_only) {
-		putchar('}');
-		return;
+	pin_dir(dir, sizeof(dir), p->iface);
+	json_object_open(j, NULL);
+	json_string(j, "ifname", p->iface);
+	json_i64(j, "ifindex", p->ifindex);
+	json_bool(j, "pass_only", p->pass_only);
+	json_string(j, "xdp_mode", p->xdp_mode);
+	json_bool(j, "xdp_attached", h->xdp_ours);
+	json_string(j, "pins", dir);
+	if (!p->pass_only) {
+		json_string(j, "ports", h->ports);
+		json_string(j, "key_fingerprint", h->fingerprint);
+		protect_sample_json(j, NULL, prev, cur, secs);
 	}
-	printf(",\"ports\":\"%s\",\"key_fingerprint\":\"%s\",\"counters\":{", h->ports,
-	       h->fingerprint);
-	for (int i = 0; i < SYNQ_COUNTER_MAX; i++)
-		printf("%s\"%s\":%llu", i ? "," : "", counter_names[i],
-		       (unsigned long long)cur->ctr[i]);
-	if (prev) {
-		printf("},\"rates\":{");
-		for (int i = 0; i < SYNQ_COUNTER_MAX; i++)
-			printf("%s\"%s\":%.3f", i ? "," : "", counter_names[i],
-			       counter_rate(prev->ctr[i], cur->ctr[i], false, secs));
-	}
-	putchar('}');
-	print_json_nonzero("handoff_errors", cur->err, SYNQ_ERRNO_MAX, errno_name);
-	print_json_nonzero("malformed", cur->mal, SYNQ_MALFORMED_MAX, malformed_name);
-	putchar('}');
+	json_object_close(j);
 }
 
 /* ---- reports ---- */
@@ -198,49 +132,78 @@ static void print_json(const struct pinned *p, const struct header *h,
 struct report {
 	const struct status_opts *o;
 	struct sample *prev;	/* NULL on the first round */
-	int nprev;
-	struct sample cur[MAX_IFACES];
-	int ncur;
+	size_t nprev;
+	struct sample *cur;	/* grows: every interface is shown */
+	size_t ncur, cap;
+	struct json j;
 	double secs;
 	bool quiet;		/* sampling only: the first round of --interval */
 	int err;
 };
 
-static const struct sample *find_prev(const struct report *r, const char *iface)
+static const struct protect_sample *find_prev(const struct report *r, const char *iface)
 {
-	for (int i = 0; r->prev && i < r->nprev; i++)
+	for (size_t i = 0; r->prev && i < r->nprev; i++)
 		if (!strcmp(r->prev[i].iface, iface))
-			return &r->prev[i];
+			return &r->prev[i].s;
 	return NULL;
+}
+
+/* The next free sample of r, or NULL when out of memory. */
+static struct sample *next_sample(struct report *r)
+{
+	struct sample *more;
+
+	if (r->ncur == r->cap) {
+		more = realloc(r->cur, (r->cap ? 2 * r->cap : 16) * sizeof(*more));
+		if (!more)
+			return NULL;
+		r->cur = more;
+		r->cap = r->cap ? 2 * r->cap : 16;
+	}
+	return &r->cur[r->ncur];
 }
 
 static int report_one(const char *iface, void *arg)
 {
+	static struct header h;
 	struct report *r = arg;
-	struct sample *s = &r->cur[r->ncur];
-	struct header h;
+	struct sample *s;
 	struct pinned p;
 	int err;
 
-	if ((r->o->iface && strcmp(iface, r->o->iface)) || r->ncur >= MAX_IFACES)
+	if (r->o->iface && strcmp(iface, r->o->iface))
 		return 0;
+	s = next_sample(r);
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->iface, sizeof(s->iface), "%s", iface);
 	err = pinned_open(iface, &p);
 	if (!err)
-		err = take_sample(&p, s);
+		err = pins_read_counters(&p, &s->s);
 	if (err) {
 		synq_err("status %s: cannot read synq's maps: %s%s", iface, strerror(-err),
 			 err == -EBADF ? " (damaged pins: synq detach cleans up)" :
+			 err == -EPROTO ? " (pinned by another synq version: synq detach, "
+					  "then attach again)" :
 			 err == -EPERM || err == -EACCES ? " (run as root)" : "");
 		pinned_close(&p);
 		r->err = err;
+		if (r->o->json && !r->quiet) {	/* listed all the same: detach cleans it */
+			json_object_open(&r->j, NULL);
+			json_string(&r->j, "ifname", iface);
+			json_string(&r->j, "error", strerror(-err));
+			json_object_close(&r->j);
+		}
 		return 0;
 	}
 	r->ncur++;
 	if (!r->quiet) {
 		read_header(&p, &h);
 		if (r->o->json)
-			printf("%s", r->ncur > 1 ? "," : "");
-		(r->o->json ? print_json : print_text)(&p, &h, find_prev(r, iface), s, r->secs);
+			print_json(&r->j, &p, &h, find_prev(r, iface), &s->s, r->secs);
+		else
+			print_text(&p, &h, find_prev(r, iface), &s->s, r->secs);
 	}
 	pinned_close(&p);
 	return 0;
@@ -252,11 +215,18 @@ static int report(struct report *r)
 
 	r->ncur = 0;
 	r->err = 0;
-	if (r->o->json && !r->quiet)
-		printf("{\"time\":%ld,\"interfaces\":[", (long)time(NULL));
+	if (r->o->json && !r->quiet) {
+		json_start(&r->j, stdout);
+		json_object_open(&r->j, NULL);
+		json_time(&r->j, "time", time(NULL));
+		json_array_open(&r->j, "interfaces");
+	}
 	n = pinned_each(report_one, r);
-	if (r->o->json && !r->quiet)
-		printf("]}\n");
+	if (r->o->json && !r->quiet) {
+		json_array_close(&r->j);
+		json_object_close(&r->j);
+		json_finish(&r->j);
+	}
 	else if (!r->quiet && r->o->interval)
 		putchar('\n');
 	fflush(stdout);
@@ -286,7 +256,7 @@ static double now_s(void)
 static int report_loop(const struct status_opts *o)
 {
 	static struct report r;
-	static struct sample prev[MAX_IFACES];
+	struct sample *prev = NULL, *more;
 	double t0, t1;
 	int rc;
 
@@ -299,7 +269,13 @@ static int report_loop(const struct status_opts *o)
 		struct timespec ts = { (time_t)o->interval,
 				       (long)((o->interval - (time_t)o->interval) * 1e9) };
 
-		memcpy(prev, r.cur, sizeof(prev));
+		more = realloc(prev, (r.ncur ? r.ncur : 1) * sizeof(*prev));
+		if (!more) {
+			rc = EXIT_FAIL;
+			break;
+		}
+		prev = more;
+		memcpy(prev, r.cur, r.ncur * sizeof(*prev));
 		r.prev = prev;
 		r.nprev = r.ncur;
 		if (nanosleep(&ts, NULL) && synq_stop)
@@ -310,6 +286,8 @@ static int report_loop(const struct status_opts *o)
 		r.quiet = false;
 		rc = report(&r);
 	}
+	free(r.cur);
+	free(prev);
 	return rc;
 }
 
@@ -344,7 +322,9 @@ static int run_status(int argc, char **argv)
 	if (o.interval)
 		return report_loop(&o);
 	r.o = &o;
-	return report(&r);
+	opt = report(&r);
+	free(r.cur);
+	return opt;
 }
 
 const struct synq_verb verb_status = {

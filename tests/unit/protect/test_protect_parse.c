@@ -69,6 +69,32 @@ static void test_ports_format_round_trip(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* Lists are never cut inside a number: whole elements, or all of the longest list. */
+static void test_ports_format_uncut(void **state)
+{
+	static char big[SYNQ_PORTS_TEXT_MAX];
+	char small[12];
+	size_t len;
+	int n = 0;
+
+	(void)state;
+	ports_parse("80,443,9000-9010", ports, small, sizeof(small));
+	assert_int_equal(ports_format(ports, small, sizeof(small)), 13);
+	assert_string_equal(small, "80,443");	/* ",9000-9010" did not fit: left out whole */
+	assert_int_equal(ports_format(ports, small, 3), 13);
+	assert_string_equal(small, "80");
+	assert_int_equal(ports_format(ports, small, 2), 13);
+	assert_string_equal(small, "");
+	/* The longest list: two-port ranges with one-port gaps up to 65535. */
+	memset(ports, 0, sizeof(ports));
+	for (int p = 1; p + 1 < SYNQ_PORTS; p += 3, n += 2)
+		ports[p] = ports[p + 1] = 1;
+	assert_int_equal(ports_format(ports, big, sizeof(big)), n);
+	len = strlen(big);
+	assert_true(len < sizeof(big));
+	assert_string_equal(big + len - 12, ",65533-65534");
+}
+
 static void test_key_hex(void **state)
 {
 	struct synq_key k;
@@ -225,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_ports_list_and_ranges),
 		cmocka_unit_test(test_ports_rejects),
 		cmocka_unit_test(test_ports_format_round_trip),
+		cmocka_unit_test(test_ports_format_uncut),
 		cmocka_unit_test(test_key_hex),
 		cmocka_unit_test(test_rcv_wscale),
 		cmocka_unit_test(test_mss_from_mtu),
