@@ -30,6 +30,7 @@
 
 #include "flood/bench_env.h"
 #include "cli/cli.h"
+#include "cli/json.h"
 #include "flood/flood.h"
 #include "cli/verb.h"
 #include "synq/flood_count.h"
@@ -448,13 +449,29 @@ static void report(const struct bench *b)
 	report_rest(&b->res);
 }
 
-/* JSON: null where a cell is empty. */
-static void jnum(FILE *f, const char *key, const struct cell *c, double v, const char *sep)
+/* A measured number, or null where its cell is empty (the scenario did not run). */
+static void jnum(struct json *j, const char *key, const struct cell *c, double v, int decimals)
 {
 	if (c->ok)
-		fprintf(f, "\"%s\": %.6g%s", key, v, sep);
+		json_double(j, key, v, decimals);
 	else
-		fprintf(f, "\"%s\": null%s", key, sep);
+		json_null(j, key);
+}
+
+static void json_legit(struct json *j, const struct results *r, int i, int p)
+{
+	const typeof(r->legit[0][0]) *l = &r->legit[p][i];
+
+	json_object_open(j, NULL);
+	json_double(j, "flood_rate", r->rates[i], 0);
+	json_string(j, "protection", p ? "synq" : "kernel");
+	json_u64(j, "attempts", l->r.attempts);
+	jnum(j, "flood_pps", &l->c, l->flood_pps, 0);
+	jnum(j, "success_pct", &l->c, l->r.attempts ? 100.0 * l->r.ok / l->r.attempts : 0, 3);
+	jnum(j, "p50_ms", &l->c, l->r.p50_ms, 6);
+	jnum(j, "p99_ms", &l->c, l->r.p99_ms, 6);
+	jnum(j, "max_ms", &l->c, l->r.max_ms, 6);
+	json_object_close(j);
 }
 
 static int write_json(const struct bench *b, const char *path)
@@ -462,40 +479,36 @@ static int write_json(const struct bench *b, const char *path)
 	const struct results *r = &b->res;
 	const struct cell gen = { .ok = r->gen_pps > 0 };
 	FILE *f = fopen(path, "w");
+	struct json j;
 
 	if (!f) {
 		synq_err("bench: --json %s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "{\"quick\": %s, ", b->quick ? "true" : "false");
-	jnum(f, "generator_pps", &gen, r->gen_pps, ", ");
-	fprintf(f, "\"synack\": {");
+	json_start(&j, f);
+	json_object_open(&j, NULL);
+	json_bool(&j, "quick", b->quick);
+	jnum(&j, "generator_pps", &gen, r->gen_pps, 0);
+	json_object_open(&j, "synack");
 	for (int i = 0; i < R_MAX; i++) {
-		fprintf(f, "\"%s\": {", responder_keys[i]);
-		jnum(f, "flood_pps", &r->resp[i].c, r->resp[i].flood_pps, ", ");
-		jnum(f, "synack_per_s", &r->resp[i].c, r->resp[i].synack_ps, "}");
-		fprintf(f, i + 1 < R_MAX ? ", " : "}, ");
+		json_object_open(&j, responder_keys[i]);
+		jnum(&j, "flood_pps", &r->resp[i].c, r->resp[i].flood_pps, 0);
+		jnum(&j, "synack_per_s", &r->resp[i].c, r->resp[i].synack_ps, 0);
+		json_object_close(&j);
 	}
-	fprintf(f, "\"legit\": [");
+	json_object_close(&j);
+	json_array_open(&j, "legit");
 	for (int i = 0; i < r->nrates; i++)
-		for (int p = 0; p < 2; p++) {
-			const typeof(r->legit[0][0]) *l = &r->legit[p][i];
-
-			fprintf(f, "{\"flood_rate\": %.0f, \"protection\": \"%s\", \"attempts\": %" PRIu64
-				", ", r->rates[i], p ? "synq" : "kernel", l->r.attempts);
-			jnum(f, "flood_pps", &l->c, l->flood_pps, ", ");
-			jnum(f, "success_pct", &l->c, l->r.attempts ?
-			     100.0 * l->r.ok / l->r.attempts : 0, ", ");
-			jnum(f, "p50_ms", &l->c, l->r.p50_ms, ", ");
-			jnum(f, "p99_ms", &l->c, l->r.p99_ms, ", ");
-			jnum(f, "max_ms", &l->c, l->r.max_ms, "}");
-			fprintf(f, i + 1 < r->nrates || !p ? ", " : "], ");
-		}
-	jnum(f, "round_trips_per_s_queue_off", &r->accept[0].c, r->accept[0].rate, ", ");
-	jnum(f, "round_trips_per_s_queue_on", &r->accept[1].c, r->accept[1].rate, ", ");
-	jnum(f, "bulk_gbit_no_xdp", &r->bulk[BULK_NONE].c, r->bulk[BULK_NONE].gbit, ", ");
-	jnum(f, "bulk_gbit_xdp_pass", &r->bulk[BULK_PASS].c, r->bulk[BULK_PASS].gbit, ", ");
-	jnum(f, "bulk_gbit_synq", &r->bulk[BULK_SYNQ].c, r->bulk[BULK_SYNQ].gbit, "}\n");
+		for (int p = 0; p < 2; p++)
+			json_legit(&j, r, i, p);
+	json_array_close(&j);
+	jnum(&j, "round_trips_per_s_queue_off", &r->accept[0].c, r->accept[0].rate, 0);
+	jnum(&j, "round_trips_per_s_queue_on", &r->accept[1].c, r->accept[1].rate, 0);
+	jnum(&j, "bulk_gbit_no_xdp", &r->bulk[BULK_NONE].c, r->bulk[BULK_NONE].gbit, 3);
+	jnum(&j, "bulk_gbit_xdp_pass", &r->bulk[BULK_PASS].c, r->bulk[BULK_PASS].gbit, 3);
+	jnum(&j, "bulk_gbit_synq", &r->bulk[BULK_SYNQ].c, r->bulk[BULK_SYNQ].gbit, 3);
+	json_object_close(&j);
+	json_finish(&j);
 	return fclose(f) ? -1 : 0;
 }
 
