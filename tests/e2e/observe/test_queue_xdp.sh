@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # synq watch next to synq's protection: the XDP counters that `synq attach`
-# pins for the interface appear under xdp, and the connections the cookie path
-# hands to the kernel are seen by the queue programs like any other.
+# pins for the interface appear under netns[].interfaces[] (the keys of status
+# --json), and the connections the cookie path hands to the kernel are seen by
+# the queue programs like any other.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
@@ -10,6 +11,8 @@ t_require_root queue_xdp
 trap 'ns_cleanup; pt_cleanup_files' EXIT
 
 last() { tail -n 1 "$1" | jq -r "$2"; }
+SQS0='.netns[0].interfaces[] | select(.ifname == "sqs0") | .counters'
+
 
 pt_setup || { t_fail queue_xdp_setup "namespaces not made"; t_done; }
 port=8086
@@ -26,7 +29,7 @@ n=$(nsenter --net="/run/netns/$CLI" "$E2E_BIN/qclient" loop 192.0.2.1 $port 1)
 wait "$w"
 [ "${n:-0}" -gt 0 ] || { t_fail queue_xdp_counters "no connection made"; t_done; }
 t_eq queue_xdp_counters "$n $n $n" "$(last "$T/out" \
-	'.netns[0].xdp.sqs0 | "\(.syn_received) \(.synack_sent) \(.handoff_ok)"')"
-t_eq queue_xdp_vs_status "$(pt_counter handoff_ok)" "$(last "$T/out" '.netns[0].xdp.sqs0.handoff_ok')"
+	"$SQS0"' | "\(.syn_received) \(.synack_sent) \(.handoff_ok)"')"
+t_eq queue_xdp_vs_status "$(pt_counter handoff_ok)" "$(last "$T/out" "$SQS0.handoff_ok")"
 t_eq queue_xdp_enqueued "$n" "$(last "$T/out" '.listeners[0].enqueued')"
 t_done
