@@ -38,7 +38,7 @@ static int open_iface(const char *iface, struct pinned *p)
 		synq_err("key %s: synq is not attached to %s in this network namespace", iface, iface);
 	else if (err)
 		synq_err("key %s: cannot open synq's maps: %s%s", iface, strerror(-err),
-			 err == -EPERM || err == -EACCES ? " (run as root)" : "");
+			 pinned_error_hint(err));
 	return err;
 }
 

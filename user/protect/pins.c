@@ -28,33 +28,33 @@
 #define PERCPU_U64(n) BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(uint64_t), (n)
 
 const struct pin_object pin_objects[] = {
-	{ "synq_config", PIN_MAP, false, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct synq_config), 1,
+	{ "synq_config", PIN_MAP, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct synq_config), 1,
 	  "MSS, window scale, TTL, allowed options, current key slot" },
-	{ "synq_keys", PIN_MAP, false, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct synq_key), 2,
+	{ "synq_keys", PIN_MAP, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct synq_key), 2,
 	  "the current and the previous SipHash key" },
-	{ "synq_ports", PIN_MAP, false, BPF_MAP_TYPE_ARRAY, 4, 1, SYNQ_PORTS,
+	{ "synq_ports", PIN_MAP, BPF_MAP_TYPE_ARRAY, 4, 1, SYNQ_PORTS,
 	  "nonzero = protected, by host-order port" },
-	{ "synq_stats", PIN_MAP, false, PERCPU_U64(SYNQ_COUNTER_MAX),
+	{ "synq_stats", PIN_MAP, PERCPU_U64(SYNQ_COUNTER_MAX),
 	  "the counters, by enum synq_counter" },
-	{ "synq_handoff_errors", PIN_MAP, false, PERCPU_U64(SYNQ_ERRNO_MAX),
+	{ "synq_handoff_errors", PIN_MAP, PERCPU_U64(SYNQ_ERRNO_MAX),
 	  "handoff failures, by errno" },
-	{ "synq_malformed", PIN_MAP, false, PERCPU_U64(SYNQ_MALFORMED_MAX),
+	{ "synq_malformed", PIN_MAP, PERCPU_U64(SYNQ_MALFORMED_MAX),
 	  "malformed packets, by reason" },
-	{ "synq_closing", PIN_MAP, false, 0, 0, 0, 0,
+	{ "synq_closing", PIN_MAP, 0, 0, 0, 0,
 	  "internal: tuples seen closing, for TIME_WAIT SYNs" },
-	{ "synq_handoffs", PIN_MAP, false, 0, 0, 0, 0,
+	{ "synq_handoffs", PIN_MAP, 0, 0, 0, 0,
 	  "internal: handshakes just handed off (50 ms)" },
-	{ "synq_time_cache", PIN_MAP, false, 0, 0, 0, 0,
+	{ "synq_time_cache", PIN_MAP, 0, 0, 0, 0,
 	  "internal: the cookie clock, read once per SYN" },
-	{ "synq_csum_scratch", PIN_MAP, false, 0, 0, 0, 0,
+	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,
 	  "internal: where SYN payload is checksummed" },
-	{ "synq_xdp", PIN_PROG, false, 0, 0, 0, 0,
+	{ "synq_xdp", PIN_PROG, 0, 0, 0, 0,
 	  "the XDP program (attached through netlink: there is no link to pin)" },
-	{ "synq_tc", PIN_PROG, false, 0, 0, 0, 0,
+	{ "synq_tc", PIN_PROG, 0, 0, 0, 0,
 	  "the TC ingress program" },
-	{ "owns_clsact", PIN_DIR, false, 0, 0, 0, 0,
+	{ "owns_clsact", PIN_DIR, 0, 0, 0, 0,
 	  "an empty directory: synq created the clsact qdisc, detach removes it" },
-	{ "synq_pass", PIN_PROG, true, 0, 0, 0, 0,
+	{ "synq_pass", PIN_PROG, 0, 0, 0, 0,
 	  "instead of all the above, after attach --pass-only: passes everything" },
 };
 const size_t pin_objects_n = sizeof(pin_objects) / sizeof(pin_objects[0]);
@@ -270,6 +270,21 @@ int pinned_open(const char *iface, struct pinned *p)
 	if (fd)
 		pinned_close(p);
 	return fd;
+}
+
+const char *pinned_error_hint(int err)
+{
+	switch (err) {
+	case -EBADF:
+		return " (damaged pins: synq detach cleans up)";
+	case -EPROTO:
+		return " (pinned by another synq version: synq detach, then attach again)";
+	case -EPERM:
+	case -EACCES:
+		return " (run as root)";
+	default:
+		return "";
+	}
 }
 
 void pinned_close(struct pinned *p)

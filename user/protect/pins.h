@@ -32,7 +32,6 @@ enum pin_kind {
 struct pin_object {
 	const char *name;
 	enum pin_kind kind;
-	bool pass_only;		/* pinned by `attach --pass-only` (and nothing else is) */
 	/* Maps user space reads back: what the pin must be. map_type 0: never read back. */
 	uint32_t map_type, key_size, value_size, max_entries;
 	const char *what;
@@ -77,6 +76,8 @@ struct pinned {
  */
 int pinned_open(const char *iface, struct pinned *p);
 void pinned_close(struct pinned *p);
+/* What to do about pinned_open()'s error, as " (...)" to append to the message, or "". */
+const char *pinned_error_hint(int err);
 /*
  * Call fn for every interface with pins in this namespace, in name order.
  * Returns how many there were, or -errno.

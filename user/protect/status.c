@@ -183,10 +183,7 @@ static int report_one(const char *iface, void *arg)
 		err = pins_read_counters(&p, &s->s);
 	if (err) {
 		synq_err("status %s: cannot read synq's maps: %s%s", iface, strerror(-err),
-			 err == -EBADF ? " (damaged pins: synq detach cleans up)" :
-			 err == -EPROTO ? " (pinned by another synq version: synq detach, "
-					  "then attach again)" :
-			 err == -EPERM || err == -EACCES ? " (run as root)" : "");
+			 pinned_error_hint(err));
 		pinned_close(&p);
 		r->err = err;
 		if (r->o->json && !r->quiet) {	/* listed all the same: detach cleans it */
@@ -301,7 +298,7 @@ static int run_status(int argc, char **argv)
 	};
 	struct status_opts o = {};
 	static struct report r;
-	int opt;
+	int opt, rc;
 
 	while ((opt = cli_getopt("status", argc, argv, "", longopts)) != -1) {
 		if (opt == '?' ||
@@ -322,9 +319,9 @@ static int run_status(int argc, char **argv)
 	if (o.interval)
 		return report_loop(&o);
 	r.o = &o;
-	opt = report(&r);
+	rc = report(&r);
 	free(r.cur);
-	return opt;
+	return rc;
 }
 
 const struct synq_verb verb_status = {
