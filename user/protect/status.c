@@ -13,12 +13,14 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 
 #include <synq/cookie.h>
 
 #include "cli/cli.h"
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
+#include "system/system.h"
 #include "cli/verb.h"
 
 #define MAX_IFACES 64
@@ -320,6 +322,7 @@ static int run_status(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{},
 	};
+	static const int caps[] = { CAP_BPF, CAP_DAC_OVERRIDE };
 	struct status_opts o = {};
 	static struct report r;
 	int opt;
@@ -340,6 +343,9 @@ static int run_status(int argc, char **argv)
 		fprintf(stderr, "synq status: --count needs --interval\n");
 		return EXIT_USAGE;
 	}
+	/* Reading maps needs CAP_BPF; the pins are root's and a program pin opens read-write. */
+	if (caps_require("status", caps, sizeof(caps) / sizeof(caps[0])))
+		return EXIT_FAIL;
 	if (o.interval)
 		return report_loop(&o);
 	r.o = &o;
