@@ -9,10 +9,7 @@ source tests/lib/install.sh
 t_require_root "install docs (a namespace and a veth for the completion)"
 trap 'ns_cleanup; inst_cleanup' EXIT
 
-if ! inst_stage /usr; then
-	t_fail docs_install "$(tail -n 20 "$INST_LOG")"
-	t_done
-fi
+inst_stage_or_stop docs_install
 BIN=$INST_ROOT/sbin/synq
 MAN8=$INST_ROOT/share/man/man8
 

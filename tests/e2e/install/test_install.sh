@@ -11,11 +11,7 @@ t_require_root install
 WORK=$(mktemp -d)
 trap 'ns_cleanup; inst_cleanup; rm -rf "$WORK"' EXIT
 
-if ! inst_stage /usr; then
-	t_fail install_runs "$(tail -n 20 "$INST_LOG")"
-	t_done
-fi
-t_pass install_runs
+inst_stage_or_stop install_runs && t_pass install_runs
 
 # ---- exactly the documented files ----
 BIN=$INST_ROOT/sbin/synq

@@ -10,10 +10,7 @@ source tests/lib/install.sh
 t_require_root "privileges (setpriv, a veth with synq attached)"
 trap 'ns_cleanup; inst_cleanup' EXIT
 
-if ! inst_stage /usr; then
-	t_fail privileges_install "$(tail -n 20 "$INST_LOG")"
-	t_done
-fi
+inst_stage_or_stop privileges_install
 BIN=$INST_ROOT/sbin/synq
 # synq(8), PRIVILEGES.
 STATUS_CAPS=bpf,dac_override

@@ -12,10 +12,7 @@ t_require_root "systemd units (XDP on a veth)"
 WORK=$(mktemp -d)
 trap 'ns_cleanup; inst_cleanup; rm -rf "$WORK"' EXIT
 
-if ! inst_stage /usr; then
-	t_fail units_install "$(tail -n 20 "$INST_LOG")"
-	t_done
-fi
+inst_stage_or_stop units_install
 UNITS=$INST_ROOT/lib/systemd/system
 
 # ---- systemd-analyze verify ----
@@ -45,6 +42,7 @@ unit_cmd() {
 	line=${line//%i/squ0}
 	line=${line/\/usr\/sbin\/synq/$INST_ROOT/sbin/synq -n $SRV}
 	(
+		# shellcheck disable=SC2034	# the defaults the unit's Environment= sets
 		local k v XDP_MODE=native OPTIONS=
 		# KEY=VALUE lines, VALUE as it stands (spaces too), as EnvironmentFile= reads them.
 		while IFS='=' read -r k v; do printf -v "$k" '%s' "$v"; done < "$WORK/squ0.conf"
