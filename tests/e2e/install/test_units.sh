@@ -35,11 +35,12 @@ ns_new SRV unit
 ns_new CLI unit
 ns_veth "$SRV" squ0 "$CLI" squ1
 # unit_cmd KEY: the unit's KEY= command for squ0 in $SRV, with the configuration's
-# values: %i the interface, ${VAR} and $VAR from $WORK/squ0.conf, as systemd expands them.
+# values: %i and %I the interface (no dash: nothing to escape), ${VAR} and $VAR from
+# $WORK/squ0.conf, as systemd expands them.
 unit_cmd() {
 	local line
 	line=$(sed -n "s/^$1=//p" "$UNITS/synq@.service")
-	line=${line//%i/squ0}
+	line=${line//%[iI]/squ0}
 	line=${line/\/usr\/sbin\/synq/$INST_ROOT/sbin/synq -n $SRV}
 	(
 		# shellcheck disable=SC2034	# the defaults the unit's Environment= sets
