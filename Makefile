@@ -172,6 +172,7 @@ install: $(BUILD)/synq $(BUILD)/libsynq.a $(BUILD)/man/synq.8
 		> $(DESTDIR)$(libdir)/pkgconfig/synq.pc
 	$(Q)for u in $(UNITS); do sed 's|@SBINDIR@|$(sbindir)|' scripts/systemd/$$u.in \
 		> $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	$(Q)chmod 0644 $(DESTDIR)$(libdir)/pkgconfig/synq.pc $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
 	$(Q)install -D -m 0644 scripts/completion/synq $(DESTDIR)$(bashcompdir)/synq
 	$(Q)install -d $(DESTDIR)$(man8dir) && install -m 0644 $(BUILD)/man/*.8 $(DESTDIR)$(man8dir)/
 	$(Q)echo "installed synq under $(DESTDIR)$(PREFIX)"
