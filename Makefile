@@ -6,6 +6,8 @@
 #   make test       build, then run every test suite (installs missing packages first)
 #   make demo       run the self-contained demo (installs missing packages first)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#   make install    install under PREFIX (default /usr/local), staged under DESTDIR;
+#                   make uninstall removes it again (docs/install.md lists the files)
 #   make V=1        show the commands
 
 BUILD     := build
@@ -138,3 +140,55 @@ vmlinux:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- install / uninstall: GNU conventions, PREFIX and DESTDIR ----
+# The file list is docs/install.md's; tests/e2e/install checks an install against it.
+# Man pages come from the binary's --help (scripts/man/gen.sh), the completion asks
+# the binary at completion time: new verbs and flags need no edit here.
+PREFIX      ?= /usr/local
+sbindir     := $(PREFIX)/sbin
+libdir      := $(PREFIX)/lib
+includedir  := $(PREFIX)/include
+man8dir     := $(PREFIX)/share/man/man8
+bashcompdir := $(PREFIX)/share/bash-completion/completions
+unitdir     := $(PREFIX)/lib/systemd/system
+UNITS       := synq@.service synq-export.service
+# What install creates that is synq's alone, removed whole by uninstall.
+OWN_DIRS    := $(includedir)/synq
+
+.PHONY: man install uninstall
+
+man: $(BUILD)/man/synq.8
+$(BUILD)/man/synq.8: $(BUILD)/synq $(wildcard scripts/man/*)
+	$(call msg,MAN,$(BUILD)/man/)
+	$(Q)scripts/man/gen.sh $(BUILD)/synq $(BUILD)/man
+
+install: $(BUILD)/synq $(BUILD)/libsynq.a $(BUILD)/man/synq.8
+	$(Q)install -D -m 0755 $(BUILD)/synq $(DESTDIR)$(sbindir)/synq
+	$(Q)install -D -m 0644 $(BUILD)/libsynq.a $(DESTDIR)$(libdir)/libsynq.a
+	$(Q)install -D -m 0644 include/synq/server.h $(DESTDIR)$(includedir)/synq/server.h
+	$(Q)install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(unitdir)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' scripts/synq.pc.in \
+		> $(DESTDIR)$(libdir)/pkgconfig/synq.pc
+	$(Q)for u in $(UNITS); do sed 's|@SBINDIR@|$(sbindir)|' scripts/systemd/$$u.in \
+		> $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	$(Q)chmod 0644 $(DESTDIR)$(libdir)/pkgconfig/synq.pc $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+	$(Q)install -D -m 0644 scripts/completion/synq $(DESTDIR)$(bashcompdir)/synq
+	$(Q)install -d $(DESTDIR)$(man8dir) && install -m 0644 $(BUILD)/man/*.8 $(DESTDIR)$(man8dir)/
+	$(Q)echo "installed synq under $(DESTDIR)$(PREFIX)"
+
+# A staging tree under DESTDIR is ours: folders left empty go too, up to DESTDIR.
+# Without DESTDIR only synq's own folders go, never a system one such as /usr/local/sbin.
+STAGE := $(abspath $(DESTDIR))
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(sbindir)/synq $(DESTDIR)$(libdir)/libsynq.a \
+		$(DESTDIR)$(libdir)/pkgconfig/synq.pc $(DESTDIR)$(bashcompdir)/synq \
+		$(addprefix $(DESTDIR)$(unitdir)/,$(UNITS)) \
+		$(DESTDIR)$(man8dir)/synq.8 $(DESTDIR)$(man8dir)/synq-*.8
+	$(Q)rm -rf $(addprefix $(DESTDIR),$(OWN_DIRS))
+	$(Q)[ -z "$(DESTDIR)" ] || for d in $(sbindir) $(libdir)/pkgconfig $(includedir) \
+			$(bashcompdir) $(unitdir) $(man8dir); do \
+		d=$(STAGE)$$d; \
+		while [ "$$d" != "$(STAGE)" ] && rmdir "$$d" 2>/dev/null; do d=$$(dirname "$$d"); done; \
+	done
+	$(Q)echo "removed synq from $(DESTDIR)$(PREFIX)"

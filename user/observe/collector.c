@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 
 #include "cli/cli.h"
 #include "observe/collector.h"
@@ -444,8 +445,13 @@ static int collector_load(struct synq_collector *c)
 
 struct synq_collector *synq_collector_open(const struct synq_collector_opts *o)
 {
-	struct synq_collector *c = calloc(1, sizeof(*c));
+	/* Tracefs event ids and synq's pins belong to root: DAC_OVERRIDE reads them. */
+	static const int caps[] = { CAP_BPF, CAP_PERFMON, CAP_DAC_OVERRIDE };
+	struct synq_collector *c;
 
+	if (caps_require("load the queue programs", caps, sizeof(caps) / sizeof(caps[0])))
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c) {
 		synq_err("collector: out of memory");
 		return NULL;

@@ -145,7 +145,10 @@ struct synq_collector_opts {
  */
 int synq_xdp_read(struct synq_netns *ns);
 
-/* Load and attach the queue programs. Prints what failed; returns NULL then. */
+/*
+ * Load and attach the queue programs. Needs CAP_BPF, CAP_PERFMON and CAP_DAC_OVERRIDE
+ * (checked first, one line naming the missing one); NULL with a message on failure.
+ */
 struct synq_collector *synq_collector_open(const struct synq_collector_opts *o);
 /* Take a snapshot into s (its listener array is reused). 0 or -errno. */
 int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s);

@@ -13,7 +13,7 @@
 
 static const char attach_usage[] =
 	"Usage: synq [-n NAME] attach IFACE --ports LIST [--xdp-mode native|generic]\n"
-	"                         [--key-file F] [--mss N] [--replace]\n"
+	"                         [--key-file F] [--mss N] [--replace | --exist-ok]\n"
 	"       synq [-n NAME] attach PEER --pass-only [--xdp-mode native|generic]\n"
 	"\n"
 	"Protects the listed TCP ports on IFACE against SYN floods: an XDP program answers\n"
@@ -28,6 +28,8 @@ static const char attach_usage[] =
 	"                      hosts behind one address the same key\n"
 	"  --mss N             the MSS to offer (default: interface MTU - 40, IPv6 MTU - 60)\n"
 	"  --replace           replace synq's programs already on IFACE, keeping their keys\n"
+	"  --exist-ok          succeed without a change when synq already protects exactly\n"
+	"                      these ports on IFACE (or passes, with --pass-only)\n"
 	"  --pass-only         attach only an XDP program that passes everything: needed on\n"
 	"                      the far end of a veth, or the SYN-ACKs sent with XDP_TX vanish\n";
 
@@ -65,6 +67,7 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 		{ "mss", required_argument, NULL, 's' },
 		{ "replace", no_argument, NULL, 'r' },
 		{ "pass-only", no_argument, NULL, 'P' },
+		{ "exist-ok", no_argument, NULL, 'e' },
 		{},
 	};
 	const char *ports_arg = NULL, *key_file = NULL;
@@ -78,6 +81,7 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 		if (opt == 'k')
 			key_file = optarg;
 		o->replace |= opt == 'r';
+		o->exist_ok |= opt == 'e';
 		o->pass_only |= opt == 'P';
 	}
 	if (optind >= argc) {
@@ -92,6 +96,10 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 			"--replace\n");
 		return EXIT_USAGE;
 	}
+	if (o->replace && o->exist_ok) {
+		fprintf(stderr, "synq attach: --replace and --exist-ok exclude each other\n");
+		return EXIT_USAGE;
+	}
 	if (!o->pass_only && !ports_arg) {
 		fprintf(stderr, "synq attach: --ports is required (e.g. --ports 80,443)\n");
 		return EXIT_USAGE;
@@ -104,6 +112,26 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 		o->key = key;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * --exist-ok: is IFACE already protected exactly as asked? Ports and pass-only are
+ * compared; the key is not, since a `synq key rotate` since then must not count as
+ * a difference. A service's start is then a no-op rather than a failure.
+ */
+static bool same_protection_pinned(const struct attach_opts *o)
+{
+	static uint8_t pinned_ports[SYNQ_PORTS];
+	struct pinned p;
+	bool same;
+
+	if (pinned_open(o->iface, &p))
+		return false;
+	same = p.pass_only == o->pass_only &&
+	       (o->pass_only || (!ports_read(&p, pinned_ports) &&
+				 !memcmp(pinned_ports, o->ports, SYNQ_PORTS)));
+	pinned_close(&p);
+	return same;
 }
 
 static int run_attach(int argc, char **argv)
@@ -121,6 +149,10 @@ static int run_attach(int argc, char **argv)
 	if (strlen(o.iface) >= 16) {
 		fprintf(stderr, "synq attach: '%s' is not an interface name (too long)\n", o.iface);
 		return EXIT_USAGE;
+	}
+	if (o.exist_ok && same_protection_pinned(&o)) {
+		printf("synq: %s is already protected as asked; nothing changed\n", o.iface);
+		return EXIT_OK;
 	}
 	if (loader_attach(&o))
 		return EXIT_FAIL;

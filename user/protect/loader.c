@@ -19,7 +19,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -80,20 +79,6 @@ static void quiet_libraries(void)
 }
 
 /* ---- checks ---- */
-
-static bool have_caps(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
-	const int need[] = { CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN };
-
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!(data[need[i] / 32].effective & (1U << (need[i] % 32))))
-			return false;
-	return true;
-}
 
 static int check_kfunc(void)
 {
@@ -566,7 +551,7 @@ static int check_attach(struct attach_ctx *c)
 	const char *iface = c->o->iface;
 	int err;
 
-	if (!have_caps()) {
+	if (!cap_held(CAP_BPF) || !cap_held(CAP_NET_ADMIN) || !cap_held(CAP_SYS_ADMIN)) {
 		synq_err("attach %s: needs root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)", iface);
 		return -EPERM;
 	}

@@ -32,6 +32,7 @@ struct attach_opts {
 	const struct synq_key *key;	/* NULL: random */
 	unsigned int mss;		/* 0: from the MTU */
 	bool replace;
+	bool exist_ok;			/* the same protection already pinned: done (attach.c) */
 	bool pass_only;			/* only an XDP_PASS program (the veth peer fix) */
 };
 

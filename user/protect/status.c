@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include <synq/cookie.h>
 
@@ -19,6 +20,7 @@
 #include "observe/counters.h"
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
+#include "system/system.h"
 #include "cli/verb.h"
 
 static const char status_usage[] =
@@ -294,6 +296,7 @@ static int run_status(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{},
 	};
+	static const int caps[] = { CAP_BPF, CAP_DAC_OVERRIDE };
 	struct status_opts o = {};
 	static struct report r;
 	int opt, rc;
@@ -314,6 +317,9 @@ static int run_status(int argc, char **argv)
 		fprintf(stderr, "synq status: --count needs --interval\n");
 		return EXIT_USAGE;
 	}
+	/* Reading maps needs CAP_BPF; the pins are root's and a program pin opens read-write. */
+	if (caps_require("status", caps, sizeof(caps) / sizeof(caps[0])))
+		return EXIT_FAIL;
 	if (o.interval)
 		return report_loop(&o);
 	r.o = &o;

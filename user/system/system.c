@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Namespaces, mounts and sysctls (see system.h). */
+/* Namespaces, capabilities, mounts and sysctls (see system.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -8,7 +8,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/magic.h>
 
 #include "cli/cli.h"
@@ -49,6 +51,54 @@ uint64_t netns_id(void)
 	if (stat("/proc/thread-self/ns/net", &st))
 		return 0;
 	return st.st_ino;
+}
+
+static bool cap_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+bool cap_held(int cap)
+{
+	if (cap_effective(cap))
+		return true;
+	return (cap == CAP_BPF || cap == CAP_PERFMON) && cap_effective(CAP_SYS_ADMIN);
+}
+
+static const char *cap_name(int cap)
+{
+	switch (cap) {
+	case CAP_BPF: return "CAP_BPF";
+	case CAP_PERFMON: return "CAP_PERFMON";
+	case CAP_NET_ADMIN: return "CAP_NET_ADMIN";
+	case CAP_SYS_ADMIN: return "CAP_SYS_ADMIN";
+	case CAP_DAC_OVERRIDE: return "CAP_DAC_OVERRIDE";
+	default: return "a capability";
+	}
+}
+
+int caps_require(const char *verb, const int *caps, size_t n)
+{
+	char all[160] = "";
+	size_t used = 0;
+	int missing = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (missing < 0 && !cap_held(caps[i]))
+			missing = caps[i];
+		used += snprintf(all + used, used < sizeof(all) ? sizeof(all) - used : 0, "%s%s",
+				 i ? ", " : "", cap_name(caps[i]));
+	}
+	if (missing < 0)
+		return 0;
+	synq_err("%s: missing capability %s (run as root, or grant %s)",
+		 verb, cap_name(missing), all);
+	return -EPERM;
 }
 
 static int ensure_mount(const char *dir, const char *fstype, long magic)

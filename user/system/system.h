@@ -7,6 +7,8 @@
 #ifndef SYNQ_SYSTEM_H
 #define SYNQ_SYSTEM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -22,6 +24,19 @@ uint64_t netns_id(void);
 /* Mount bpffs on /sys/fs/bpf and tracefs on /sys/kernel/tracing when missing. 0 or -errno. */
 int ensure_bpffs(void);
 int ensure_tracefs(void);
+
+/*
+ * Whether this process holds capability cap (CAP_BPF, ... from <linux/capability.h>)
+ * in its effective set. CAP_SYS_ADMIN also counts for CAP_BPF and CAP_PERFMON, as
+ * the kernel has it.
+ */
+bool cap_held(int cap);
+
+/*
+ * What a verb needs before it starts: 0, or -EPERM after one line naming the
+ * first capability in caps[n] that is missing and the whole set to grant.
+ */
+int caps_require(const char *verb, const int *caps, size_t n);
 
 /*
  * Read a sysctl of this network namespace, e.g. "net/ipv4/tcp_syncookies".

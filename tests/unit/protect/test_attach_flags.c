@@ -101,6 +101,8 @@ static void test_bad_flags_one_line(void **state)
 		  "synq attach: unexpected argument 'eth1'\n" },
 		{ { "attach", "eth0", "--pass-only", "--ports", "80" },
 		  "synq attach: --pass-only takes no --ports, --key-file, --mss or --replace\n" },
+		{ { "attach", "eth0", "--ports", "80", "--replace", "--exist-ok" },
+		  "synq attach: --replace and --exist-ok exclude each other\n" },
 	};
 	struct attach_opts o;
 	struct synq_key key;
@@ -127,6 +129,18 @@ static void test_pass_only(void **state)
 	assert_int_equal(o.mode, XDP_REQ_AUTO);
 }
 
+static void test_exist_ok(void **state)
+{
+	char *argv[] = { "attach", "eth0", "--ports", "443", "--exist-ok", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+	assert_true(o.exist_ok && !o.replace);
+	assert_true(ports[443] && !ports[80]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_bad_flags_one_line),
 		cmocka_unit_test(test_pass_only),
+		cmocka_unit_test(test_exist_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
