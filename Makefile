@@ -82,8 +82,8 @@ $(INTERNAL): $(USER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# Objects, not the archive: the verbs are weak references that an archive would not pull in.
-$(BUILD)/synq: $(BUILD)/user/cli/main.o $(USER_OBJS) $(BUILD)/libsynq.a
+# main.o names every verb, so the archive supplies them; a verb missing fails the link.
+$(BUILD)/synq: $(BUILD)/user/cli/main.o $(INTERNAL) $(BUILD)/libsynq.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -35,12 +35,7 @@
 #include "synq/flood_count.h"
 #include "synq_reflect.skel.h"
 
-#pragma weak verb_attach
-#pragma weak verb_watch
-
 #define VERB "bench"
-#define NA_ATTACH "n/a (synq attach not built)"
-#define NA_WATCH "n/a (queue programs not built)"
 
 enum responder { R_KERNEL, R_SYNQ, R_REFLECT, R_MAX };
 static const char *const responder_names[R_MAX] = {
@@ -135,8 +130,6 @@ static const char *server_synq(struct bench *b)
 	char port[8];
 	const char *const args[] = { "attach", b->env.if_s, "--ports", port, NULL };
 
-	if (!&verb_attach)
-		return NA_ATTACH;
 	if (server_xdp(b, NULL))
 		return "n/a (XDP detach failed)";
 	snprintf(port, sizeof(port), "%d", BENCH_PORT);
@@ -292,10 +285,6 @@ static void accept_rate(struct bench *b, int on)
 	pid_t watch = 0, pid;
 	int rfd;
 
-	if (on && !&verb_watch) {
-		b->res.accept[on].c.na = NA_WATCH;
-		return;
-	}
 	if (!on && server_xdp(b, b->progs->progs.synq_pass))
 		return;
 	if (on) {
