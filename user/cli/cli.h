@@ -27,12 +27,25 @@ void synq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void synq_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * getopt_long without getopt's own messages: an unknown flag or a missing
- * value prints one line naming it ("synq VERB: unknown option '--x'") and
- * returns '?'. The caller then returns EXIT_USAGE.
+ * The flags one parse has seen. A flag is given once: never "the last one
+ * wins". Only the flags listed in repeatable (their option values) may come
+ * again; the verb merges them (--ports 80 --ports 443 protects both).
+ */
+#define CLI_MAX_FLAGS 32
+struct cli_seen {
+	const char *repeatable;	/* option values as letters, e.g. "p"; NULL: none */
+	int opts[CLI_MAX_FLAGS];
+	int n;
+};
+
+/*
+ * getopt_long without getopt's own messages: an unknown flag, a missing value
+ * or a flag given twice prints one line naming it ("synq VERB: unknown option
+ * '--x'", "synq VERB: --x given twice") and returns '?'. The caller then
+ * returns EXIT_USAGE. seen starts zeroed (apart from .repeatable) per parse.
  */
 int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts);
+	       const struct option *longopts, struct cli_seen *seen);
 
 /*
  * Parse a whole decimal number in [min, max]. On error prints

@@ -104,6 +104,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "synq: option '%s' needs a namespace name\n", a);
 				return EXIT_USAGE;
 			}
+			if (synq_netns_name) {
+				fprintf(stderr, "synq: %s given twice (give one namespace)\n", a);
+				return EXIT_USAGE;
+			}
 			synq_netns_name = argv[i];
 		} else {
 			fprintf(stderr, "synq: unknown option '%s' (synq --help lists them)\n", a);

@@ -605,9 +605,10 @@ static int bench_main(int argc, char **argv)
 	};
 	static struct bench b;
 	const char *json = NULL, *plot = NULL;
+	struct cli_seen seen = {};
 	int opt, err;
 
-	while ((opt = cli_getopt(VERB, argc, argv, "", longopts)) != -1) {
+	while ((opt = cli_getopt(VERB, argc, argv, "", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
 		if (opt == 'q')

@@ -868,10 +868,11 @@ static int check_opts(struct flood_opts *o)
 
 int flood_parse_args(int argc, char **argv, struct flood_opts *o)
 {
+	struct cli_seen seen = {};
 	int opt, err;
 
 	*o = (struct flood_opts){ .threads = 1, .batch = 128, .options = FLOOD_OPT_LINUX };
-	while ((opt = cli_getopt(VERB, argc, argv, "i:d:m:s:r:c:t:T:o:", longopts)) != -1) {
+	while ((opt = cli_getopt(VERB, argc, argv, "i:d:m:s:r:c:t:T:o:", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
 		err = parse_one(opt, optarg, o);

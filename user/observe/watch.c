@@ -287,11 +287,12 @@ static const struct option watch_longopts[] = {
 /* Parse watch's flags (top shares them); returns 0 or EXIT_USAGE. */
 int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 {
+	struct cli_seen seen = {};
 	unsigned int port;
 	int opt;
 
 	*o = (struct watch_opts){ .interval = 1.0 };
-	while ((opt = cli_getopt(verb, argc, argv, "ji:c:p:a", watch_longopts)) != -1) {
+	while ((opt = cli_getopt(verb, argc, argv, "ji:c:p:a", watch_longopts, &seen)) != -1) {
 		switch (opt) {
 		case 'j':
 			o->json = true;

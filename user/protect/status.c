@@ -321,10 +321,11 @@ static int run_status(int argc, char **argv)
 		{},
 	};
 	struct status_opts o = {};
+	struct cli_seen seen = {};
 	static struct report r;
 	int opt;
 
-	while ((opt = cli_getopt("status", argc, argv, "", longopts)) != -1) {
+	while ((opt = cli_getopt("status", argc, argv, "", longopts, &seen)) != -1) {
 		if (opt == '?' ||
 		    (opt == 'i' && cli_parse_seconds("status", "--interval", optarg, 0.05, 3600,
 						     &o.interval)) ||

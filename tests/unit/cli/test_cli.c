@@ -86,10 +86,11 @@ static const struct option longopts[] = {
 
 static int getopt_all(int argc, char **argv)
 {
+	struct cli_seen seen = {};
 	int opt, last = 0;
 
 	optind = 1;
-	while ((opt = cli_getopt("serve", argc, argv, "p:q", longopts)) != -1)
+	while ((opt = cli_getopt("serve", argc, argv, "p:q", longopts, &seen)) != -1)
 		last = opt;
 	return last;
 }
@@ -124,16 +125,45 @@ static void test_getopt_good_flags(void **state)
 {
 	char *argv[] = { "serve", "-q", "--port", "80", NULL };
 	int seen_p = 0, seen_q = 0, opt;
+	struct cli_seen seen = {};
 
 	(void)state;
 	optind = 1;
-	while ((opt = cli_getopt("serve", 4, argv, "p:q", longopts)) != -1) {
+	while ((opt = cli_getopt("serve", 4, argv, "p:q", longopts, &seen)) != -1) {
 		seen_p += opt == 'p' && strcmp(optarg, "80") == 0;
 		seen_q += opt == 'q';
 	}
 	assert_int_equal(seen_p, 1);
 	assert_int_equal(seen_q, 1);
 	assert_int_equal(cli_no_extra_args("serve", 4, argv), 0);
+}
+
+/* A flag given twice is refused by name, whether spelled short or long. */
+static void test_getopt_twice_refused(void **state)
+{
+	char *argv[] = { "serve", "--port", "80", "-p", "81", NULL };
+	FILE *saved;
+
+	(void)state;
+	capture_begin(&saved);
+	int last = getopt_all(5, argv);
+	capture_end(saved);
+	assert_int_equal(last, '?');
+	assert_string_equal(captured, "synq serve: --port given twice (give each flag once)\n");
+}
+
+/* A flag listed as repeatable comes back every time, for the verb to merge. */
+static void test_getopt_repeatable_returned(void **state)
+{
+	char *argv[] = { "serve", "-p", "80", "--port", "81", NULL };
+	struct cli_seen seen = { .repeatable = "p" };
+	int n = 0, opt;
+
+	(void)state;
+	optind = 1;
+	while ((opt = cli_getopt("serve", 5, argv, "p:q", longopts, &seen)) != -1)
+		n += opt == 'p';
+	assert_int_equal(n, 2);
 }
 
 static void test_extra_args_named(void **state)
@@ -158,6 +188,8 @@ int main(void)
 		cmocka_unit_test(test_getopt_unknown_flag_named),
 		cmocka_unit_test(test_getopt_missing_value_named),
 		cmocka_unit_test(test_getopt_good_flags),
+		cmocka_unit_test(test_getopt_twice_refused),
+		cmocka_unit_test(test_getopt_repeatable_returned),
 		cmocka_unit_test(test_extra_args_named),
 	};
 

@@ -79,7 +79,7 @@ static void test_key_file(void **state)
 static void test_bad_flags_one_line(void **state)
 {
 	static const struct {
-		const char *words[8];
+		const char *words[10];
 		const char *line;
 	} cases[] = {
 		{ { "attach", "eth0", "--frobnicate", "--ports", "80" },
@@ -92,7 +92,17 @@ static void test_bad_flags_one_line(void **state)
 		  "synq attach: --ports: 'x-9' is not a port or range (1-65535, LOW-HIGH, "
 		  "comma-separated)\n" },
 		{ { "attach", "eth0", "--ports", "80", "--xdp-mode", "fast" },
-		  "synq attach: --xdp-mode: 'fast' is not native or generic\n" },
+		  "synq attach: --xdp-mode: 'fast' is not auto, native or generic\n" },
+		{ { "attach", "eth0", "--ports", "80", "--mss", "1400", "--mss", "1300" },
+		  "synq attach: --mss given twice (give each flag once)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--xdp-mode", "native", "--xdp-mode",
+		    "generic" },
+		  "synq attach: --xdp-mode given twice (give each flag once)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--replace", "--replace" },
+		  "synq attach: --replace given twice (give each flag once)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--ports", "x" },
+		  "synq attach: --ports: 'x' is not a port or range (1-65535, LOW-HIGH, "
+		  "comma-separated)\n" },
 		{ { "attach", "eth0", "--ports", "80", "--mss", "70000" },
 		  "synq attach: --mss: '70000' is not a whole number from 536 to 65495\n" },
 		{ { "attach", "eth0" }, "synq attach: --ports is required (e.g. --ports 80,443)\n" },
@@ -107,11 +117,50 @@ static void test_bad_flags_one_line(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[8] = {};
+		char *argv[10] = {};
 
 		memcpy(argv, cases[i].words, sizeof(cases[i].words));
 		assert_int_equal(parse(&o, &key, argv), EXIT_USAGE);
 		assert_string_equal(err_text, cases[i].line);
+	}
+}
+
+/* --ports adds up: every list given is protected, and nothing else. */
+static void test_ports_twice_merge(void **state)
+{
+	char *argv[] = { "attach", "eth0", "--ports", "80", "--ports", "8025,9000-9001", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+	for (int p = 0; p < SYNQ_PORTS; p++)
+		n += ports[p] != 0;
+	assert_int_equal(n, 4);
+	assert_true(ports[80] && ports[8025] && ports[9000] && ports[9001]);
+	assert_string_equal(err_text, "");
+}
+
+/* auto is the default and can be named; native alone does not fall back. */
+static void test_xdp_mode_names(void **state)
+{
+	static const struct {
+		const char *name;
+		enum xdp_mode_req mode;
+	} modes[] = {
+		{ "auto", XDP_REQ_AUTO }, { "native", XDP_REQ_NATIVE }, { "generic", XDP_REQ_GENERIC },
+	};
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *argv[] = { "attach", "eth0", "--ports", "80", "--xdp-mode",
+				 (char *)modes[i].name, NULL };
+
+		assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+		assert_int_equal(o.mode, modes[i].mode);
 	}
 }
 
@@ -133,6 +182,8 @@ int main(void)
 		cmocka_unit_test(test_good_flags),
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_bad_flags_one_line),
+		cmocka_unit_test(test_ports_twice_merge),
+		cmocka_unit_test(test_xdp_mode_names),
 		cmocka_unit_test(test_pass_only),
 	};
 
