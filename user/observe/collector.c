@@ -25,14 +25,26 @@
 #include "system/system.h"
 #include "synq_queue.skel.h"
 
-const char *const synq_netstat_names[SYNQ_NS_MAX] = {
-	"ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
-	"SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
+/* Unsized, so that the asserts catch a value added to an enum without a name. */
+const char *const synq_netstat_names[] = {
+	[SYNQ_NETSTAT_LISTEN_OVERFLOWS] = "ListenOverflows",
+	[SYNQ_NETSTAT_LISTEN_DROPS] = "ListenDrops",
+	[SYNQ_NETSTAT_REQQ_FULL_DO_COOKIES] = "TCPReqQFullDoCookies",
+	[SYNQ_NETSTAT_REQQ_FULL_DROP] = "TCPReqQFullDrop",
+	[SYNQ_NETSTAT_SYNCOOKIES_SENT] = "SyncookiesSent",
+	[SYNQ_NETSTAT_SYNCOOKIES_RECV] = "SyncookiesRecv",
+	[SYNQ_NETSTAT_SYNCOOKIES_FAILED] = "SyncookiesFailed",
 };
-const char *const synq_counter_names[SYNQ_COUNTER_MAX] = SYNQ_COUNTER_NAMES;
-const char *const synq_qc_names[SYNQ_QC_MAX] = {
-	"table_full", "owners_full", "wait_unknown",
+const char *const synq_counter_names[] = SYNQ_COUNTER_NAMES;
+const char *const synq_qc_names[] = {
+	[SYNQ_QC_TABLE_FULL] = "table_full",
+	[SYNQ_QC_OWNERS_FULL] = "owners_full",
+	[SYNQ_QC_WAIT_UNKNOWN] = "wait_unknown",
 };
+#define NAMES(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NAMES(synq_netstat_names) == SYNQ_NETSTAT_MAX, "a netstat counter lacks a name");
+_Static_assert(NAMES(synq_counter_names) == SYNQ_COUNTER_MAX, "a counter lacks a name");
+_Static_assert(NAMES(synq_qc_names) == SYNQ_QC_MAX, "a queue counter lacks a name");
 
 /* ---------------------------------------------------------------- pure part */
 
@@ -119,12 +131,12 @@ double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us
 	return v;
 }
 
-int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX])
+int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NETSTAT_MAX])
 {
 	const char *hdr = NULL, *p = text;
 	int found = 0;
 
-	memset(out, 0, sizeof(uint64_t) * SYNQ_NS_MAX);
+	memset(out, 0, sizeof(uint64_t) * SYNQ_NETSTAT_MAX);
 	/* Pairs of lines: "TcpExt: Name Name ..." then "TcpExt: 1 2 ...". */
 	while ((p = strstr(p, "TcpExt:"))) {
 		if (!hdr) {
@@ -139,7 +151,7 @@ int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX])
 
 		while (sscanf(h, "%63s%n", name, &hn) == 1 && strcmp(name, "TcpExt:") &&
 		       sscanf(v, "%llu%n", &val, &vn) == 1) {
-			for (int i = 0; i < SYNQ_NS_MAX; i++)
+			for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
 				if (!strcmp(name, synq_netstat_names[i])) {
 					out[i] = val;
 					found++;
@@ -590,7 +602,7 @@ static void read_netstat(struct synq_netns *ns)
 	static char text[16384];
 
 	ns->netstat_ok = !read_file("/proc/thread-self/net/netstat", text, sizeof(text)) &&
-			 synq_netstat_parse(text, ns->netstat) == SYNQ_NS_MAX;
+			 synq_netstat_parse(text, ns->netstat) == SYNQ_NETSTAT_MAX;
 }
 
 /* Run iter/tcp in the current namespace and add every listener it reports. */

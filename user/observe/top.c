@@ -244,7 +244,7 @@ static void draw_header(struct top *t)
 		printw("  port %u", t->port_filter);
 	color_on(t, C_HEAD, false);
 	mvprintw(1, 0, "kernel/s:");
-	for (int k = 0; k < SYNQ_NS_MAX; k++)
+	for (int k = 0; k < SYNQ_NETSTAT_MAX; k++)
 		printw(" %s %.0f", synq_netstat_names[k], netstat_rate(t, k));
 	xdp_rate(t, 0, &n_if);
 	if (!n_if) {

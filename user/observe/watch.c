@@ -116,7 +116,7 @@ static void json_netns(FILE *out, const struct synq_netns *ns, const struct synq
 	if (!ns->netstat_ok) {
 		fputs("null", out);
 	} else {
-		for (int i = 0; i < SYNQ_NS_MAX; i++)
+		for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
 			fprintf(out, "%s\"%s\":%llu", i ? "," : "{", synq_netstat_names[i],
 				(unsigned long long)netstat_delta(ns, b, i));
 		fputc('}', out);
@@ -172,7 +172,7 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 		ns->name, ns->name[0] ? ")" : "");
 	if (ns->netstat_ok) {
 		fputs("  kernel:", out);
-		for (int i = 0; i < SYNQ_NS_MAX; i++)
+		for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
 			fprintf(out, " %s +%llu", synq_netstat_names[i],
 				(unsigned long long)netstat_delta(ns, b, i));
 		fputc('\n', out);

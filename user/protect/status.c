@@ -25,6 +25,8 @@
 
 static const char *const counter_names[] = SYNQ_COUNTER_NAMES;
 static const char *const malformed_names[] = SYNQ_MALFORMED_NAMES;
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == SYNQ_COUNTER_MAX, "names");
+_Static_assert(sizeof(malformed_names) / sizeof(malformed_names[0]) == SYNQ_MALFORMED_MAX, "names");
 
 static const char status_usage[] =
 	"Usage: synq [-n NAME] status [IFACE] [--json] [--interval S [--count N]]\n"

@@ -55,6 +55,8 @@ static void moved(const char *what, const struct snap *a, const struct snap *b,
 		  unsigned int stats, int mal1)
 {
 	static const char *names[] = SYNQ_COUNTER_NAMES, *mnames[] = SYNQ_MALFORMED_NAMES;
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SYNQ_COUNTER_MAX, "names");
+	_Static_assert(sizeof(mnames) / sizeof(mnames[0]) == SYNQ_MALFORMED_MAX, "names");
 	int i, bad = 0;
 
 	for (i = 0; i < SYNQ_COUNTER_MAX; i++) {

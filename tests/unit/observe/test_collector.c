@@ -126,19 +126,19 @@ static void test_netstat_parse(void **state)
 		"TcpExt: 11 12 13 99 21 22 31 32\n"
 		"IpExt: InNoRoutes ListenOverflows\n"
 		"IpExt: 7 777\n";
-	uint64_t out[SYNQ_NS_MAX];
+	uint64_t out[SYNQ_NETSTAT_MAX];
 
 	(void)state;
-	assert_int_equal(synq_netstat_parse(text, out), SYNQ_NS_MAX);
-	assert_int_equal(out[SYNQ_NS_SYNCOOKIES_SENT], 11);
-	assert_int_equal(out[SYNQ_NS_SYNCOOKIES_RECV], 12);
-	assert_int_equal(out[SYNQ_NS_SYNCOOKIES_FAILED], 13);
-	assert_int_equal(out[SYNQ_NS_LISTEN_OVERFLOWS], 21);	/* not IpExt's 777 */
-	assert_int_equal(out[SYNQ_NS_LISTEN_DROPS], 22);
-	assert_int_equal(out[SYNQ_NS_REQQ_FULL_DO_COOKIES], 31);
-	assert_int_equal(out[SYNQ_NS_REQQ_FULL_DROP], 32);
+	assert_int_equal(synq_netstat_parse(text, out), SYNQ_NETSTAT_MAX);
+	assert_int_equal(out[SYNQ_NETSTAT_SYNCOOKIES_SENT], 11);
+	assert_int_equal(out[SYNQ_NETSTAT_SYNCOOKIES_RECV], 12);
+	assert_int_equal(out[SYNQ_NETSTAT_SYNCOOKIES_FAILED], 13);
+	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_OVERFLOWS], 21);	/* not IpExt's 777 */
+	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_DROPS], 22);
+	assert_int_equal(out[SYNQ_NETSTAT_REQQ_FULL_DO_COOKIES], 31);
+	assert_int_equal(out[SYNQ_NETSTAT_REQQ_FULL_DROP], 32);
 	assert_int_equal(synq_netstat_parse("TcpExt: ListenDrops\nTcpExt: 5\n", out), 1);
-	assert_int_equal(out[SYNQ_NS_LISTEN_DROPS], 5);
+	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_DROPS], 5);
 	assert_int_equal(synq_netstat_parse("garbage", out), 0);
 }
 
@@ -260,11 +260,11 @@ static void test_base_adopt(void **state)
 	strcpy(cur.ns[0].xdp[0].name, "veth0");
 	cur.ns[0].xdp[0].c[SYNQ_SYN_RECEIVED] = 500;
 	cur.ns[1].netns = 2;
-	cur.ns[1].netstat[SYNQ_NS_LISTEN_DROPS] = 9;
+	cur.ns[1].netstat[SYNQ_NETSTAT_LISTEN_DROPS] = 9;
 	cur.ns[1].netstat_ok = true;
 	synq_base_adopt(&base, &cur);
 	assert_int_equal(base.n_ns, 2);
-	assert_int_equal(synq_snapshot_netns(&base, 2)->netstat[SYNQ_NS_LISTEN_DROPS], 9);
+	assert_int_equal(synq_snapshot_netns(&base, 2)->netstat[SYNQ_NETSTAT_LISTEN_DROPS], 9);
 	assert_int_equal(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth0")->c[0], 500);
 	/* Adopting again changes nothing. */
 	cur.ns[0].xdp[0].c[SYNQ_SYN_RECEIVED] = 900;
@@ -287,6 +287,28 @@ static void test_snapshot_copy(void **state)
 	synq_snapshot_free(&b);
 }
 
+/* Every value of the three enums has a name, and no two names are the same. */
+static void test_name_tables_complete(void **state)
+{
+	static const struct {
+		const char *const *names;
+		int n;
+	} tables[] = {
+		{ synq_netstat_names, SYNQ_NETSTAT_MAX },
+		{ synq_counter_names, SYNQ_COUNTER_MAX },
+		{ synq_qc_names, SYNQ_QC_MAX },
+	};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (int i = 0; i < tables[t].n; i++) {
+			assert_non_null(tables[t].names[i]);
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(tables[t].names[i], tables[t].names[j]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_view_untraced),
 		cmocka_unit_test(test_base_adopt),
 		cmocka_unit_test(test_snapshot_copy),
+		cmocka_unit_test(test_name_tables_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
