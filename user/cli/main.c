@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "system/system.h"
 #include "cli/verb.h"
 
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
 	}
 	if (synq_netns_name && netns_enter(synq_netns_name))
 		return EXIT_FAIL;
+	liblog_init();
 	optind = 1;
 	return v->run(argc - i, argv + i);
 }

@@ -393,15 +393,6 @@ struct synq_collector {
 	void *buf;		/* per-CPU values of one listener */
 };
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && synq_verbose < 2))
-		return 0;
-	if (!synq_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* The value of SKB_DROP_REASON_TCP_LISTEN_OVERFLOW on this kernel, or 0. */
 static unsigned int overflow_reason_from_btf(void)
 {
@@ -495,7 +486,6 @@ struct synq_collector *synq_collector_open(const struct synq_collector_opts *o)
 		synq_err("open /proc/thread-self/ns/net: %s", strerror(errno));
 		goto fail;
 	}
-	libbpf_set_print(libbpf_quiet);
 	if (ensure_tracefs() || collector_load(c))
 		goto fail;
 	c->since = time(NULL);

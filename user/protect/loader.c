@@ -14,7 +14,6 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -28,6 +27,7 @@
 #include <xdp/libxdp.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "protect/loader.h"
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
@@ -49,36 +49,6 @@ struct attach_ctx {
 	enum xdp_attach_mode mode;	/* what the XDP program got */
 	bool xdp_attached, clsact_created, tc_attached, dir_made;
 };
-
-/* ---- logging from the libraries ---- */
-
-/* Set while libxdp probes for its dispatcher, whose load failures are expected here. */
-static bool in_libxdp;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* Warnings carry the verifier log when our load fails: show them then. */
-	if (level == LIBBPF_DEBUG || (level != LIBBPF_WARN && !synq_verbose) ||
-	    (in_libxdp && !synq_verbose))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
-{
-	/* libxdp reports its (expected) dispatcher fallback as a warning: keep it for -v. */
-	if (!synq_verbose && level != LIBXDP_WARN)
-		return 0;
-	if (!synq_verbose && strstr(fmt, "dispatcher"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static void quiet_libraries(void)
-{
-	libbpf_set_print(libbpf_log);
-	libxdp_set_print(libxdp_log);
-}
 
 /* ---- checks ---- */
 
@@ -419,9 +389,9 @@ static int try_xdp(struct attach_ctx *c, struct bpf_object *obj, const char *pro
 			return err;
 		}
 	}
-	in_libxdp = true;
+	liblog_expect_failures(true);
 	err = xdp_program__attach(c->xdp, c->ifindex, mode, 0);
-	in_libxdp = false;
+	liblog_expect_failures(false);
 	if (!err) {
 		c->xdp_attached = true;
 		c->mode = mode;
@@ -678,7 +648,6 @@ int loader_attach(const struct attach_opts *opts)
 	sigset_t hold, old;
 	int err;
 
-	quiet_libraries();
 	sigemptyset(&hold);
 	sigaddset(&hold, SIGINT);
 	sigaddset(&hold, SIGTERM);
@@ -728,7 +697,6 @@ int loader_detach(const char *iface)
 	struct pinned p;
 	int err;
 
-	quiet_libraries();
 	err = pinned_open(iface, &p);
 	if (err == -EPERM || err == -EACCES) {
 		synq_err("detach %s: cannot open synq's pins: %s (run as root)", iface,
