@@ -65,6 +65,8 @@ int cli_parse_seconds(const char *verb, const char *flag, const char *value,
  */
 extern volatile sig_atomic_t synq_stop;
 void cli_catch_stop_signals(void);
+/* Sleep s seconds (fractions allowed); returns early only once synq_stop is set. */
+void cli_sleep(double s);
 
 /* Print "synq VERB: unexpected argument 'X'" when argv has leftovers; returns -1 then. */
 int cli_no_extra_args(const char *verb, int argc, char **argv);

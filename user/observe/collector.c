@@ -819,13 +819,11 @@ static void read_queue_stats(struct synq_collector *c, struct synq_snapshot *s)
 
 int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 {
-	struct timespec ts;
 	int err = 0;
 
 	s->n = 0;
 	s->n_ns = 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
+	s->t = mono_now();
 	s->wall = time(NULL);
 	ns_list_build(c);
 	for (size_t i = 0; i < c->n_ns && !err; i++)

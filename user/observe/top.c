@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/verb.h"
 #include "observe/watch.h"
+#include "system/system.h"
 
 #define MIN_COLS	104	/* the table without bars */
 #define BAR_COLS	126	/* the table with the fill bars */
@@ -471,14 +472,6 @@ static bool handle_key(struct top *t, int ch)
 	}
 	build_rows(t);
 	return true;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void screen_init(struct top *t)

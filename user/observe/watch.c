@@ -5,7 +5,6 @@
  * The queue programs are loaded at start and detached at exit (Ctrl-C too):
  * counters run from zero since then, and every output says since when.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +15,6 @@
 #include "cli/cli.h"
 #include "cli/verb.h"
 #include "observe/watch.h"
-
-void watch_sleep(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
-
-	while (!synq_stop && nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static void iso_time(time_t t, char *buf, size_t len)
 {
@@ -250,7 +241,7 @@ int watch_run(const struct watch_opts *o)
 	if (synq_collector_snapshot(c, &base))
 		goto out;
 	for (unsigned int n = 0; !synq_stop && (!o->count || n < o->count); n++) {
-		watch_sleep(o->interval);
+		cli_sleep(o->interval);
 		if (synq_stop)
 			break;
 		if (synq_collector_snapshot(c, &cur))

@@ -20,6 +20,7 @@
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "cli/verb.h"
+#include "system/system.h"
 
 #define MAX_IFACES 64
 
@@ -276,14 +277,6 @@ static int report(struct report *r)
 	return r->err ? EXIT_FAIL : EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int report_loop(const struct status_opts *o)
 {
 	static struct report r;
@@ -294,18 +287,16 @@ static int report_loop(const struct status_opts *o)
 	r.o = o;
 	r.quiet = true;
 	rc = report(&r);
-	t0 = now_s();
+	t0 = mono_now();
 	cli_catch_stop_signals();
 	for (unsigned int n = 0; rc == EXIT_OK && !synq_stop && (!o->count || n < o->count); n++) {
-		struct timespec ts = { (time_t)o->interval,
-				       (long)((o->interval - (time_t)o->interval) * 1e9) };
-
 		memcpy(prev, r.cur, sizeof(prev));
 		r.prev = prev;
 		r.nprev = r.ncur;
-		if (nanosleep(&ts, NULL) && synq_stop)
+		cli_sleep(o->interval);
+		if (synq_stop)
 			break;
-		t1 = now_s();
+		t1 = mono_now();
 		r.secs = t1 - t0;
 		t0 = t1;
 		r.quiet = false;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Namespaces, mounts and sysctls (see system.h). */
+/* Namespaces, mounts, sysctls, interfaces and the clock (see system.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -103,4 +107,47 @@ int sysctl_read_int(const char *name, long *value)
 	int n = sysctl_read_ints(name, value, 1);
 
 	return n < 0 ? n : 0;
+}
+
+/* One SIOCGIF* ioctl on iface into ifr. 0 or -errno. */
+static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", iface);
+	if (ioctl(fd, req, ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int iface_mtu(const char *iface, unsigned int *mtu)
+{
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCGIFMTU, &ifr);
+
+	if (!err)
+		*mtu = ifr.ifr_mtu;
+	return err;
+}
+
+int iface_mac(const char *iface, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCGIFHWADDR, &ifr);
+
+	if (!err)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return err;
+}
+
+double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
