@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Two tiny XDP programs for measuring, not for protecting:
+ * The XDP programs `synq bench` and the flood tests measure with, not for protecting:
  *
  * synq_reflect  turns every SYN into a SYN-ACK in place and sends it back with
  *               XDP_TX: addresses and ports swapped, ACK = ISN + 1, checksum
@@ -8,16 +8,17 @@
  *               SYN-ACK responder can be on this machine, the ceiling `synq bench`
  *               compares against.
  * synq_drop     drops everything: the fastest receiver, to measure a generator.
- * synq_pass     passes everything: lets XDP_TX frames of the veth peer arrive.
  * synq_count    counts TCP frames by kind (SYN, SYN-ACK, RST, other) with the time
  *               of the first and last one, then drops them (or passes them, for a
  *               capture). Frames that are not TCP, or not to the watched IPv4
  *               prefix, pass untouched so ARP and neighbour discovery keep working.
+ *
+ * The program that passes everything is bpf/synq_pass.bpf.c, the one attach uses.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "synq/flood_count.h"
+#include "synq/bench_count.h"
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
@@ -34,8 +35,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct flood_count);
-} counts SEC(".maps");
+	__type(value, struct bench_count);
+} synq_counts SEC(".maps");
 
 /* Finds the TCP header; returns NULL for anything else. *daddr4 gets an IPv4 destination. */
 static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *daddr4, bool *v6)
@@ -69,7 +70,7 @@ int synq_count(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 daddr = 0, zero = 0;
-	struct flood_count *c;
+	struct bench_count *c;
 	struct tcphdr *t;
 	bool v6 = false;
 	__u8 flags;
@@ -80,7 +81,7 @@ int synq_count(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (watch_mask && (v6 || (daddr & watch_mask) != watch_net))
 		return XDP_PASS;
-	c = bpf_map_lookup_elem(&counts, &zero);
+	c = bpf_map_lookup_elem(&synq_counts, &zero);
 	if (!c)
 		return XDP_PASS;
 	flags = ((__u8 *)t)[13];
@@ -103,12 +104,6 @@ SEC("xdp")
 int synq_drop(struct xdp_md *ctx)
 {
 	return XDP_DROP;
-}
-
-SEC("xdp")
-int synq_pass(struct xdp_md *ctx)
-{
-	return XDP_PASS;
 }
 
 /* RFC 1624: replace 16-bit word old by new in a checksum. */
