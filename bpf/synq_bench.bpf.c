@@ -18,14 +18,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "synq_defs.bpf.h"
 #include "synq/bench_count.h"
-
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define IPPROTO_TCP_	6
-#define TCP_FLAG_SYN	0x02
-#define TCP_FLAG_RST	0x04
-#define TCP_FLAG_ACK	0x10
 
 const volatile __u8 count_pass;		/* pass counted frames instead of dropping them */
 const volatile __u32 watch_net;		/* IPv4 destination prefix to count (network order) */
@@ -48,7 +42,7 @@ static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *dad
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
 
-		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP_ || ip->ihl != 5)
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl != 5)
 			return NULL;
 		*daddr4 = ip->daddr;
 		*v6 = false;
@@ -57,7 +51,7 @@ static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *dad
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP_)
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
 			return NULL;
 		*v6 = true;
 		return (void *)(ip6 + 1);
@@ -85,11 +79,11 @@ int synq_count(struct xdp_md *ctx)
 	if (!c)
 		return XDP_PASS;
 	flags = ((__u8 *)t)[13];
-	if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 		c->syn++;
-	else if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK))
+	else if ((flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
 		c->synack++;
-	else if (flags & TCP_FLAG_RST)
+	else if (flags & TCPF_RST)
 		c->rst++;
 	else
 		c->other++;
@@ -137,7 +131,7 @@ int synq_reflect(struct xdp_md *ctx)
 	t = find_tcp(data, end, &daddr, &v6);
 	if (!t || (void *)(t + 1) > end)
 		return XDP_PASS;
-	if ((((__u8 *)t)[13] & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+	if ((((__u8 *)t)[13] & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
 		return XDP_PASS;
 	swap_eth(data);
 	/* swapping addresses and ports leaves every checksum as it is */
@@ -159,7 +153,7 @@ int synq_reflect(struct xdp_md *ctx)
 	t->dest = port;
 
 	old_flags = ((__u16 *)t)[6];
-	((__u8 *)t)[13] = TCP_FLAG_SYN | TCP_FLAG_ACK;
+	((__u8 *)t)[13] = TCPF_SYN | TCPF_ACK;
 	csum_replace(&t->check, old_flags, ((__u16 *)t)[6]);
 	seq = t->seq;
 	ack = t->ack_seq;

@@ -347,8 +347,8 @@ static void check_meta(const struct run *r, int v6, const struct offer *of, __u3
 	if (mss > ours)
 		mss = ours;
 	/* The cookie keeps an MSS class: the largest table entry not above the MSS. */
-	assert_int_equal(m.mss, synq_mss_decode(v6 ? SYNQ_AF_INET6 : SYNQ_AF_INET,
-						synq_mss_encode(v6 ? SYNQ_AF_INET6 : SYNQ_AF_INET, mss)));
+	assert_int_equal(m.mss, synq_mss_decode(v6 ? AF_INET6 : AF_INET,
+						synq_mss_encode(v6 ? AF_INET6 : AF_INET, mss)));
 	assert_int_equal(!!(m.flags & SYNQ_META_F_WSCALE), of->has_ws);
 	if (of->has_ws)
 		assert_int_equal(m.snd_wscale, of->ws);
