@@ -93,7 +93,7 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libsynq.a include/synq/server.h
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(INTERNAL) $(BUILD)/libsynq.a $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/unit $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)

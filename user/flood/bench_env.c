@@ -30,22 +30,6 @@
 #include "cli/cli.h"
 #include "system/system.h"
 
-/* Runs a command line quietly; its exit status, or -1. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	synq_debug("bench: %s", cmd);
-	rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
 static void pin_self(int cpu)
 {
 	cpu_set_t set;

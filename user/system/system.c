@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Namespaces, mounts, sysctls, interfaces and the clock (see system.h). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -150,4 +153,18 @@ double mono_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	synq_debug("%s", cmd);
+	rc = system(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
 }

@@ -36,6 +36,12 @@ int sysctl_read_ints(const char *name, long *values, int n);
 int iface_mtu(const char *iface, unsigned int *mtu);
 int iface_mac(const char *iface, uint8_t mac[6]);
 
+/*
+ * Run a command line (printf-style) with /bin/sh, shown with -v: for the test
+ * topologies bench builds with ip(8). Its exit status, or -1.
+ */
+int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Seconds on CLOCK_MONOTONIC: for intervals and deadlines, never for wall time. */
 double mono_now(void);
 

@@ -27,6 +27,7 @@
 #include "harness.h"
 #include "pkt.h"
 #include "synq_pass.skel.h"
+#include "system/system.h"
 
 #define SRV_IF		"sqs0"
 #define CLI_IF		"sqc0"
@@ -45,17 +46,6 @@ static int listen_fds[2] = { -1, -1 };	/* closed by the next round or the teardo
 static const char *skip_reason;
 static pid_t child = -1;
 static int to_child = -1, from_child = -1;
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 /* synq_pass, which a veth needs on the peer for XDP_TX frames to arrive (as attach --pass-only). */
 static int attach_xdp_pass(const char *ifname)

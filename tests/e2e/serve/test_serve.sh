@@ -6,6 +6,7 @@
 # --stats, --max-conns, and a clean exit on SIGTERM with a connection open.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/serve.sh
 
 # "rc lines stderr" of a command run outside any namespace, stdout discarded.
 outcome() {
@@ -33,8 +34,7 @@ in_ns() { ip netns exec "$NS" "$@"; }
 # SRV; waits for its "listening on" line.
 serve() {
 	local name=$1; shift
-	ns_bg SRV "$NS" "$SYNQ" serve "$@" >"$LOG/$name" 2>&1
-	t_wait_for "$LOG/$name" 'listening on' && return 0
+	serve_start SRV "$NS" "$LOG/$name" "$SYNQ" serve "$@" && return 0
 	t_fail "$name: server ready" "$(cat "$LOG/$name")"
 	return 1
 }

@@ -9,24 +9,7 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
-
-/* Runs fn with stderr sent to a buffer; returns what it printed there. */
-static char captured[512];
-
-static void capture_begin(FILE **saved)
-{
-	fflush(stderr);
-	*saved = stderr;
-	stderr = fmemopen(captured, sizeof(captured) - 1, "w");
-	assert_non_null(stderr);
-	memset(captured, 0, sizeof(captured));
-}
-
-static void capture_end(FILE *saved)
-{
-	fclose(stderr);
-	stderr = saved;
-}
+#include "capture.h"
 
 static void test_parse_uint_accepts_bounds(void **state)
 {
@@ -45,13 +28,12 @@ static void test_parse_uint_rejects_and_names(void **state)
 		"", "0", "65536", "-1", "+5", "12x", "x", " 8", "8 ", "99999999999999999999999",
 	};
 	unsigned int v = 77;
-	FILE *saved;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		capture_begin(&saved);
+		capture_begin();
 		int rc = cli_parse_uint("serve", "--port", bad[i], 1, 65535, &v);
-		capture_end(saved);
+		capture_end();
 		assert_int_equal(rc, -1);
 		assert_int_equal(v, 77);	/* the output is untouched on error */
 		assert_non_null(strstr(captured, "synq serve: --port: '"));
@@ -64,16 +46,15 @@ static void test_parse_uint_rejects_and_names(void **state)
 static void test_parse_seconds(void **state)
 {
 	double s = 0;
-	FILE *saved;
 
 	(void)state;
 	assert_int_equal(cli_parse_seconds("watch", "--interval", "0.5", 0.1, 60, &s), 0);
-	assert_true(s > 0.49 && s < 0.51);
+	assert_float_equal(s, 0.5, 0.01);
 	static const char *const bad[] = { "0", "61", "nan", "inf", "1s", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		capture_begin(&saved);
+		capture_begin();
 		assert_int_equal(cli_parse_seconds("watch", "--interval", bad[i], 0.1, 60, &s), -1);
-		capture_end(saved);
+		capture_end();
 		assert_non_null(strstr(captured, "synq watch: --interval:"));
 	}
 }
@@ -98,12 +79,11 @@ static int getopt_all(int argc, char **argv)
 static void test_getopt_unknown_flag_named(void **state)
 {
 	char *argv[] = { "serve", "--quiet", "--bogus", NULL };
-	FILE *saved;
 
 	(void)state;
-	capture_begin(&saved);
+	capture_begin();
 	int last = getopt_all(3, argv);
-	capture_end(saved);
+	capture_end();
 	assert_int_equal(last, '?');
 	assert_string_equal(captured, "synq serve: unknown option '--bogus'\n");
 }
@@ -111,12 +91,11 @@ static void test_getopt_unknown_flag_named(void **state)
 static void test_getopt_missing_value_named(void **state)
 {
 	char *argv[] = { "serve", "--port", NULL };
-	FILE *saved;
 
 	(void)state;
-	capture_begin(&saved);
+	capture_begin();
 	int last = getopt_all(2, argv);
-	capture_end(saved);
+	capture_end();
 	assert_int_equal(last, '?');
 	assert_string_equal(captured, "synq serve: option '--port' needs a value\n");
 }
@@ -142,12 +121,11 @@ static void test_getopt_good_flags(void **state)
 static void test_getopt_twice_refused(void **state)
 {
 	char *argv[] = { "serve", "--port", "80", "-p", "81", NULL };
-	FILE *saved;
 
 	(void)state;
-	capture_begin(&saved);
+	capture_begin();
 	int last = getopt_all(5, argv);
-	capture_end(saved);
+	capture_end();
 	assert_int_equal(last, '?');
 	assert_string_equal(captured, "synq serve: --port given twice (give each flag once)\n");
 }
@@ -169,13 +147,12 @@ static void test_getopt_repeatable_returned(void **state)
 static void test_extra_args_named(void **state)
 {
 	char *argv[] = { "serve", "stray", NULL };
-	FILE *saved;
 
 	(void)state;
 	optind = 1;
-	capture_begin(&saved);
+	capture_begin();
 	assert_int_equal(cli_no_extra_args("serve", 2, argv), -1);
-	capture_end(saved);
+	capture_end();
 	assert_string_equal(captured, "synq serve: unexpected argument 'stray'\n");
 }
 

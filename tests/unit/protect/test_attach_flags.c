@@ -13,30 +13,22 @@
 #include "cli/cli.h"
 #include "protect/loader.h"
 #include "protect/attach.h"
+#include "capture.h"
 
 static uint8_t ports[SYNQ_PORTS];
-static char err_text[512];
 
-/* Run the parser on a NULL-terminated word list; stderr into err_text. */
+/* Run the parser on a NULL-terminated word list; its stderr into captured. */
 static int parse(struct attach_opts *o, struct synq_key *key, char **argv)
 {
-	int argc = 0, saved, rc;
-	FILE *f = tmpfile();
+	int argc = 0, rc;
 
 	while (argv[argc])
 		argc++;
 	memset(o, 0, sizeof(*o));
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fileno(f), 2);
 	optind = 1;
+	capture_begin();
 	rc = attach_parse_args(argc, argv, o, ports, key);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	err_text[fread(err_text, 1, sizeof(err_text) - 1, f)] = '\0';
-	fclose(f);
+	capture_end();
 	return rc;
 }
 
@@ -54,7 +46,7 @@ static void test_good_flags(void **state)
 	assert_int_equal(o.mss, 1400);
 	assert_true(o.replace && !o.pass_only && !o.key);
 	assert_true(ports[80] && ports[9000] && ports[9002] && !ports[81]);
-	assert_string_equal(err_text, "");
+	assert_string_equal(captured, "");
 }
 
 static void test_key_file(void **state)
@@ -71,8 +63,9 @@ static void test_key_file(void **state)
 	close(fd);
 	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
 	assert_ptr_equal(o.key, &key);
-	assert_true(key.k0 == 0x7766554433221100ULL && key.k1 == 0xffeeddccbbaa9988ULL);
-	assert_string_equal(err_text, "");	/* mkstemp made it 0600: no warning */
+	assert_int_equal(key.k0, 0x7766554433221100ULL);
+	assert_int_equal(key.k1, 0xffeeddccbbaa9988ULL);
+	assert_string_equal(captured, "");	/* mkstemp made it 0600: no warning */
 	unlink(path);
 }
 
@@ -121,7 +114,7 @@ static void test_bad_flags_one_line(void **state)
 
 		memcpy(argv, cases[i].words, sizeof(cases[i].words));
 		assert_int_equal(parse(&o, &key, argv), EXIT_USAGE);
-		assert_string_equal(err_text, cases[i].line);
+		assert_string_equal(captured, cases[i].line);
 	}
 }
 
@@ -139,7 +132,7 @@ static void test_ports_twice_merge(void **state)
 		n += ports[p] != 0;
 	assert_int_equal(n, 4);
 	assert_true(ports[80] && ports[8025] && ports[9000] && ports[9001]);
-	assert_string_equal(err_text, "");
+	assert_string_equal(captured, "");
 }
 
 /* auto is the default and can be named; native alone does not fall back. */
