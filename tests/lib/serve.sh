@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# The reference server in a namespace the test made. Source after tests/lib/netns.sh.
+# A server (synq serve, or the embedding example) in a fresh namespace of the test.
+# Source after tests/lib/e2e.sh and tests/lib/netns.sh.
 
 # serve_start VAR NS LOG CMD...: run CMD (`"$SYNQ" serve ARGS`, maybe behind prlimit) in
 # namespace NS in the background, its output into LOG and its pid into the variable named
@@ -10,3 +11,13 @@ serve_start() {
 	ns_bg "$var" "$ns" "$@" >"$log" 2>&1
 	t_wait_for "$log" 'listening on'
 }
+
+# serve_setup LABEL: a fresh namespace in $NS and a scratch folder in $LOG, both removed
+# on exit; in_ns CMD runs CMD in the namespace, $CLIENT is the test TCP client.
+serve_setup() {
+	CLIENT=$PWD/build/tests/tools/tcpclient
+	LOG=$(mktemp -d)
+	trap 'ns_cleanup; rm -rf "$LOG"' EXIT
+	ns_new NS "$1"
+}
+in_ns() { ip netns exec "$NS" "$@"; }

@@ -24,11 +24,7 @@ t_eq "bad --workers: one line, exit 2" \
 	"2 1 synq serve: --workers: '0' is not a whole number from 1 to 256" "$(outcome serve --workers 0)"
 
 t_require_root "serve in a namespace"
-CLIENT=$PWD/build/tests/tools/tcpclient
-LOG=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$LOG"' EXIT
-ns_new NS serve
-in_ns() { ip netns exec "$NS" "$@"; }
+serve_setup serve
 
 # serve NAME ARGS...: start `synq serve ARGS` in the namespace, output in $LOG/NAME, pid in
 # SRV; waits for its "listening on" line.

@@ -8,12 +8,7 @@ source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/serve.sh
 t_require_root "backlog experiment"
-
-CLIENT=$PWD/build/tests/tools/tcpclient
-LOG=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$LOG"' EXIT
-ns_new NS backlog
-in_ns() { ip netns exec "$NS" "$@"; }
+serve_setup backlog
 overflows() { in_ns nstat -saz TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" { print $2 }'; }
 
 if ! serve_start SRV "$NS" "$LOG/serve" "$SYNQ" serve --backlog 8 --pause-accept --port 8080; then
