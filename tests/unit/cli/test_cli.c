@@ -76,28 +76,33 @@ static int getopt_all(int argc, char **argv)
 	return last;
 }
 
-static void test_getopt_unknown_flag_named(void **state)
+/* An unknown flag, a missing value, a flag given twice (short or long): one line naming it. */
+static void test_getopt_bad_flag_named(void **state)
 {
-	char *argv[] = { "serve", "--quiet", "--bogus", NULL };
+	static const struct {
+		int argc;
+		const char *words[6];
+		const char *line;
+	} cases[] = {
+		{ 3, { "serve", "--quiet", "--bogus" }, "synq serve: unknown option '--bogus'\n" },
+		{ 2, { "serve", "--port" }, "synq serve: option '--port' needs a value\n" },
+		{ 5, { "serve", "--port", "80", "-p", "81" },
+		  "synq serve: --port given twice (give each flag once)\n" },
+		{ 3, { "serve", "-q", "--quiet" },
+		  "synq serve: --quiet given twice (give each flag once)\n" },
+	};
 
 	(void)state;
-	capture_begin();
-	int last = getopt_all(3, argv);
-	capture_end();
-	assert_int_equal(last, '?');
-	assert_string_equal(captured, "synq serve: unknown option '--bogus'\n");
-}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[6] = {};
 
-static void test_getopt_missing_value_named(void **state)
-{
-	char *argv[] = { "serve", "--port", NULL };
-
-	(void)state;
-	capture_begin();
-	int last = getopt_all(2, argv);
-	capture_end();
-	assert_int_equal(last, '?');
-	assert_string_equal(captured, "synq serve: option '--port' needs a value\n");
+		memcpy(argv, cases[i].words, sizeof(cases[i].words));
+		capture_begin();
+		int last = getopt_all(cases[i].argc, argv);
+		capture_end();
+		assert_int_equal(last, '?');
+		assert_string_equal(captured, cases[i].line);
+	}
 }
 
 static void test_getopt_good_flags(void **state)
@@ -115,19 +120,6 @@ static void test_getopt_good_flags(void **state)
 	assert_int_equal(seen_p, 1);
 	assert_int_equal(seen_q, 1);
 	assert_int_equal(cli_no_extra_args("serve", 4, argv), 0);
-}
-
-/* A flag given twice is refused by name, whether spelled short or long. */
-static void test_getopt_twice_refused(void **state)
-{
-	char *argv[] = { "serve", "--port", "80", "-p", "81", NULL };
-
-	(void)state;
-	capture_begin();
-	int last = getopt_all(5, argv);
-	capture_end();
-	assert_int_equal(last, '?');
-	assert_string_equal(captured, "synq serve: --port given twice (give each flag once)\n");
 }
 
 /* A flag listed as repeatable comes back every time, for the verb to merge. */
@@ -162,10 +154,8 @@ int main(void)
 		cmocka_unit_test(test_parse_uint_accepts_bounds),
 		cmocka_unit_test(test_parse_uint_rejects_and_names),
 		cmocka_unit_test(test_parse_seconds),
-		cmocka_unit_test(test_getopt_unknown_flag_named),
-		cmocka_unit_test(test_getopt_missing_value_named),
+		cmocka_unit_test(test_getopt_bad_flag_named),
 		cmocka_unit_test(test_getopt_good_flags),
-		cmocka_unit_test(test_getopt_twice_refused),
 		cmocka_unit_test(test_getopt_repeatable_returned),
 		cmocka_unit_test(test_extra_args_named),
 	};
