@@ -84,8 +84,8 @@ $(INTERNAL): $(USER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# Objects, not the archive: the verbs are weak references that an archive would not pull in.
-$(BUILD)/synq: $(BUILD)/user/cli/main.o $(USER_OBJS) $(BUILD)/libsynq.a
+# main.o names every verb, so the archive supplies them; a verb missing fails the link.
+$(BUILD)/synq: $(BUILD)/user/cli/main.o $(INTERNAL) $(BUILD)/libsynq.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -95,7 +95,7 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libsynq.a include/synq/server.h
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(INTERNAL) $(BUILD)/libsynq.a $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/unit $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)

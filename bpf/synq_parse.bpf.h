@@ -10,26 +10,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "synq_defs.bpf.h"
 #include <synq/cookie.h>
-
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define ETH_P_8021Q	0x8100
-#define ETH_P_8021AD	0x88A8
-
-#define IP_MF		0x2000
-#define IP_DF		0x4000
-#define IP_OFFSET	0x1fff
-
-/* The TCP flag bits of the 13th/14th header bytes, in host order. */
-#define TCPF_FIN	0x01
-#define TCPF_SYN	0x02
-#define TCPF_RST	0x04
-#define TCPF_PSH	0x08
-#define TCPF_ACK	0x10
-#define TCPF_URG	0x20
-#define TCPF_ECE	0x40
-#define TCPF_CWR	0x80
 
 enum synq_parse_result {
 	PARSE_TCP,		/* a TCP header of at least 20 bytes is in the packet */

@@ -19,23 +19,18 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "synq_defs.bpf.h"
 #include <synq/protect.h>
 #include <synq/cookie.h>
 #include "synq_parse.bpf.h"
 #include "synq_csum.bpf.h"
 #include "synq_tcpopt.bpf.h"
 
-#define TC_ACT_OK		0
-#define BPF_F_CURRENT_NETNS	(-1)
 #define SYNACK_WINDOW		65535	/* SYN segments are never scaled; the kernel sets the real window later */
 #define DEFAULT_TTL		64
 #define DEFAULT_MSS4		1460
 #define DEFAULT_MSS6		1440
 #define MAX_L2_HLEN		(14 + 2 * 4)	/* Ethernet and two VLAN tags */
-#define ETH_ALEN		6
-#define ENOENT			2	/* handoff: a valid cookie, but no listener */
-#define EINVAL			22
-#define ESOCKTNOSUPPORT		94	/* handoff: the listener is not a TCP socket (or no config) */
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs, int attrs__sz) __ksym;

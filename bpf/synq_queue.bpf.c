@@ -5,7 +5,7 @@
  * accept-queue overflows and SYN-ACK retransmits; plus an iter/tcp program for
  * the gauges of every listener. Keys: struct synq_lkey (include/synq/queue.h).
  */
-#include "queue_sock.bpf.h"
+#include "synq_queue_sock.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "GPL";

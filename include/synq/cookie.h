@@ -82,9 +82,15 @@
 
 #include "synq/siphash.h"
 
-/* Equal to Linux's AF_INET / AF_INET6, which vmlinux.h cannot provide (they are macros). */
-#define SYNQ_AF_INET	2
-#define SYNQ_AF_INET6	10
+/*
+ * The family is Linux's AF_INET or AF_INET6 on both sides: from <sys/socket.h> in
+ * user space, from bpf/synq_defs.bpf.h in BPF (vmlinux.h cannot carry macros).
+ */
+#ifndef __VMLINUX_H__
+#include <sys/socket.h>
+#elif !defined(AF_INET)
+#error "a BPF program includes synq_defs.bpf.h before synq/cookie.h"
+#endif
 
 #define SYNQ_COOKIE_PERIOD_SHIFT 36	/* t = TAI ns >> 36: ~68.7 s per step */
 #define SYNQ_COOKIE_MAX_AGE	1	/* counter steps a cookie stays valid after its own */
@@ -149,12 +155,12 @@ static __always_inline __u32 synq_time_counter(__u64 tai_ns)
 #define SYNQ_MSS4(a, b, c, d) \
 	((__u64)(a) | (__u64)(b) << 16 | (__u64)(c) << 32 | (__u64)(d) << 48)
 
-/* The MSS of class idx (0..7) for family SYNQ_AF_INET or SYNQ_AF_INET6. */
+/* The MSS of class idx (0..7) for family AF_INET or AF_INET6. */
 static __always_inline __u16 synq_mss_decode(int family, __u32 idx)
 {
 	__u64 lo, hi;
 
-	if (family == SYNQ_AF_INET6) {
+	if (family == AF_INET6) {
 		lo = SYNQ_MSS4(1220, 1280, 1360, 1400);
 		hi = SYNQ_MSS4(1420, 1432, 1440, 8940);
 	} else {
@@ -261,7 +267,7 @@ static __always_inline __u32 synq_cookie_make_v4(const struct synq_key *key, __u
 	__u64 m[3];
 
 	synq_cookie_msg_v4(m, f, client_isn);
-	return synq_cookie_make(key, SYNQ_AF_INET, slot, m, 3, now, o, tsval);
+	return synq_cookie_make(key, AF_INET, slot, m, 3, now, o, tsval);
 }
 
 static __always_inline __u32 synq_cookie_make_v6(const struct synq_key *key, __u32 slot,
@@ -272,7 +278,7 @@ static __always_inline __u32 synq_cookie_make_v6(const struct synq_key *key, __u
 	__u64 m[6];
 
 	synq_cookie_msg_v6(m, f, client_isn);
-	return synq_cookie_make(key, SYNQ_AF_INET6, slot, m, 6, now, o, tsval);
+	return synq_cookie_make(key, AF_INET6, slot, m, 6, now, o, tsval);
 }
 
 /*
@@ -317,7 +323,7 @@ static __always_inline int synq_cookie_check_v4(const struct synq_key *key,
 	__u64 m[3];
 
 	synq_cookie_msg_v4(m, f, client_isn);
-	return synq_cookie_check(key, SYNQ_AF_INET, m, 3, cookie, now, ack_has_ts, ack_tsecr, o);
+	return synq_cookie_check(key, AF_INET, m, 3, cookie, now, ack_has_ts, ack_tsecr, o);
 }
 
 static __always_inline int synq_cookie_check_v6(const struct synq_key *key,
@@ -328,7 +334,7 @@ static __always_inline int synq_cookie_check_v6(const struct synq_key *key,
 	__u64 m[6];
 
 	synq_cookie_msg_v6(m, f, client_isn);
-	return synq_cookie_check(key, SYNQ_AF_INET6, m, 6, cookie, now, ack_has_ts, ack_tsecr, o);
+	return synq_cookie_check(key, AF_INET6, m, 6, cookie, now, ack_has_ts, ack_tsecr, o);
 }
 
 /*

@@ -14,8 +14,8 @@
 
 /*
  * Counters: the index into the per-CPU array map `synq_stats`. User space sums
- * the CPUs. The names below are the user-facing names, also the JSON keys of
- * `synq status --json`; keep both lists in the same order.
+ * the CPUs. SYNQ_COUNTER_NAMES are the user-facing names, also the JSON keys of
+ * `synq status --json`; each table built from it asserts it has SYNQ_COUNTER_MAX.
  */
 enum synq_counter {
 	SYNQ_SYN_RECEIVED,		/* SYNs to protected ports */
@@ -35,12 +35,19 @@ enum synq_counter {
 };
 
 #define SYNQ_COUNTER_NAMES {						\
-	"syn_received", "synack_sent", "syn_malformed",			\
-	"syn_passed_existing",						\
-	"ack_cookie_valid", "ack_cookie_invalid", "ack_established",	\
-	"handoff_ok", "handoff_failed",					\
-	"passed_not_tcp", "passed_unprotected", "passed_fragment",	\
-	"passed_ipv6_ext",						\
+	[SYNQ_SYN_RECEIVED] = "syn_received",				\
+	[SYNQ_SYNACK_SENT] = "synack_sent",				\
+	[SYNQ_SYN_MALFORMED] = "syn_malformed",				\
+	[SYNQ_SYN_PASSED_EXISTING] = "syn_passed_existing",		\
+	[SYNQ_ACK_COOKIE_VALID] = "ack_cookie_valid",			\
+	[SYNQ_ACK_COOKIE_INVALID] = "ack_cookie_invalid",		\
+	[SYNQ_ACK_ESTABLISHED] = "ack_established",			\
+	[SYNQ_HANDOFF_OK] = "handoff_ok",				\
+	[SYNQ_HANDOFF_FAILED] = "handoff_failed",			\
+	[SYNQ_PASSED_NOT_TCP] = "passed_not_tcp",			\
+	[SYNQ_PASSED_UNPROTECTED] = "passed_unprotected",		\
+	[SYNQ_PASSED_FRAGMENT] = "passed_fragment",			\
+	[SYNQ_PASSED_IPV6_EXT] = "passed_ipv6_ext",			\
 }
 
 /* Handoff failures are counted by errno (positive), up to this value; larger ones land in 0. */
@@ -133,9 +140,15 @@ enum synq_malformed {
 	SYNQ_MALFORMED_MAX
 };
 
+/* The JSON keys of the reasons; tables built from it assert SYNQ_MALFORMED_MAX entries. */
 #define SYNQ_MALFORMED_NAMES {						\
-	"ip_header", "tcp_truncated", "doff", "options", "flags",	\
-	"ip_checksum", "tcp_checksum",					\
+	[SYNQ_MAL_IP_HEADER] = "ip_header",				\
+	[SYNQ_MAL_TCP_TRUNCATED] = "tcp_truncated",			\
+	[SYNQ_MAL_DOFF] = "doff",					\
+	[SYNQ_MAL_OPTIONS] = "options",					\
+	[SYNQ_MAL_FLAGS] = "flags",					\
+	[SYNQ_MAL_IP_CSUM] = "ip_checksum",				\
+	[SYNQ_MAL_TCP_CSUM] = "tcp_checksum",				\
 }
 
 /*

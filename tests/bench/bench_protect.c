@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-packet cost of synq_xdp and synq_tc, side by side with a trivial XDP_PASS
- * program, measured with bpf_prog_test_run_opts() in a network namespace of our
+ * Per-packet cost of synq_xdp and synq_tc, side by side with the trivial XDP_PASS
+ * program (synq_pass), measured with bpf_prog_test_run_opts() in a network namespace of our
  * own. Prints ns/packet; it is a benchmark, not a test: run it by hand, as root.
  *
  *   build/tests/bench/bench_protect [repeat]      (default 1000000)
@@ -16,18 +16,9 @@
 #include <linux/bpf.h>
 #include "harness.h"
 #include "pkt.h"
+#include "synq_pass.skel.h"
 
 #define SINGLE_RUNS 20000
-
-static int pass_prog(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_pass", "GPL", insns, 2, NULL);
-}
 
 /* ns per run with the kernel's repeat loop; best of three rounds. */
 static double per_packet(int fd, const __u8 *in, size_t len, int repeat)
@@ -111,17 +102,19 @@ int main(int argc, char **argv)
 	__u8 f_csum[PKT_MAX], f_opts[PKT_MAX], f_data[PKT_MAX];
 	size_t l_est, l_syn, l_bad, l_open, l_csum, l_opts, l_data;
 	struct synq_protect_bpf *skel;
+	struct synq_pass_bpf *trivial;
 
 	if (geteuid() != 0 || harness_netns()) {
 		fprintf(stderr, "bench_protect: needs root and a network namespace of its own\n");
 		return 1;
 	}
 	skel = harness_load();
-	pass = pass_prog();
-	if (!skel || pass < 0 || loopback_pair(&est.sport, fds)) {
+	trivial = synq_pass_bpf__open_and_load();
+	if (!skel || !trivial || loopback_pair(&est.sport, fds)) {
 		fprintf(stderr, "bench_protect: cannot load the programs or connect on loopback\n");
 		return 1;
 	}
+	pass = bpf_program__fd(trivial->progs.synq_pass);
 	xdp = bpf_program__fd(skel->progs.synq_xdp);
 	tc = bpf_program__fd(skel->progs.synq_tc);
 	memcpy(syn.opts, linux_opts, sizeof(linux_opts));
@@ -155,7 +148,7 @@ int main(int argc, char **argv)
 	close(fds[2]);
 	close(fds[1]);
 	close(fds[0]);
-	close(pass);
+	synq_pass_bpf__destroy(trivial);
 	synq_protect_bpf__destroy(skel);
 	return 0;
 }

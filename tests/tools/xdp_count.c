@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xdp_count IFACE [--pass]: the receiving end of the flood tests. Attaches the
- * synq_count XDP program (bpf/synq_reflect.bpf.c) to IFACE in the current network
+ * synq_count XDP program (bpf/synq_bench.bpf.c) to IFACE in the current network
  * namespace, prints "ready", and on SIGINT or SIGTERM prints what arrived:
  *   syn=N synack=N rst=N other=N span_ns=N
  * (span_ns: from the first counted frame to the last) and detaches. With --pass the
@@ -19,8 +19,8 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
-#include "synq/flood_count.h"
-#include "synq_reflect.skel.h"
+#include "synq/bench_count.h"
+#include "synq_bench.skel.h"
 
 static volatile sig_atomic_t done;
 
@@ -33,7 +33,7 @@ static void on_signal(int sig)
 static int report(int map_fd)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct flood_count v[ncpu > 0 ? ncpu : 1], sum = { 0 };
+	struct bench_count v[ncpu > 0 ? ncpu : 1], sum = { 0 };
 	__u32 zero = 0;
 
 	if (ncpu <= 0 || bpf_map_lookup_elem(map_fd, &zero, v))
@@ -57,7 +57,7 @@ static int report(int map_fd)
 
 int main(int argc, char **argv)
 {
-	struct synq_reflect_bpf *skel;
+	struct synq_bench_bpf *skel;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ifindex, err;
 
@@ -65,11 +65,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: xdp_count IFACE [--pass] (IFACE must exist)\n");
 		return 2;
 	}
-	skel = synq_reflect_bpf__open();
+	skel = synq_bench_bpf__open();
 	if (!skel)
 		return 1;
 	skel->rodata->count_pass = argc > 2 && !strcmp(argv[2], "--pass");
-	if (synq_reflect_bpf__load(skel)) {
+	if (synq_bench_bpf__load(skel)) {
 		fprintf(stderr, "xdp_count: load failed\n");
 		return 1;
 	}
@@ -90,8 +90,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!done)
 		pause();
-	err = report(bpf_map__fd(skel->maps.counts));
+	err = report(bpf_map__fd(skel->maps.synq_counts));
 	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-	synq_reflect_bpf__destroy(skel);
+	synq_bench_bpf__destroy(skel);
 	return err ? 1 : 0;
 }

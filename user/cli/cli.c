@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 
@@ -43,8 +44,42 @@ void synq_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "--name" for an option value, or "-c" for a short-only one. */
+static void flag_name(int opt, const struct option *longopts, char *buf, size_t len)
+{
+	for (; longopts->name; longopts++) {
+		if (longopts->val == opt && !longopts->flag) {
+			snprintf(buf, len, "--%s", longopts->name);
+			return;
+		}
+	}
+	snprintf(buf, len, "-%c", opt);
+}
+
+/* 0 the first time opt is seen (or when it may repeat), -1 after saying it came twice. */
+static int seen_once(const char *verb, int opt, const struct option *longopts,
+		     struct cli_seen *seen)
+{
+	char name[64];
+	int i;
+
+	if (opt > 0 && opt < 256 && seen->repeatable && strchr(seen->repeatable, opt))
+		return 0;
+	for (i = 0; i < seen->n; i++)
+		if (seen->opts[i] == opt)
+			break;
+	if (i == seen->n) {
+		if (seen->n < CLI_MAX_FLAGS)
+			seen->opts[seen->n++] = opt;
+		return 0;
+	}
+	flag_name(opt, longopts, name, sizeof(name));
+	fprintf(stderr, "synq %s: %s given twice (give each flag once)\n", verb, name);
+	return -1;
+}
+
 int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts)
+	       const struct option *longopts, struct cli_seen *seen)
 {
 	char quiet[64], shortword[3] = "-";
 	int opt;
@@ -53,8 +88,10 @@ int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
 	snprintf(quiet, sizeof(quiet), ":%s", shortopts);
 	opterr = 0;
 	opt = getopt_long(argc, argv, quiet, longopts, NULL);
-	if (opt != '?' && opt != ':')
+	if (opt == -1)
 		return opt;
+	if (opt != '?' && opt != ':')
+		return seen_once(verb, opt, longopts, seen) ? '?' : opt;
 	/*
 	 * getopt has moved optind past the offending word (its start index is no
 	 * guide: getopt permutes "IFACE --flag" to put flags first). An unknown
@@ -146,4 +183,12 @@ void cli_catch_stop_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+void cli_sleep(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
+
+	while (!synq_stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }

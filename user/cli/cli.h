@@ -27,12 +27,25 @@ void synq_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void synq_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * getopt_long without getopt's own messages: an unknown flag or a missing
- * value prints one line naming it ("synq VERB: unknown option '--x'") and
- * returns '?'. The caller then returns EXIT_USAGE.
+ * The flags one parse has seen. A flag is given once: never "the last one
+ * wins". Only the flags listed in repeatable (their option values) may come
+ * again; the verb merges them (--ports 80 --ports 443 protects both).
+ */
+#define CLI_MAX_FLAGS 32
+struct cli_seen {
+	const char *repeatable;	/* option values as letters, e.g. "p"; NULL: none */
+	int opts[CLI_MAX_FLAGS];
+	int n;
+};
+
+/*
+ * getopt_long without getopt's own messages: an unknown flag, a missing value
+ * or a flag given twice prints one line naming it ("synq VERB: unknown option
+ * '--x'", "synq VERB: --x given twice") and returns '?'. The caller then
+ * returns EXIT_USAGE. seen starts zeroed (apart from .repeatable) per parse.
  */
 int cli_getopt(const char *verb, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts);
+	       const struct option *longopts, struct cli_seen *seen);
 
 /*
  * Parse a whole decimal number in [min, max]. On error prints
@@ -52,6 +65,8 @@ int cli_parse_seconds(const char *verb, const char *flag, const char *value,
  */
 extern volatile sig_atomic_t synq_stop;
 void cli_catch_stop_signals(void);
+/* Sleep s seconds (fractions allowed); returns early only once synq_stop is set. */
+void cli_sleep(double s);
 
 /* Print "synq VERB: unexpected argument 'X'" when argv has leftovers; returns -1 then. */
 int cli_no_extra_args(const char *verb, int argc, char **argv);

@@ -7,26 +7,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "system/system.h"
 #include "cli/verb.h"
 
 #ifndef SYNQ_VERSION
 #define SYNQ_VERSION "0.1"
 #endif
-
-/*
- * Verbs are declared weak so a tree where one is still being written links
- * and simply lacks it; `synq help` lists exactly the verbs that are built in.
- */
-#pragma weak verb_serve
-#pragma weak verb_attach
-#pragma weak verb_detach
-#pragma weak verb_status
-#pragma weak verb_key
-#pragma weak verb_watch
-#pragma weak verb_top
-#pragma weak verb_flood
-#pragma weak verb_bench
 
 static const struct synq_verb *const verbs[] = {
 	&verb_attach, &verb_detach, &verb_status, &verb_key,
@@ -52,7 +39,7 @@ static const char global_usage[] =
 static const struct synq_verb *find_verb(const char *name)
 {
 	for (size_t i = 0; i < NVERBS; i++)
-		if (verbs[i] && strcmp(verbs[i]->name, name) == 0)
+		if (strcmp(verbs[i]->name, name) == 0)
 			return verbs[i];
 	return NULL;
 }
@@ -61,8 +48,7 @@ static void print_global_usage(FILE *out)
 {
 	fputs(global_usage, out);
 	for (size_t i = 0; i < NVERBS; i++)
-		if (verbs[i])
-			fprintf(out, "  %-8s %s\n", verbs[i]->name, verbs[i]->summary);
+		fprintf(out, "  %-8s %s\n", verbs[i]->name, verbs[i]->summary);
 }
 
 static int unknown_verb(const char *name)
@@ -119,6 +105,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "synq: option '%s' needs a namespace name\n", a);
 				return EXIT_USAGE;
 			}
+			if (synq_netns_name) {
+				fprintf(stderr, "synq: %s given twice (give one namespace)\n", a);
+				return EXIT_USAGE;
+			}
 			synq_netns_name = argv[i];
 		} else {
 			fprintf(stderr, "synq: unknown option '%s' (synq --help lists them)\n", a);
@@ -140,6 +130,7 @@ int main(int argc, char **argv)
 	}
 	if (synq_netns_name && netns_enter(synq_netns_name))
 		return EXIT_FAIL;
+	liblog_init();
 	optind = 1;
 	return v->run(argc - i, argv + i);
 }

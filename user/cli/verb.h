@@ -10,7 +10,7 @@ struct synq_verb {
 	int (*run)(int argc, char **argv);	/* argv[0] is the verb's name */
 };
 
-/* Each verb lives in user/VERB.c and defines one of these. */
+/* Each verb defines one of these in the file of its concern (user/protect/attach.c, ...). */
 extern const struct synq_verb verb_serve;
 extern const struct synq_verb verb_attach;
 extern const struct synq_verb verb_detach;

@@ -33,15 +33,11 @@
 #include "cli/json.h"
 #include "flood/flood.h"
 #include "cli/verb.h"
-#include "synq/flood_count.h"
-#include "synq_reflect.skel.h"
-
-#pragma weak verb_attach
-#pragma weak verb_watch
+#include "synq/bench_count.h"
+#include "synq_bench.skel.h"
+#include "synq_pass.skel.h"
 
 #define VERB "bench"
-#define NA_ATTACH "n/a (synq attach not built)"
-#define NA_WATCH "n/a (queue programs not built)"
 
 enum responder { R_KERNEL, R_SYNQ, R_REFLECT, R_MAX };
 static const char *const responder_names[R_MAX] = {
@@ -74,7 +70,8 @@ struct results {
 
 struct bench {
 	struct bench_env env;
-	struct synq_reflect_bpf *progs;
+	struct synq_bench_bpf *progs;
+	struct synq_pass_bpf *pass;
 	bool quick;
 	double flood_s, client_s, bulk_s;
 	bool synq_on;
@@ -136,8 +133,6 @@ static const char *server_synq(struct bench *b)
 	char port[8];
 	const char *const args[] = { "attach", b->env.if_s, "--ports", port, NULL };
 
-	if (!&verb_attach)
-		return NA_ATTACH;
 	if (server_xdp(b, NULL))
 		return "n/a (XDP detach failed)";
 	snprintf(port, sizeof(port), "%d", BENCH_PORT);
@@ -154,8 +149,8 @@ static const char *server_synq(struct bench *b)
 /* The attacker-side counter: SYN-ACKs received since the last reset. */
 static uint64_t synacks(struct bench *b, bool reset)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(b->progs->maps.counts);
-	struct flood_count v[ncpu > 0 ? ncpu : 1];
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(b->progs->maps.synq_counts);
+	struct bench_count v[ncpu > 0 ? ncpu : 1];
 	uint64_t sum = 0;
 	__u32 zero = 0;
 
@@ -230,7 +225,7 @@ static void synack_rate(struct bench *b, enum responder r)
 
 	if (r == R_SYNQ)
 		res->resp[r].c.na = server_synq(b);
-	else if (server_xdp(b, r == R_KERNEL ? b->progs->progs.synq_pass :
+	else if (server_xdp(b, r == R_KERNEL ? b->pass->progs.synq_pass :
 			    b->progs->progs.synq_reflect))
 		res->resp[r].c.na = "n/a (XDP attach failed)";
 	if (res->resp[r].c.na || synq_stop)
@@ -274,7 +269,7 @@ static void legit_all(struct bench *b)
 {
 	for (int prot = 0; prot < 2 && !synq_stop; prot++) {
 		const char *na = prot ? server_synq(b) :
-				 server_xdp(b, b->progs->progs.synq_pass) ? "n/a (XDP attach failed)" :
+				 server_xdp(b, b->pass->progs.synq_pass) ? "n/a (XDP attach failed)" :
 				 NULL;
 
 		for (int i = 0; i < b->res.nrates && !synq_stop; i++) {
@@ -293,11 +288,7 @@ static void accept_rate(struct bench *b, int on)
 	pid_t watch = 0, pid;
 	int rfd;
 
-	if (on && !&verb_watch) {
-		b->res.accept[on].c.na = NA_WATCH;
-		return;
-	}
-	if (!on && server_xdp(b, b->progs->progs.synq_pass))
+	if (!on && server_xdp(b, b->pass->progs.synq_pass))
 		return;
 	if (on) {
 		/* synq watch loads the queue programs and keeps them for as long as it runs */
@@ -331,7 +322,7 @@ static void bulk(struct bench *b, enum bulk_mode m)
 
 	if (m == BULK_SYNQ)
 		b->res.bulk[m].c.na = server_synq(b);
-	else if (server_xdp(b, m == BULK_PASS ? b->progs->progs.synq_pass : NULL))
+	else if (server_xdp(b, m == BULK_PASS ? b->pass->progs.synq_pass : NULL))
 		b->res.bulk[m].c.na = "n/a (XDP attach failed)";
 	if (b->res.bulk[m].c.na || synq_stop)
 		return;
@@ -593,13 +584,14 @@ static int load_progs(struct bench *b)
 	struct xdp_req r;
 	int err;
 
-	b->progs = synq_reflect_bpf__open();
-	if (!b->progs)
+	b->pass = synq_pass_bpf__open_and_load();
+	b->progs = synq_bench_bpf__open();
+	if (!b->progs || !b->pass)
 		return -errno;
 	/* the counter on the attacker side takes only answers to the spoofed range */
 	b->progs->rodata->watch_net = htonl(0xc6120000);	/* 198.18.0.0 */
 	b->progs->rodata->watch_mask = htonl(0xfffe0000);	/* /15 */
-	err = synq_reflect_bpf__load(b->progs);
+	err = synq_bench_bpf__load(b->progs);
 	if (err)
 		return err;
 	r = (struct xdp_req){ b->env.ifindex_a, bpf_program__fd(b->progs->progs.synq_count) };
@@ -629,9 +621,10 @@ static int bench_main(int argc, char **argv)
 	};
 	static struct bench b;
 	const char *json = NULL, *plot = NULL;
+	struct cli_seen seen = {};
 	int opt, err;
 
-	while ((opt = cli_getopt(VERB, argc, argv, "", longopts)) != -1) {
+	while ((opt = cli_getopt(VERB, argc, argv, "", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
 		if (opt == 'q')
@@ -660,7 +653,8 @@ static int bench_main(int argc, char **argv)
 		run_all(&b);
 	synq_detach(&b);
 	bench_env_down(&b.env);
-	synq_reflect_bpf__destroy(b.progs);
+	synq_bench_bpf__destroy(b.progs);
+	synq_pass_bpf__destroy(b.pass);
 	if (err)
 		return EXIT_FAIL;
 	if (synq_stop) {

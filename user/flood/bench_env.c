@@ -29,30 +29,6 @@
 #include "cli/cli.h"
 #include "system/system.h"
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/* Runs a command line quietly; its exit status, or -1. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	synq_debug("bench: %s", cmd);
-	rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
 static void pin_self(int cpu)
 {
 	cpu_set_t set;
@@ -263,13 +239,13 @@ int bench_child_wait(pid_t pid, int rfd, void *res, size_t len)
 /* Reads fd until the server says it listens: 0, or -EIO when it exits or 5 s pass. */
 static int wait_listening(int fd)
 {
-	double deadline = now_s() + 5;
+	double deadline = mono_now() + 5;
 	char buf[1024];
 	size_t got = 0;
 
 	while (got < sizeof(buf) - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double left = deadline - now_s();
+		double left = deadline - mono_now();
 		ssize_t n;
 
 		if (left <= 0 || synq_stop)
@@ -376,7 +352,7 @@ static int connect_by(const char *dst, int port, double deadline)
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)
 		goto fail;
-	double left = deadline - now_s();
+	double left = deadline - mono_now();
 	if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) != 1)
 		goto fail;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
@@ -402,7 +378,7 @@ static bool round_trip(const char *dst, double deadline)
 		goto out;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double left = deadline - now_s();
+		double left = deadline - mono_now();
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) != 1)
@@ -434,22 +410,22 @@ void bench_client(void *arg, void *res)
 	const struct client_args *a = arg;
 	struct client_result *r = res;
 	double *lat = calloc(CLIENT_MAX_SAMPLES, sizeof(*lat));
-	double start = now_s(), end = start + a->seconds;
+	double start = mono_now(), end = start + a->seconds;
 	uint64_t n = 0;
 
 	if (!lat)
 		return;
-	while (!synq_stop && now_s() < end && r->attempts < CLIENT_MAX_SAMPLES) {
-		double t0 = now_s();
+	while (!synq_stop && mono_now() < end && r->attempts < CLIENT_MAX_SAMPLES) {
+		double t0 = mono_now();
 		bool ok = round_trip(a->dst, t0 + a->timeout);
-		double ms = (now_s() - t0) * 1000;
+		double ms = (mono_now() - t0) * 1000;
 
 		r->attempts++;
 		/* a failure counts at its timeout, so the percentiles include it */
 		lat[n++] = ok ? ms : a->timeout * 1000;
 		r->ok += ok;
 	}
-	r->rate = r->ok / (now_s() - start);
+	r->rate = r->ok / (mono_now() - start);
 	if (n) {
 		qsort(lat, n, sizeof(*lat), cmp_double);
 		r->p50_ms = lat[(n - 1) / 2];
@@ -463,7 +439,7 @@ void bench_client(void *arg, void *res)
 static int bulk_echo(int fd, double seconds, uint64_t *back)
 {
 	static char out[1 << 16], in[1 << 16];
-	double start = now_s(), end = start + seconds, deadline = end + 5;
+	double start = mono_now(), end = start + seconds, deadline = end + 5;
 	uint64_t sent = 0;
 	bool writing = true;
 
@@ -471,11 +447,11 @@ static int bulk_echo(int fd, double seconds, uint64_t *back)
 		struct pollfd p = { .fd = fd, .events = POLLIN | (writing ? POLLOUT : 0) };
 		ssize_t n;
 
-		if (writing && (synq_stop || now_s() >= end)) {
+		if (writing && (synq_stop || mono_now() >= end)) {
 			shutdown(fd, SHUT_WR);
 			writing = false;
 		}
-		if (now_s() >= deadline || poll(&p, 1, 100) < 0)
+		if (mono_now() >= deadline || poll(&p, 1, 100) < 0)
 			return -ETIMEDOUT;
 		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = recv(fd, in, sizeof(in), 0);
@@ -498,7 +474,7 @@ void bench_bulk(void *arg, void *res)
 {
 	const struct client_args *a = arg;
 	struct bulk_result *r = res;
-	double start = now_s();
+	double start = mono_now();
 	uint64_t back = 0;
 	int fd = connect_by(a->dst, BENCH_ECHO_PORT, start + 2);
 
@@ -508,6 +484,6 @@ void bench_bulk(void *arg, void *res)
 	}
 	r->err = bulk_echo(fd, a->seconds, &back);
 	if (!r->err)
-		r->gbit = back * 8 / (now_s() - start) / 1e9;
+		r->gbit = back * 8 / (mono_now() - start) / 1e9;
 	close(fd);
 }

@@ -13,9 +13,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/if_packet.h>
-#include <linux/neighbour.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -24,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -36,6 +32,8 @@
 #include "cli/cli.h"
 #include "flood/flood.h"
 #include "cli/verb.h"
+#include "system/netlink.h"
+#include "system/system.h"
 #include "synq_flood.skel.h"
 
 #define VERB "flood"
@@ -419,84 +417,6 @@ static void *worker_main(void *arg)
 
 /* ---------------------------------------------------- interface and MACs */
 
-static int iface_mac(const char *iface, uint8_t mac[6])
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
-}
-
-/* Looks at one RTM_NEWNEIGH: the link-layer address of dst on ifindex, if usable. */
-static bool neigh_match(struct nlmsghdr *nh, int ifindex, const struct flood_addr *dst,
-			uint8_t mac[6])
-{
-	struct ndmsg *nd = NLMSG_DATA(nh);
-	int len = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)), alen = dst->family == 4 ? 4 : 16;
-	bool addr_ok = false, mac_ok = false;
-
-	if (nd->ndm_ifindex != ifindex || (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED)) ||
-	    nd->ndm_state == NUD_NONE)
-		return false;
-	for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
-	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == (unsigned int)alen)
-			addr_ok = !memcmp(RTA_DATA(a), dst->addr, alen);
-		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
-			memcpy(mac, RTA_DATA(a), 6);
-			mac_ok = true;
-		}
-	}
-	return addr_ok && mac_ok;
-}
-
-/* The neighbour table entry for dst on ifindex (`ip neigh show`). 0, -ENOENT or -errno. */
-static int neigh_lookup(int ifindex, const struct flood_addr *dst, uint8_t mac[6])
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ndmsg nd;
-	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETNEIGH,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.nd = { .ndm_family = dst->family == 4 ? AF_INET : AF_INET6 },
-	};
-	static char buf[32768];
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), err = -ENOENT;
-	bool done = false;
-
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, sizeof(req), 0) < 0)
-		done = true, err = -errno;
-	while (!done) {
-		int len = recv(fd, buf, sizeof(buf), 0);
-
-		if (len <= 0) {
-			err = len < 0 ? -errno : err;
-			break;
-		}
-		for (struct nlmsghdr *nh = (void *)buf; NLMSG_OK(nh, (unsigned int)len);
-		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR)
-				done = true;
-			else if (nh->nlmsg_type == RTM_NEWNEIGH && err &&
-				 neigh_match(nh, ifindex, dst, mac))
-				err = 0;
-		}
-	}
-	close(fd);
-	return err;
-}
-
 static const char *addr_str(const struct flood_addr *a, char *buf, size_t len)
 {
 	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, buf, len);
@@ -521,7 +441,8 @@ static int flood_prepare(const struct flood_opts *o, int *ifindex, struct flood_
 	}
 	if (o->have_mac) {
 		memcpy(dmac, o->dst_mac, 6);
-	} else if ((err = neigh_lookup(*ifindex, &o->dst, dmac))) {
+	} else if ((err = nl_neigh_mac(*ifindex, o->dst.family == 4 ? AF_INET : AF_INET6,
+					o->dst.addr, dmac))) {
 		addr_str(&o->dst, a, sizeof(a));
 		if (err == -ENOENT)
 			synq_err("flood %s: no neighbour entry for %s: reach it once (ping -c1 %s) "
@@ -868,10 +789,11 @@ static int check_opts(struct flood_opts *o)
 
 int flood_parse_args(int argc, char **argv, struct flood_opts *o)
 {
+	struct cli_seen seen = {};
 	int opt, err;
 
 	*o = (struct flood_opts){ .threads = 1, .batch = 128, .options = FLOOD_OPT_LINUX };
-	while ((opt = cli_getopt(VERB, argc, argv, "i:d:m:s:r:c:t:T:o:", longopts)) != -1) {
+	while ((opt = cli_getopt(VERB, argc, argv, "i:d:m:s:r:c:t:T:o:", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
 		err = parse_one(opt, optarg, o);

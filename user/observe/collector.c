@@ -27,14 +27,26 @@
 #include "system/system.h"
 #include "synq_queue.skel.h"
 
-const char *const synq_netstat_names[SYNQ_NS_MAX] = {
-	"ListenOverflows", "ListenDrops", "TCPReqQFullDoCookies", "TCPReqQFullDrop",
-	"SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
+/* Unsized, so that the asserts catch a value added to an enum without a name. */
+const char *const synq_netstat_names[] = {
+	[SYNQ_NETSTAT_LISTEN_OVERFLOWS] = "ListenOverflows",
+	[SYNQ_NETSTAT_LISTEN_DROPS] = "ListenDrops",
+	[SYNQ_NETSTAT_REQQ_FULL_DO_COOKIES] = "TCPReqQFullDoCookies",
+	[SYNQ_NETSTAT_REQQ_FULL_DROP] = "TCPReqQFullDrop",
+	[SYNQ_NETSTAT_SYNCOOKIES_SENT] = "SyncookiesSent",
+	[SYNQ_NETSTAT_SYNCOOKIES_RECV] = "SyncookiesRecv",
+	[SYNQ_NETSTAT_SYNCOOKIES_FAILED] = "SyncookiesFailed",
 };
-const char *const synq_counter_names[SYNQ_COUNTER_MAX] = SYNQ_COUNTER_NAMES;
-const char *const synq_qc_names[SYNQ_QC_MAX] = {
-	"table_full", "owners_full", "wait_unknown",
+const char *const synq_counter_names[] = SYNQ_COUNTER_NAMES;
+const char *const synq_qc_names[] = {
+	[SYNQ_QC_TABLE_FULL] = "table_full",
+	[SYNQ_QC_OWNERS_FULL] = "owners_full",
+	[SYNQ_QC_WAIT_UNKNOWN] = "wait_unknown",
 };
+#define NAMES(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NAMES(synq_netstat_names) == SYNQ_NETSTAT_MAX, "a netstat counter lacks a name");
+_Static_assert(NAMES(synq_counter_names) == SYNQ_COUNTER_MAX, "a counter lacks a name");
+_Static_assert(NAMES(synq_qc_names) == SYNQ_QC_MAX, "a queue counter lacks a name");
 
 /* ---------------------------------------------------------------- pure part */
 
@@ -101,12 +113,12 @@ double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us
 	return v;
 }
 
-int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX])
+int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NETSTAT_MAX])
 {
 	const char *hdr = NULL, *p = text;
 	int found = 0;
 
-	memset(out, 0, sizeof(uint64_t) * SYNQ_NS_MAX);
+	memset(out, 0, sizeof(uint64_t) * SYNQ_NETSTAT_MAX);
 	/* Pairs of lines: "TcpExt: Name Name ..." then "TcpExt: 1 2 ...". */
 	while ((p = strstr(p, "TcpExt:"))) {
 		if (!hdr) {
@@ -121,7 +133,7 @@ int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX])
 
 		while (sscanf(h, "%63s%n", name, &hn) == 1 && strcmp(name, "TcpExt:") &&
 		       sscanf(v, "%llu%n", &val, &vn) == 1) {
-			for (int i = 0; i < SYNQ_NS_MAX; i++)
+			for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
 				if (!strcmp(name, synq_netstat_names[i])) {
 					out[i] = val;
 					found++;
@@ -363,15 +375,6 @@ struct synq_collector {
 	void *buf;		/* per-CPU values of one listener */
 };
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && synq_verbose < 2))
-		return 0;
-	if (!synq_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* The value of SKB_DROP_REASON_TCP_LISTEN_OVERFLOW on this kernel, or 0. */
 static unsigned int overflow_reason_from_btf(void)
 {
@@ -470,7 +473,6 @@ struct synq_collector *synq_collector_open(const struct synq_collector_opts *o)
 		synq_err("open /proc/thread-self/ns/net: %s", strerror(errno));
 		goto fail;
 	}
-	libbpf_set_print(libbpf_quiet);
 	if (ensure_tracefs() || collector_load(c))
 		goto fail;
 	c->since = time(NULL);
@@ -582,7 +584,7 @@ static void read_netstat(struct synq_netns *ns)
 	static char text[16384];
 
 	ns->netstat_ok = !read_file("/proc/thread-self/net/netstat", text, sizeof(text)) &&
-			 synq_netstat_parse(text, ns->netstat) == SYNQ_NS_MAX;
+			 synq_netstat_parse(text, ns->netstat) == SYNQ_NETSTAT_MAX;
 }
 
 /* Run iter/tcp in the current namespace and add every listener it reports. */
@@ -799,13 +801,11 @@ static void read_queue_stats(struct synq_collector *c, struct synq_snapshot *s)
 
 int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 {
-	struct timespec ts;
 	int err = 0;
 
 	s->n = 0;
 	s->n_ns = 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->t = ts.tv_sec + ts.tv_nsec / 1e9;
+	s->t = mono_now();
 	s->wall = time(NULL);
 	ns_list_build(c);
 	for (size_t i = 0; i < c->n_ns && !err; i++)

@@ -23,18 +23,22 @@
 
 /* The /proc/net/netstat counters synq reports, all from the TcpExt: lines. */
 enum synq_netstat {
-	SYNQ_NS_LISTEN_OVERFLOWS,
-	SYNQ_NS_LISTEN_DROPS,
-	SYNQ_NS_REQQ_FULL_DO_COOKIES,
-	SYNQ_NS_REQQ_FULL_DROP,
-	SYNQ_NS_SYNCOOKIES_SENT,
-	SYNQ_NS_SYNCOOKIES_RECV,
-	SYNQ_NS_SYNCOOKIES_FAILED,
-	SYNQ_NS_MAX
+	SYNQ_NETSTAT_LISTEN_OVERFLOWS,
+	SYNQ_NETSTAT_LISTEN_DROPS,
+	SYNQ_NETSTAT_REQQ_FULL_DO_COOKIES,
+	SYNQ_NETSTAT_REQQ_FULL_DROP,
+	SYNQ_NETSTAT_SYNCOOKIES_SENT,
+	SYNQ_NETSTAT_SYNCOOKIES_RECV,
+	SYNQ_NETSTAT_SYNCOOKIES_FAILED,
+	SYNQ_NETSTAT_MAX
 };
-extern const char *const synq_netstat_names[SYNQ_NS_MAX];
-extern const char *const synq_counter_names[SYNQ_COUNTER_MAX];
-extern const char *const synq_qc_names[SYNQ_QC_MAX];
+/*
+ * Names of enum synq_netstat, enum synq_counter and enum synq_queue_counter values.
+ * Declared unsized so that collector.c can assert each has exactly _MAX entries.
+ */
+extern const char *const synq_netstat_names[];
+extern const char *const synq_counter_names[];
+extern const char *const synq_qc_names[];
 
 #define SYNQ_NETNS_MAX	64	/* namespaces one snapshot covers */
 #define SYNQ_XDP_MAX	16	/* attached interfaces per namespace */
@@ -49,7 +53,7 @@ struct synq_netns {
 	uint64_t netns;			/* inode */
 	char name[64];			/* /run/netns name, or "" */
 	bool netstat_ok;
-	uint64_t netstat[SYNQ_NS_MAX];
+	uint64_t netstat[SYNQ_NETSTAT_MAX];
 	int n_xdp;
 	int xdp_omitted;		/* protected interfaces past SYNQ_XDP_MAX: not shown */
 	struct synq_xdp_iface xdp[SYNQ_XDP_MAX];
@@ -105,7 +109,7 @@ void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, 
  */
 double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us);
 /* Parse /proc/net/netstat text into out[]; returns how many of the counters were found. */
-int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NS_MAX]);
+int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NETSTAT_MAX]);
 int synq_lkey_cmp(const struct synq_lkey *a, const struct synq_lkey *b);
 bool synq_lkey_wildcard(const struct synq_lkey *k);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" */

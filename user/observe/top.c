@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/verb.h"
 #include "observe/watch.h"
+#include "system/system.h"
 
 #define MIN_COLS	104	/* the table without bars */
 #define BAR_COLS	126	/* the table with the fill bars */
@@ -248,7 +249,7 @@ static void draw_header(struct top *t)
 		printw("  port %u", t->port_filter);
 	color_on(t, C_HEAD, false);
 	mvprintw(1, 0, "kernel/s:");
-	for (int k = 0; k < SYNQ_NS_MAX; k++)
+	for (int k = 0; k < SYNQ_NETSTAT_MAX; k++)
 		printw(" %s %.0f", synq_netstat_names[k], netstat_rate(t, k));
 	xdp_rate(t, 0, &n_if, &n_omitted);
 	if (!n_if) {
@@ -478,14 +479,6 @@ static bool handle_key(struct top *t, int ch)
 	}
 	build_rows(t);
 	return true;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void screen_init(struct top *t)

@@ -5,7 +5,6 @@
  * The queue programs are loaded at start and detached at exit (Ctrl-C too):
  * counters run from zero since then, and every output says since when.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +16,6 @@
 #include "cli/json.h"
 #include "cli/verb.h"
 #include "observe/watch.h"
-
-void watch_sleep(double s)
-{
-	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9) };
-
-	while (!synq_stop && nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static void iso_time(time_t t, char *buf, size_t len)
 {
@@ -142,7 +133,7 @@ static void json_netns(struct json *j, const struct synq_netns *ns, const struct
 		json_null(j, "netstat");
 	} else {
 		json_object_open(j, "netstat");
-		for (int i = 0; i < SYNQ_NS_MAX; i++)
+		for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
 			json_u64(j, synq_netstat_names[i], netstat_delta(ns, b, i));
 		json_object_close(j);
 	}
@@ -190,7 +181,7 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 		ns->name, ns->name[0] ? ")" : "");
 	if (ns->netstat_ok) {
 		fputs("  kernel:", out);
-		for (int i = 0; i < SYNQ_NS_MAX; i++)
+		for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
 			fprintf(out, " %s +%llu", synq_netstat_names[i],
 				(unsigned long long)netstat_delta(ns, b, i));
 		fputc('\n', out);
@@ -274,7 +265,7 @@ int watch_run(const struct watch_opts *o)
 	if (synq_collector_snapshot(c, &base))
 		goto out;
 	for (unsigned int n = 0; !synq_stop && (!o->count || n < o->count); n++) {
-		watch_sleep(o->interval);
+		cli_sleep(o->interval);
 		if (synq_stop)
 			break;
 		if (synq_collector_snapshot(c, &cur))
@@ -311,11 +302,12 @@ static const struct option watch_longopts[] = {
 /* Parse watch's flags (top shares them); returns 0 or EXIT_USAGE. */
 int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 {
+	struct cli_seen seen = {};
 	unsigned int port;
 	int opt;
 
 	*o = (struct watch_opts){ .interval = 1.0 };
-	while ((opt = cli_getopt(verb, argc, argv, "ji:c:p:a", watch_longopts)) != -1) {
+	while ((opt = cli_getopt(verb, argc, argv, "ji:c:p:a", watch_longopts, &seen)) != -1) {
 		switch (opt) {
 		case 'j':
 			o->json = true;

@@ -20,9 +20,6 @@ struct watch_opts {
 };
 
 
-/* Sleep up to s seconds; returns early when a signal arrives. */
-void watch_sleep(double s);
-
 /* One interval's output: cur against prev (last interval) and base (counters' start). */
 void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct synq_snapshot *prev,
 		      const struct synq_snapshot *base, time_t since, double interval);

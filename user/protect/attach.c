@@ -12,18 +12,21 @@
 #include "cli/verb.h"
 
 static const char attach_usage[] =
-	"Usage: synq [-n NAME] attach IFACE --ports LIST [--xdp-mode native|generic]\n"
+	"Usage: synq [-n NAME] attach IFACE --ports LIST [--xdp-mode auto|native|generic]\n"
 	"                         [--key-file F] [--mss N] [--replace | --exist-ok]\n"
-	"       synq [-n NAME] attach PEER --pass-only [--xdp-mode native|generic]\n"
+	"       synq [-n NAME] attach PEER --pass-only [--xdp-mode auto|native|generic]\n"
 	"\n"
 	"Protects the listed TCP ports on IFACE against SYN floods: an XDP program answers\n"
 	"SYNs with SYN cookies, and a TC ingress program hands every valid final ACK to the\n"
 	"kernel, which creates the connection. The kernel's SYN queue is never used.\n"
 	"Programs and maps are pinned under " SYNQ_PIN_ROOT "/<netns inode>/IFACE/, so the\n"
 	"protection stays after synq exits; synq detach IFACE removes it.\n"
+	"Each flag is given once, except --ports.\n"
 	"\n"
-	"  --ports LIST        ports and ranges to protect, e.g. 80,443,9000-9010\n"
-	"  --xdp-mode MODE     native (default; falls back to generic with a message) or generic\n"
+	"  --ports LIST        ports and ranges to protect, e.g. 80,443,9000-9010; given\n"
+	"                      more than once, every list is protected\n"
+	"  --xdp-mode MODE     auto (default: native, falling back to generic with a message),\n"
+	"                      native (fail if the driver has no XDP) or generic\n"
 	"  --key-file F        the cookie key: 32 hex digits (default: random). Give several\n"
 	"                      hosts behind one address the same key\n"
 	"  --mss N             the MSS to offer (default: interface MTU - 40, IPv6 MTU - 60)\n"
@@ -35,23 +38,30 @@ static const char attach_usage[] =
 
 static int parse_mode(const char *v, enum xdp_mode_req *mode)
 {
-	if (!strcmp(v, "native"))
+	if (!strcmp(v, "auto"))
+		*mode = XDP_REQ_AUTO;
+	else if (!strcmp(v, "native"))
 		*mode = XDP_REQ_NATIVE;
 	else if (!strcmp(v, "generic"))
 		*mode = XDP_REQ_GENERIC;
 	else {
-		fprintf(stderr, "synq attach: --xdp-mode: '%s' is not native or generic\n", v);
+		fprintf(stderr, "synq attach: --xdp-mode: '%s' is not auto, native or generic\n", v);
 		return -1;
 	}
 	return 0;
 }
 
+/* One --ports LIST, added to ports: the flag may be given more than once. */
 static int parse_ports_arg(const char *v, uint8_t *ports)
 {
+	static uint8_t more[SYNQ_PORTS];
 	char bad[64];
 
-	if (ports_parse(v, ports, bad, sizeof(bad)) > 0)
+	if (ports_parse(v, more, bad, sizeof(bad)) > 0) {
+		for (int p = 0; p < SYNQ_PORTS; p++)
+			ports[p] |= more[p];
 		return 0;
+	}
 	fprintf(stderr, "synq attach: --ports: '%s' is not a port or range (1-65535, LOW-HIGH, "
 		"comma-separated)\n", bad);
 	return -1;
@@ -70,16 +80,20 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 		{ "exist-ok", no_argument, NULL, 'e' },
 		{},
 	};
-	const char *ports_arg = NULL, *key_file = NULL;
+	struct cli_seen seen = { .repeatable = "p" };
+	const char *key_file = NULL;
+	bool have_ports = false;
 	int opt;
 
-	while ((opt = cli_getopt("attach", argc, argv, "", longopts)) != -1) {
-		if ((opt == 'p' && !(ports_arg = optarg)) || opt == '?' ||
+	memset(ports, 0, SYNQ_PORTS);
+	while ((opt = cli_getopt("attach", argc, argv, "", longopts, &seen)) != -1) {
+		if (opt == '?' || (opt == 'p' && parse_ports_arg(optarg, ports)) ||
 		    (opt == 'm' && parse_mode(optarg, &o->mode)) ||
 		    (opt == 's' && cli_parse_uint("attach", "--mss", optarg, 536, 65495, &o->mss)))
 			return EXIT_USAGE;
 		if (opt == 'k')
 			key_file = optarg;
+		have_ports |= opt == 'p';
 		o->replace |= opt == 'r';
 		o->exist_ok |= opt == 'e';
 		o->pass_only |= opt == 'P';
@@ -91,7 +105,7 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 	o->iface = argv[optind++];
 	if (cli_no_extra_args("attach", argc, argv))
 		return EXIT_USAGE;
-	if (o->pass_only && (ports_arg || key_file || o->mss || o->replace)) {
+	if (o->pass_only && (have_ports || key_file || o->mss || o->replace)) {
 		fprintf(stderr, "synq attach: --pass-only takes no --ports, --key-file, --mss or "
 			"--replace\n");
 		return EXIT_USAGE;
@@ -100,12 +114,10 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 		fprintf(stderr, "synq attach: --replace and --exist-ok exclude each other\n");
 		return EXIT_USAGE;
 	}
-	if (!o->pass_only && !ports_arg) {
+	if (!o->pass_only && !have_ports) {
 		fprintf(stderr, "synq attach: --ports is required (e.g. --ports 80,443)\n");
 		return EXIT_USAGE;
 	}
-	if (ports_arg && parse_ports_arg(ports_arg, ports))
-		return EXIT_USAGE;
 	if (key_file) {
 		if (key_load_file("attach", key_file, key))
 			return EXIT_USAGE;

@@ -16,9 +16,10 @@ static const char detach_usage[] =
 static int run_detach(int argc, char **argv)
 {
 	static const struct option longopts[] = { {} };
+	struct cli_seen seen = {};
 	const char *iface;
 
-	if (cli_getopt("detach", argc, argv, "", longopts) != -1)
+	if (cli_getopt("detach", argc, argv, "", longopts, &seen) != -1)
 		return EXIT_USAGE;
 	if (optind >= argc) {
 		fprintf(stderr, "synq detach: missing IFACE (synq detach --help)\n");

@@ -103,10 +103,11 @@ static int run_key(int argc, char **argv)
 		{},
 	};
 	const char *key_file = NULL, *action, *iface;
+	struct cli_seen seen = {};
 	struct synq_key key;
 	int opt;
 
-	while ((opt = cli_getopt("key", argc, argv, "", longopts)) != -1) {
+	while ((opt = cli_getopt("key", argc, argv, "", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;
 		key_file = optarg;

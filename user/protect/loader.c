@@ -10,13 +10,10 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,10 +23,12 @@
 #include <xdp/libxdp.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "protect/loader.h"
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "protect/timewait_seed.h"
+#include "system/netlink.h"
 #include "system/system.h"
 #include "synq_pass.skel.h"
 #include "synq_protect.skel.h"
@@ -47,36 +46,6 @@ struct attach_ctx {
 	enum xdp_attach_mode mode;	/* what the XDP program got */
 	bool xdp_attached, clsact_created, tc_attached, dir_made;
 };
-
-/* ---- logging from the libraries ---- */
-
-/* Set while libxdp probes for its dispatcher, whose load failures are expected here. */
-static bool in_libxdp;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* Warnings carry the verifier log when our load fails: show them then. */
-	if (level == LIBBPF_DEBUG || (level != LIBBPF_WARN && !synq_verbose) ||
-	    (in_libxdp && !synq_verbose))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
-{
-	/* libxdp reports its (expected) dispatcher fallback as a warning: keep it for -v. */
-	if (!synq_verbose && level != LIBXDP_WARN)
-		return 0;
-	if (!synq_verbose && strstr(fmt, "dispatcher"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static void quiet_libraries(void)
-{
-	libbpf_set_print(libbpf_log);
-	libxdp_set_print(libxdp_log);
-}
 
 /* ---- checks ---- */
 
@@ -110,22 +79,6 @@ static int check_syncookies(const char *iface)
 		 "accepts synq's connections only with 1 or 2 (sysctl -w net.ipv4.tcp_syncookies=1)",
 		 iface, v);
 	return -EPERM;
-}
-
-static int iface_mtu(const char *iface, unsigned int *mtu)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	if (ioctl(fd, SIOCGIFMTU, &ifr))
-		err = -errno;
-	else
-		*mtu = ifr.ifr_mtu;
-	close(fd);
-	return err;
 }
 
 static int check_xdp_free(struct attach_ctx *c)
@@ -166,96 +119,7 @@ static int fill_config(struct attach_ctx *c, struct synq_config *cfg)
 	return 0;
 }
 
-/* ---- netlink: is the far end of a veth ready for XDP_TX? ---- */
-
-struct link_facts {
-	char name[IFNAMSIZ];
-	char kind[16];
-	int peer_ifindex;	/* IFLA_LINK */
-	int peer_nsid;		/* IFLA_LINK_NETNSID, -1: same namespace */
-	__u8 xdp_attached;	/* XDP_ATTACHED_* */
-};
-
-static void parse_nested(struct rtattr *nest, int type, struct rtattr **out)
-{
-	int len = RTA_PAYLOAD(nest);
-
-	*out = NULL;
-	for (struct rtattr *a = RTA_DATA(nest); RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type == type)
-			*out = a;
-}
-
-static void parse_link(struct ifinfomsg *ifi, int len, struct link_facts *f)
-{
-	struct rtattr *n;
-
-	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-		switch (a->rta_type) {
-		case IFLA_IFNAME:
-			snprintf(f->name, sizeof(f->name), "%s", (char *)RTA_DATA(a));
-			break;
-		case IFLA_LINK:
-			f->peer_ifindex = *(__u32 *)RTA_DATA(a);
-			break;
-		case IFLA_LINK_NETNSID:
-			f->peer_nsid = *(__s32 *)RTA_DATA(a);
-			break;
-		case IFLA_LINKINFO:
-			parse_nested(a, IFLA_INFO_KIND, &n);
-			if (n)
-				snprintf(f->kind, sizeof(f->kind), "%.*s", (int)RTA_PAYLOAD(n),
-					 (char *)RTA_DATA(n));
-			break;
-		case IFLA_XDP:
-			parse_nested(a, IFLA_XDP_ATTACHED, &n);
-			if (n)
-				f->xdp_attached = *(__u8 *)RTA_DATA(n);
-			break;
-		}
-	}
-}
-
-/* RTM_GETLINK for ifindex, in the namespace with id nsid (-1: ours). 0 or -errno. */
-static int link_query(int ifindex, int nsid, struct link_facts *f)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[16];
-	} req = {};
-	char buf[16384];
-	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-	int fd, n, err = -EIO;
-
-	memset(f, 0, sizeof(*f));
-	f->peer_nsid = -1;
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
-	req.nh.nlmsg_type = RTM_GETLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.ifi.ifi_index = ifindex;
-	if (nsid >= 0) {
-		struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-
-		a->rta_type = IFLA_TARGET_NETNSID;
-		a->rta_len = RTA_LENGTH(sizeof(__s32));
-		*(__s32 *)RTA_DATA(a) = nsid;
-		req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + a->rta_len;
-	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0 || (n = recv(fd, buf, sizeof(buf), 0)) < 0) {
-		err = -errno;
-	} else if (NLMSG_OK(nh, (unsigned int)n) && nh->nlmsg_type == NLMSG_ERROR) {
-		err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-	} else if (NLMSG_OK(nh, (unsigned int)n) && nh->nlmsg_type == RTM_NEWLINK) {
-		parse_link(NLMSG_DATA(nh), IFLA_PAYLOAD(nh), f);
-		err = 0;
-	}
-	close(fd);
-	return err;
-}
+/* ---- is the far end of a veth ready for XDP_TX? ---- */
 
 /*
  * A veth delivers our XDP_TX frames only into a peer with a native XDP program:
@@ -263,14 +127,14 @@ static int link_query(int ifindex, int nsid, struct link_facts *f)
  */
 static void warn_veth_peer(struct attach_ctx *c)
 {
-	struct link_facts me, peer;
+	struct nl_link me, peer;
 	const char *ns;
 
-	if (c->mode != XDP_MODE_NATIVE || link_query(c->ifindex, -1, &me) ||
+	if (c->mode != XDP_MODE_NATIVE || nl_link_get(c->ifindex, -1, &me) ||
 	    strcmp(me.kind, "veth") || !me.peer_ifindex)
 		return;
 	ns = me.peer_nsid >= 0 ? "in another network namespace" : "in this namespace";
-	if (link_query(me.peer_ifindex, me.peer_nsid, &peer)) {
+	if (nl_link_get(me.peer_ifindex, me.peer_nsid, &peer)) {
 		synq_err("attach %s: warning: cannot check the veth peer (ifindex %d %s) for an XDP "
 			 "program; without one the SYN-ACKs (XDP_TX) are lost", c->o->iface,
 			 me.peer_ifindex, ns);
@@ -384,9 +248,9 @@ static int try_xdp(struct attach_ctx *c, struct bpf_object *obj, const char *pro
 			return err;
 		}
 	}
-	in_libxdp = true;
+	liblog_expect_failures(true);
 	err = xdp_program__attach(c->xdp, c->ifindex, mode, 0);
-	in_libxdp = false;
+	liblog_expect_failures(false);
 	if (!err) {
 		c->xdp_attached = true;
 		c->mode = mode;
@@ -625,7 +489,6 @@ int loader_attach(const struct attach_opts *opts)
 	sigset_t hold, old;
 	int err;
 
-	quiet_libraries();
 	sigemptyset(&hold);
 	sigaddset(&hold, SIGINT);
 	sigaddset(&hold, SIGTERM);
@@ -675,7 +538,6 @@ int loader_detach(const char *iface)
 	struct pinned p;
 	int err;
 
-	quiet_libraries();
 	err = pinned_open(iface, &p);
 	if (err == -EPERM || err == -EACCES) {
 		synq_err("detach %s: cannot open synq's pins: %s (run as root)", iface,

@@ -22,6 +22,7 @@
 #include "protect/protect_parse.h"
 #include "system/system.h"
 #include "cli/verb.h"
+#include "system/system.h"
 
 static const char status_usage[] =
 	"Usage: synq [-n NAME] status [IFACE] [--json] [--interval S [--count N]]\n"
@@ -242,14 +243,6 @@ static int report(struct report *r)
 	return r->err ? EXIT_FAIL : EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int report_loop(const struct status_opts *o)
 {
 	static struct report r;
@@ -260,12 +253,9 @@ static int report_loop(const struct status_opts *o)
 	r.o = o;
 	r.quiet = true;
 	rc = report(&r);
-	t0 = now_s();
+	t0 = mono_now();
 	cli_catch_stop_signals();
 	for (unsigned int n = 0; rc == EXIT_OK && !synq_stop && (!o->count || n < o->count); n++) {
-		struct timespec ts = { (time_t)o->interval,
-				       (long)((o->interval - (time_t)o->interval) * 1e9) };
-
 		more = realloc(prev, (r.ncur ? r.ncur : 1) * sizeof(*prev));
 		if (!more) {
 			rc = EXIT_FAIL;
@@ -275,9 +265,10 @@ static int report_loop(const struct status_opts *o)
 		memcpy(prev, r.cur, r.ncur * sizeof(*prev));
 		r.prev = prev;
 		r.nprev = r.ncur;
-		if (nanosleep(&ts, NULL) && synq_stop)
+		cli_sleep(o->interval);
+		if (synq_stop)
 			break;
-		t1 = now_s();
+		t1 = mono_now();
 		r.secs = t1 - t0;
 		t0 = t1;
 		r.quiet = false;
@@ -298,10 +289,11 @@ static int run_status(int argc, char **argv)
 	};
 	static const int caps[] = { CAP_BPF, CAP_DAC_OVERRIDE };
 	struct status_opts o = {};
+	struct cli_seen seen = {};
 	static struct report r;
 	int opt, rc;
 
-	while ((opt = cli_getopt("status", argc, argv, "", longopts)) != -1) {
+	while ((opt = cli_getopt("status", argc, argv, "", longopts, &seen)) != -1) {
 		if (opt == '?' ||
 		    (opt == 'i' && cli_parse_seconds("status", "--interval", optarg, 0.05, 3600,
 						     &o.interval)) ||

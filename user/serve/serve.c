@@ -130,13 +130,14 @@ static int parse_one(int opt, const char *arg, struct serve_opts *o)
 
 int serve_parse(int argc, char **argv, struct serve_opts *o)
 {
+	struct cli_seen seen = {};
 	int opt;
 
 	memset(o, 0, sizeof(*o));
 	synq_server_config_init(&o->cfg);
 	o->reply = "http";
 	optind = 1;
-	while ((opt = cli_getopt("serve", argc, argv, "", options)) != -1)
+	while ((opt = cli_getopt("serve", argc, argv, "", options, &seen)) != -1)
 		if (parse_one(opt, optarg, o))
 			return EXIT_USAGE;
 	if (cli_no_extra_args("serve", argc, argv))

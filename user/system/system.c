@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Namespaces, capabilities, mounts and sysctls (see system.h). */
+/* Namespaces, capabilities, mounts, sysctls, interfaces and the clock (see system.h). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -153,4 +160,61 @@ int sysctl_read_int(const char *name, long *value)
 	int n = sysctl_read_ints(name, value, 1);
 
 	return n < 0 ? n : 0;
+}
+
+/* One SIOCGIF* ioctl on iface into ifr. 0 or -errno. */
+static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", iface);
+	if (ioctl(fd, req, ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int iface_mtu(const char *iface, unsigned int *mtu)
+{
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCGIFMTU, &ifr);
+
+	if (!err)
+		*mtu = ifr.ifr_mtu;
+	return err;
+}
+
+int iface_mac(const char *iface, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCGIFHWADDR, &ifr);
+
+	if (!err)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return err;
+}
+
+double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	synq_debug("%s", cmd);
+	rc = system(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
 }

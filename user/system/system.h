@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What synq asks of the running system: network namespaces, the bpffs and
- * tracefs mounts, and sysctls. All of it is per network namespace where the
- * kernel makes it so: call netns_enter() first and every read below follows.
+ * tracefs mounts, sysctls, interfaces (rtnetlink questions: netlink.h) and the
+ * clock. All of it is per network namespace where the kernel makes it so: call
+ * netns_enter() first and every read below follows.
  */
 #ifndef SYNQ_SYSTEM_H
 #define SYNQ_SYSTEM_H
@@ -45,5 +46,18 @@ int caps_require(const char *verb, const int *caps, size_t n);
  */
 int sysctl_read_int(const char *name, long *value);
 int sysctl_read_ints(const char *name, long *values, int n);
+
+/* An interface's MTU and MAC address (SIOCGIFMTU, SIOCGIFHWADDR). 0 or -errno. */
+int iface_mtu(const char *iface, unsigned int *mtu);
+int iface_mac(const char *iface, uint8_t mac[6]);
+
+/*
+ * Run a command line (printf-style) with /bin/sh, shown with -v: for the test
+ * topologies bench builds with ip(8). Its exit status, or -1.
+ */
+int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Seconds on CLOCK_MONOTONIC: for intervals and deadlines, never for wall time. */
+double mono_now(void);
 
 #endif

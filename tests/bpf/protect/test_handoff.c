@@ -26,6 +26,8 @@
 #include <linux/if_link.h>
 #include "harness.h"
 #include "pkt.h"
+#include "synq_pass.skel.h"
+#include "system/system.h"
 
 #define SRV_IF		"sqs0"
 #define CLI_IF		"sqc0"
@@ -45,29 +47,18 @@ static const char *skip_reason;
 static pid_t child = -1;
 static int to_child = -1, from_child = -1;
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The trivial program a veth needs on the peer for XDP_TX frames to arrive. */
+/* synq_pass, which a veth needs on the peer for XDP_TX frames to arrive (as attach --pass-only). */
 static int attach_xdp_pass(const char *ifname)
 {
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_pass", "GPL", insns, 2, NULL);
+	struct synq_pass_bpf *pass = synq_pass_bpf__open_and_load();
+	int err;
 
-	if (fd < 0)
-		return fd;
-	return bpf_xdp_attach(if_nametoindex(ifname), fd, XDP_FLAGS_DRV_MODE, NULL);
+	if (!pass)
+		return -errno;
+	err = bpf_xdp_attach(if_nametoindex(ifname), bpf_program__fd(pass->progs.synq_pass),
+			     XDP_FLAGS_DRV_MODE, NULL);
+	synq_pass_bpf__destroy(pass);	/* the attachment holds the program */
+	return err;
 }
 
 static int wait_readable(int fd)

@@ -55,6 +55,8 @@ static void moved(const char *what, const struct snap *a, const struct snap *b,
 		  unsigned int stats, int mal1)
 {
 	static const char *names[] = SYNQ_COUNTER_NAMES, *mnames[] = SYNQ_MALFORMED_NAMES;
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SYNQ_COUNTER_MAX, "names");
+	_Static_assert(sizeof(mnames) / sizeof(mnames[0]) == SYNQ_MALFORMED_MAX, "names");
 	int i, bad = 0;
 
 	for (i = 0; i < SYNQ_COUNTER_MAX; i++) {
@@ -345,8 +347,8 @@ static void check_meta(const struct run *r, int v6, const struct offer *of, __u3
 	if (mss > ours)
 		mss = ours;
 	/* The cookie keeps an MSS class: the largest table entry not above the MSS. */
-	assert_int_equal(m.mss, synq_mss_decode(v6 ? SYNQ_AF_INET6 : SYNQ_AF_INET,
-						synq_mss_encode(v6 ? SYNQ_AF_INET6 : SYNQ_AF_INET, mss)));
+	assert_int_equal(m.mss, synq_mss_decode(v6 ? AF_INET6 : AF_INET,
+						synq_mss_encode(v6 ? AF_INET6 : AF_INET, mss)));
 	assert_int_equal(!!(m.flags & SYNQ_META_F_WSCALE), of->has_ws);
 	if (of->has_ws)
 		assert_int_equal(m.snd_wscale, of->ws);

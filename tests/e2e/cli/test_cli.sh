@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The command line's promises, for every verb the binary has: --help and `synq help VERB`
-# print usage and exit 0; an unknown flag prints one line naming it and exits 2.
+# print usage and exit 0; an unknown flag, or a flag given twice, prints one line naming it
+# and exits 2 (only attach's --ports may repeat: the lists add up, see test_attach_flags).
 source tests/lib/e2e.sh
 
 # "rc lines stderr" of a command, stdout discarded.
@@ -18,6 +19,29 @@ t_eq "unknown verb: one line, exit 2" "2 1 synq: unknown verb 'frobnicate' (synq
 t_eq "unknown global flag: one line, exit 2" "2 1 synq: unknown option '--frob' (synq --help lists them)" \
 	"$(outcome --frob status)"
 t_eq "-n without a name: exit 2" 2 "$("$SYNQ" -n >/dev/null 2>&1; echo $?)"
+t_eq "-n twice: one line, exit 2" "2 1 synq: -n given twice (give one namespace)" \
+	"$(outcome -n a -n b status)"
+
+# Per verb, one valid flag given twice (with valid values, so that only the repeat is wrong).
+twice_args() {
+	case "$1" in
+	attach) echo "sqx0 --ports 80 --mss 1400 --mss 1400" ;;
+	status) echo "--json --json" ;;
+	key)    echo "--key-file /dev/null --key-file /dev/null rotate sqx0" ;;
+	top)    echo "--port 80 --port 81" ;;
+	watch)  echo "--count 1 -c 2" ;;
+	serve)  echo "--port 0 --port 0" ;;
+	flood)  echo "--threads 1 -T 1" ;;
+	bench)  echo "--quick --quick" ;;
+	*)      return 1 ;;
+	esac
+}
+twice_flag() {
+	case "$1" in
+	attach) echo --mss ;; status) echo --json ;; key) echo --key-file ;; top) echo --port ;;
+	watch) echo --count ;; serve) echo --port ;; flood) echo --threads ;; bench) echo --quick ;;
+	esac
+}
 
 verbs=$("$SYNQ" help | awk '/^Verbs:/ { on = 1; next } on && NF { print $1 }')
 [ -n "$verbs" ] || t_fail "synq help lists verbs" "no verbs listed"
@@ -35,5 +59,16 @@ for v in $verbs; do
 	else
 		t_fail "$v rejects an unknown flag in one line" "exit $rc, $lines line(s): $msg"
 	fi
+	if [ "$v" = detach ]; then
+		continue	# detach has no flags to repeat
+	fi
+	if ! args=$(twice_args "$v"); then
+		t_fail "$v refuses a flag given twice" "no case for $v in twice_args"
+		continue
+	fi
+	# shellcheck disable=SC2086 # the words are meant to split
+	t_eq "$v refuses a flag given twice in one line" \
+		"2 1 synq $v: $(twice_flag "$v") given twice (give each flag once)" \
+		"$(outcome "$v" $args)"
 done
 t_done

@@ -6,6 +6,7 @@
 # program the same flood fills the SYN queue, 129 of 128, and the kernel sends cookies.) Then the terminal path
 # under tmux: synq top opens, q closes it, the demo finishes and cleans up.
 source tests/lib/e2e.sh
+source tests/lib/screen.sh
 t_require_root demo
 
 TMP=$(mktemp -d)
@@ -120,14 +121,6 @@ tmux new-session -d -s "$SESSION" -x 160 -y 50 \
 	"echo \$\$ > $TMP/sid; scripts/demo.sh; echo exited \$? > $TMP/rc"
 # Keep the screen after the demo ends, with nothing left running in the pane.
 tmux set-option -t "$SESSION" remain-on-exit on >/dev/null
-screen_has() {	# PATTERN SECONDS
-	for _ in $(seq $(($2 * 10))); do
-		tmux capture-pane -p -t "$SESSION" >"$TMP/screen" 2>/dev/null
-		grep -qE "$1" "$TMP/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 if screen_has "LISTENER +OWNER" 60 && screen_has "192\.0\.2\.1:8080 " 5; then
 	t_pass "tty: synq top shows the server's listener"
 else

@@ -4,6 +4,8 @@
 # view, the "too small" notice, the plain output without a terminal, and q.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/screen.sh
+source tests/lib/serve.sh
 t_require_root top
 command -v tmux > /dev/null || { t_skip top "tmux is not installed (scripts/install-deps.sh)"; exit 0; }
 
@@ -13,19 +15,9 @@ SESSION=synq-top-$$
 cleanup() { tmux kill-session -t "$SESSION" 2> /dev/null; ns_cleanup; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-# screen_has PATTERN: the pane shows PATTERN within 5 s
-screen_has() {
-	for _ in $(seq 50); do
-		tmux capture-pane -p -t "$SESSION" > "$TMP/screen" 2> /dev/null
-		grep -qE "$1" "$TMP/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 ns_new ns top
-ns_bg l "$ns" "$SYNQ" serve --port 8090 --backlog 16 --pause-accept > "$TMP/l" 2>&1
-t_wait_for "$TMP/l" "listening on" || { t_fail top_row "listener did not start"; t_done; }
+serve_start l "$ns" "$TMP/l" "$SYNQ" serve --port 8090 --backlog 16 --pause-accept ||
+	{ t_fail top_row "listener did not start"; t_done; }
 ns_bg c "$ns" $E2E/qclient hold 127.0.0.1 8090 5 > "$TMP/c"
 t_wait_for "$TMP/c" held || { t_fail top_row "connections not made"; t_done; }
 owner=$(cat "/proc/$l/comm")

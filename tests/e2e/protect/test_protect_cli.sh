@@ -75,7 +75,8 @@ expect protect_cli_already_attached 1 "already attached.*synq detach sqs0.*--rep
 	"${A[@]}" sqs0 --ports 80
 "$SYNQ" -n "$SRV" key rotate sqs0 >/dev/null
 keys_before=$("$SYNQ" -n "$SRV" key show sqs0)
-t_run protect_cli_replace "${A[@]}" sqs0 --ports 81-83 --replace --xdp-mode generic
+# --ports given twice: both lists are protected (read back from the map by status).
+t_run protect_cli_replace "${A[@]}" sqs0 --ports 81 --ports 82-83 --replace --xdp-mode generic
 t_eq protect_cli_replace_keeps_keys "$keys_before" "$("$SYNQ" -n "$SRV" key show sqs0)"
 t_eq protect_cli_replace_new_ports "81-83 generic" \
 	"$("$SYNQ" -n "$SRV" status --json | jq -r '.interfaces[0] | "\(.ports) \(.xdp_mode)"')"

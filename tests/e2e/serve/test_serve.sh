@@ -6,6 +6,7 @@
 # --stats, --max-conns, and a clean exit on SIGTERM with a connection open.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/serve.sh
 
 # "rc lines stderr" of a command run outside any namespace, stdout discarded.
 outcome() {
@@ -23,18 +24,13 @@ t_eq "bad --workers: one line, exit 2" \
 	"2 1 synq serve: --workers: '0' is not a whole number from 1 to 256" "$(outcome serve --workers 0)"
 
 t_require_root "serve in a namespace"
-CLIENT=$PWD/build/tests/tools/tcpclient
-LOG=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$LOG"' EXIT
-ns_new NS serve
-in_ns() { ip netns exec "$NS" "$@"; }
+serve_setup serve
 
 # serve NAME ARGS...: start `synq serve ARGS` in the namespace, output in $LOG/NAME, pid in
 # SRV; waits for its "listening on" line.
 serve() {
 	local name=$1; shift
-	ns_bg SRV "$NS" "$SYNQ" serve "$@" >"$LOG/$name" 2>&1
-	t_wait_for "$LOG/$name" 'listening on' && return 0
+	serve_start SRV "$NS" "$LOG/$name" "$SYNQ" serve "$@" && return 0
 	t_fail "$name: server ready" "$(cat "$LOG/$name")"
 	return 1
 }

@@ -6,17 +6,12 @@
 # are dropped, and TcpExtListenOverflows counts those drops. All in one fresh namespace.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/serve.sh
 t_require_root "backlog experiment"
-
-CLIENT=$PWD/build/tests/tools/tcpclient
-LOG=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$LOG"' EXIT
-ns_new NS backlog
-in_ns() { ip netns exec "$NS" "$@"; }
+serve_setup backlog
 overflows() { in_ns nstat -saz TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" { print $2 }'; }
 
-ns_bg SRV "$NS" "$SYNQ" serve --backlog 8 --pause-accept --port 8080 >"$LOG/serve" 2>&1
-if ! t_wait_for "$LOG/serve" 'listening on'; then
+if ! serve_start SRV "$NS" "$LOG/serve" "$SYNQ" serve --backlog 8 --pause-accept --port 8080; then
 	t_fail "server ready" "$(cat "$LOG/serve")"
 	t_done
 fi

@@ -4,16 +4,14 @@
 # requests with its own handler, in a namespace of its own, and stops cleanly.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/serve.sh
 t_require_root "embedding example"
 
 EMBED=$PWD/build/examples/embed
-LOG=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$LOG"' EXIT
-ns_new NS embed
+serve_setup embed
 
 t_eq "the example needs no libbpf" "" "$(ldd "$EMBED" | grep -E 'libbpf|libxdp|ncurses')"
-ns_bg PID "$NS" "$EMBED" 127.0.0.1 8090 >"$LOG/embed" 2>&1
-if ! t_wait_for "$LOG/embed" 'listening on'; then
+if ! serve_start PID "$NS" "$LOG/embed" "$EMBED" 127.0.0.1 8090; then
 	t_fail "example ready" "$(cat "$LOG/embed")"
 	t_done
 fi

@@ -6,20 +6,15 @@
 # shed the surplus, and must serve again once the clients leave.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/serve.sh
 t_require_root "EMFILE"
-
-CLIENT=$PWD/build/tests/tools/tcpclient
-LOG=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$LOG"' EXIT
-ns_new NS emfile
-in_ns() { ip netns exec "$NS" "$@"; }
+serve_setup emfile
 code() { in_ns curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://127.0.0.1:8080/; }
 # utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat;
 # the command name in field 2 may hold spaces, so count from after its ')').
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
-ns_bg SRV "$NS" prlimit --nofile=16 "$SYNQ" serve --port 8080 --stats >"$LOG/serve" 2>&1
-if ! t_wait_for "$LOG/serve" 'listening on'; then
+if ! serve_start SRV "$NS" "$LOG/serve" prlimit --nofile=16 "$SYNQ" serve --port 8080 --stats; then
 	t_fail "server ready" "$(cat "$LOG/serve")"
 	t_done
 fi

@@ -9,24 +9,7 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
-
-/* Runs fn with stderr sent to a buffer; returns what it printed there. */
-static char captured[512];
-
-static void capture_begin(FILE **saved)
-{
-	fflush(stderr);
-	*saved = stderr;
-	stderr = fmemopen(captured, sizeof(captured) - 1, "w");
-	assert_non_null(stderr);
-	memset(captured, 0, sizeof(captured));
-}
-
-static void capture_end(FILE *saved)
-{
-	fclose(stderr);
-	stderr = saved;
-}
+#include "capture.h"
 
 static void test_parse_uint_accepts_bounds(void **state)
 {
@@ -45,13 +28,12 @@ static void test_parse_uint_rejects_and_names(void **state)
 		"", "0", "65536", "-1", "+5", "12x", "x", " 8", "8 ", "99999999999999999999999",
 	};
 	unsigned int v = 77;
-	FILE *saved;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		capture_begin(&saved);
+		capture_begin();
 		int rc = cli_parse_uint("serve", "--port", bad[i], 1, 65535, &v);
-		capture_end(saved);
+		capture_end();
 		assert_int_equal(rc, -1);
 		assert_int_equal(v, 77);	/* the output is untouched on error */
 		assert_non_null(strstr(captured, "synq serve: --port: '"));
@@ -64,16 +46,15 @@ static void test_parse_uint_rejects_and_names(void **state)
 static void test_parse_seconds(void **state)
 {
 	double s = 0;
-	FILE *saved;
 
 	(void)state;
 	assert_int_equal(cli_parse_seconds("watch", "--interval", "0.5", 0.1, 60, &s), 0);
-	assert_true(s > 0.49 && s < 0.51);
+	assert_float_equal(s, 0.5, 0.01);
 	static const char *const bad[] = { "0", "61", "nan", "inf", "1s", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		capture_begin(&saved);
+		capture_begin();
 		assert_int_equal(cli_parse_seconds("watch", "--interval", bad[i], 0.1, 60, &s), -1);
-		capture_end(saved);
+		capture_end();
 		assert_non_null(strstr(captured, "synq watch: --interval:"));
 	}
 }
@@ -86,48 +67,53 @@ static const struct option longopts[] = {
 
 static int getopt_all(int argc, char **argv)
 {
+	struct cli_seen seen = {};
 	int opt, last = 0;
 
 	optind = 1;
-	while ((opt = cli_getopt("serve", argc, argv, "p:q", longopts)) != -1)
+	while ((opt = cli_getopt("serve", argc, argv, "p:q", longopts, &seen)) != -1)
 		last = opt;
 	return last;
 }
 
-static void test_getopt_unknown_flag_named(void **state)
+/* An unknown flag, a missing value, a flag given twice (short or long): one line naming it. */
+static void test_getopt_bad_flag_named(void **state)
 {
-	char *argv[] = { "serve", "--quiet", "--bogus", NULL };
-	FILE *saved;
+	static const struct {
+		int argc;
+		const char *words[6];
+		const char *line;
+	} cases[] = {
+		{ 3, { "serve", "--quiet", "--bogus" }, "synq serve: unknown option '--bogus'\n" },
+		{ 2, { "serve", "--port" }, "synq serve: option '--port' needs a value\n" },
+		{ 5, { "serve", "--port", "80", "-p", "81" },
+		  "synq serve: --port given twice (give each flag once)\n" },
+		{ 3, { "serve", "-q", "--quiet" },
+		  "synq serve: --quiet given twice (give each flag once)\n" },
+	};
 
 	(void)state;
-	capture_begin(&saved);
-	int last = getopt_all(3, argv);
-	capture_end(saved);
-	assert_int_equal(last, '?');
-	assert_string_equal(captured, "synq serve: unknown option '--bogus'\n");
-}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[6] = {};
 
-static void test_getopt_missing_value_named(void **state)
-{
-	char *argv[] = { "serve", "--port", NULL };
-	FILE *saved;
-
-	(void)state;
-	capture_begin(&saved);
-	int last = getopt_all(2, argv);
-	capture_end(saved);
-	assert_int_equal(last, '?');
-	assert_string_equal(captured, "synq serve: option '--port' needs a value\n");
+		memcpy(argv, cases[i].words, sizeof(cases[i].words));
+		capture_begin();
+		int last = getopt_all(cases[i].argc, argv);
+		capture_end();
+		assert_int_equal(last, '?');
+		assert_string_equal(captured, cases[i].line);
+	}
 }
 
 static void test_getopt_good_flags(void **state)
 {
 	char *argv[] = { "serve", "-q", "--port", "80", NULL };
 	int seen_p = 0, seen_q = 0, opt;
+	struct cli_seen seen = {};
 
 	(void)state;
 	optind = 1;
-	while ((opt = cli_getopt("serve", 4, argv, "p:q", longopts)) != -1) {
+	while ((opt = cli_getopt("serve", 4, argv, "p:q", longopts, &seen)) != -1) {
 		seen_p += opt == 'p' && strcmp(optarg, "80") == 0;
 		seen_q += opt == 'q';
 	}
@@ -136,16 +122,29 @@ static void test_getopt_good_flags(void **state)
 	assert_int_equal(cli_no_extra_args("serve", 4, argv), 0);
 }
 
-static void test_extra_args_named(void **state)
+/* A flag listed as repeatable comes back every time, for the verb to merge. */
+static void test_getopt_repeatable_returned(void **state)
 {
-	char *argv[] = { "serve", "stray", NULL };
-	FILE *saved;
+	char *argv[] = { "serve", "-p", "80", "--port", "81", NULL };
+	struct cli_seen seen = { .repeatable = "p" };
+	int n = 0, opt;
 
 	(void)state;
 	optind = 1;
-	capture_begin(&saved);
+	while ((opt = cli_getopt("serve", 5, argv, "p:q", longopts, &seen)) != -1)
+		n += opt == 'p';
+	assert_int_equal(n, 2);
+}
+
+static void test_extra_args_named(void **state)
+{
+	char *argv[] = { "serve", "stray", NULL };
+
+	(void)state;
+	optind = 1;
+	capture_begin();
 	assert_int_equal(cli_no_extra_args("serve", 2, argv), -1);
-	capture_end(saved);
+	capture_end();
 	assert_string_equal(captured, "synq serve: unexpected argument 'stray'\n");
 }
 
@@ -155,9 +154,9 @@ int main(void)
 		cmocka_unit_test(test_parse_uint_accepts_bounds),
 		cmocka_unit_test(test_parse_uint_rejects_and_names),
 		cmocka_unit_test(test_parse_seconds),
-		cmocka_unit_test(test_getopt_unknown_flag_named),
-		cmocka_unit_test(test_getopt_missing_value_named),
+		cmocka_unit_test(test_getopt_bad_flag_named),
 		cmocka_unit_test(test_getopt_good_flags),
+		cmocka_unit_test(test_getopt_repeatable_returned),
 		cmocka_unit_test(test_extra_args_named),
 	};
 

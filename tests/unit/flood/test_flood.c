@@ -263,7 +263,7 @@ static void test_args(void **state)
 	assert_int_equal(flood_parse_args(7, (char **)ok, &o), 0);
 	assert_int_equal(o.src.family, 6);	/* the IPv6 default range */
 	assert_int_equal(o.src.prefix, 48);
-	assert_true(o.duration == 2.0);
+	assert_float_equal(o.duration, 2.0, 1e-9);
 }
 
 int main(void)

@@ -36,8 +36,8 @@ static void test_bucket_bounds(void **state)
 	}
 	/* ebpf_exporter #488: 268 must not count in a bucket whose upper bound is 256. */
 	assert_true(synq_wait_lo(synq_wait_bucket(268) + 1) > 268);
-	assert_true(synq_wait_lo(synq_wait_bucket(256)) == 256);
-	assert_true(synq_wait_lo(synq_wait_bucket(255) + 1) == 256);
+	assert_int_equal(synq_wait_lo(synq_wait_bucket(256)), 256);
+	assert_int_equal(synq_wait_lo(synq_wait_bucket(255) + 1), 256);
 	/* Small values are exact; huge ones clamp into the open last bucket. */
 	for (uint64_t v = 0; v < 8; v++)
 		assert_int_equal(synq_wait_lo(synq_wait_bucket(v)), v);
@@ -115,19 +115,19 @@ static void test_netstat_parse(void **state)
 		"TcpExt: 11 12 13 99 21 22 31 32\n"
 		"IpExt: InNoRoutes ListenOverflows\n"
 		"IpExt: 7 777\n";
-	uint64_t out[SYNQ_NS_MAX];
+	uint64_t out[SYNQ_NETSTAT_MAX];
 
 	(void)state;
-	assert_int_equal(synq_netstat_parse(text, out), SYNQ_NS_MAX);
-	assert_int_equal(out[SYNQ_NS_SYNCOOKIES_SENT], 11);
-	assert_int_equal(out[SYNQ_NS_SYNCOOKIES_RECV], 12);
-	assert_int_equal(out[SYNQ_NS_SYNCOOKIES_FAILED], 13);
-	assert_int_equal(out[SYNQ_NS_LISTEN_OVERFLOWS], 21);	/* not IpExt's 777 */
-	assert_int_equal(out[SYNQ_NS_LISTEN_DROPS], 22);
-	assert_int_equal(out[SYNQ_NS_REQQ_FULL_DO_COOKIES], 31);
-	assert_int_equal(out[SYNQ_NS_REQQ_FULL_DROP], 32);
+	assert_int_equal(synq_netstat_parse(text, out), SYNQ_NETSTAT_MAX);
+	assert_int_equal(out[SYNQ_NETSTAT_SYNCOOKIES_SENT], 11);
+	assert_int_equal(out[SYNQ_NETSTAT_SYNCOOKIES_RECV], 12);
+	assert_int_equal(out[SYNQ_NETSTAT_SYNCOOKIES_FAILED], 13);
+	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_OVERFLOWS], 21);	/* not IpExt's 777 */
+	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_DROPS], 22);
+	assert_int_equal(out[SYNQ_NETSTAT_REQQ_FULL_DO_COOKIES], 31);
+	assert_int_equal(out[SYNQ_NETSTAT_REQQ_FULL_DROP], 32);
 	assert_int_equal(synq_netstat_parse("TcpExt: ListenDrops\nTcpExt: 5\n", out), 1);
-	assert_int_equal(out[SYNQ_NS_LISTEN_DROPS], 5);
+	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_DROPS], 5);
 	assert_int_equal(synq_netstat_parse("garbage", out), 0);
 }
 
@@ -194,8 +194,9 @@ static void test_view(void **state)
 	assert_float_equal(v.enq_rate, 20.0, 1e-9);
 	assert_float_equal(v.drop_rate, 5.0, 1e-9);
 	assert_int_equal(v.wait_count, 30);
-	assert_true(v.p50_us >= 49152 && v.p50_us <= 50400);
-	assert_true(v.ip50_us >= 49152 && v.ip50_us <= 50400);
+	/* the median's bucket is [49152, 50400): anywhere in it */
+	assert_float_equal(v.p50_us, (49152 + 50400) / 2.0, (50400 - 49152) / 2.0);
+	assert_float_equal(v.ip50_us, (49152 + 50400) / 2.0, (50400 - 49152) / 2.0);
 	/* No previous snapshot: totals, but no rates and no interval percentiles. */
 	synq_view(&cur, NULL, &base, 0, &v);
 	assert_float_equal(v.enq_rate, 0, 1e-9);
@@ -249,11 +250,11 @@ static void test_base_adopt(void **state)
 	strcpy(cur.ns[0].xdp[0].name, "veth0");
 	cur.ns[0].xdp[0].s.ctr[SYNQ_SYN_RECEIVED] = 500;
 	cur.ns[1].netns = 2;
-	cur.ns[1].netstat[SYNQ_NS_LISTEN_DROPS] = 9;
+	cur.ns[1].netstat[SYNQ_NETSTAT_LISTEN_DROPS] = 9;
 	cur.ns[1].netstat_ok = true;
 	synq_base_adopt(&base, &cur);
 	assert_int_equal(base.n_ns, 2);
-	assert_int_equal(synq_snapshot_netns(&base, 2)->netstat[SYNQ_NS_LISTEN_DROPS], 9);
+	assert_int_equal(synq_snapshot_netns(&base, 2)->netstat[SYNQ_NETSTAT_LISTEN_DROPS], 9);
 	assert_int_equal(synq_xdp_find(synq_snapshot_netns(&base, 1), "veth0")->s.ctr[0], 500);
 	/* Adopting again changes nothing. */
 	cur.ns[0].xdp[0].s.ctr[SYNQ_SYN_RECEIVED] = 900;
@@ -276,6 +277,28 @@ static void test_snapshot_copy(void **state)
 	synq_snapshot_free(&b);
 }
 
+/* Every value of the three enums has a name, and no two names are the same. */
+static void test_name_tables_complete(void **state)
+{
+	static const struct {
+		const char *const *names;
+		int n;
+	} tables[] = {
+		{ synq_netstat_names, SYNQ_NETSTAT_MAX },
+		{ synq_counter_names, SYNQ_COUNTER_MAX },
+		{ synq_qc_names, SYNQ_QC_MAX },
+	};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (int i = 0; i < tables[t].n; i++) {
+			assert_non_null(tables[t].names[i]);
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(tables[t].names[i], tables[t].names[j]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_view_untraced),
 		cmocka_unit_test(test_base_adopt),
 		cmocka_unit_test(test_snapshot_copy),
+		cmocka_unit_test(test_name_tables_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,30 +13,22 @@
 #include "cli/cli.h"
 #include "protect/loader.h"
 #include "protect/attach.h"
+#include "capture.h"
 
 static uint8_t ports[SYNQ_PORTS];
-static char err_text[512];
 
-/* Run the parser on a NULL-terminated word list; stderr into err_text. */
+/* Run the parser on a NULL-terminated word list; its stderr into captured. */
 static int parse(struct attach_opts *o, struct synq_key *key, char **argv)
 {
-	int argc = 0, saved, rc;
-	FILE *f = tmpfile();
+	int argc = 0, rc;
 
 	while (argv[argc])
 		argc++;
 	memset(o, 0, sizeof(*o));
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fileno(f), 2);
 	optind = 1;
+	capture_begin();
 	rc = attach_parse_args(argc, argv, o, ports, key);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(f);
-	err_text[fread(err_text, 1, sizeof(err_text) - 1, f)] = '\0';
-	fclose(f);
+	capture_end();
 	return rc;
 }
 
@@ -54,7 +46,7 @@ static void test_good_flags(void **state)
 	assert_int_equal(o.mss, 1400);
 	assert_true(o.replace && !o.pass_only && !o.key);
 	assert_true(ports[80] && ports[9000] && ports[9002] && !ports[81]);
-	assert_string_equal(err_text, "");
+	assert_string_equal(captured, "");
 }
 
 static void test_key_file(void **state)
@@ -71,15 +63,16 @@ static void test_key_file(void **state)
 	close(fd);
 	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
 	assert_ptr_equal(o.key, &key);
-	assert_true(key.k0 == 0x7766554433221100ULL && key.k1 == 0xffeeddccbbaa9988ULL);
-	assert_string_equal(err_text, "");	/* mkstemp made it 0600: no warning */
+	assert_int_equal(key.k0, 0x7766554433221100ULL);
+	assert_int_equal(key.k1, 0xffeeddccbbaa9988ULL);
+	assert_string_equal(captured, "");	/* mkstemp made it 0600: no warning */
 	unlink(path);
 }
 
 static void test_bad_flags_one_line(void **state)
 {
 	static const struct {
-		const char *words[8];
+		const char *words[10];
 		const char *line;
 	} cases[] = {
 		{ { "attach", "eth0", "--frobnicate", "--ports", "80" },
@@ -92,7 +85,17 @@ static void test_bad_flags_one_line(void **state)
 		  "synq attach: --ports: 'x-9' is not a port or range (1-65535, LOW-HIGH, "
 		  "comma-separated)\n" },
 		{ { "attach", "eth0", "--ports", "80", "--xdp-mode", "fast" },
-		  "synq attach: --xdp-mode: 'fast' is not native or generic\n" },
+		  "synq attach: --xdp-mode: 'fast' is not auto, native or generic\n" },
+		{ { "attach", "eth0", "--ports", "80", "--mss", "1400", "--mss", "1300" },
+		  "synq attach: --mss given twice (give each flag once)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--xdp-mode", "native", "--xdp-mode",
+		    "generic" },
+		  "synq attach: --xdp-mode given twice (give each flag once)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--replace", "--replace" },
+		  "synq attach: --replace given twice (give each flag once)\n" },
+		{ { "attach", "eth0", "--ports", "80", "--ports", "x" },
+		  "synq attach: --ports: 'x' is not a port or range (1-65535, LOW-HIGH, "
+		  "comma-separated)\n" },
 		{ { "attach", "eth0", "--ports", "80", "--mss", "70000" },
 		  "synq attach: --mss: '70000' is not a whole number from 536 to 65495\n" },
 		{ { "attach", "eth0" }, "synq attach: --ports is required (e.g. --ports 80,443)\n" },
@@ -109,11 +112,50 @@ static void test_bad_flags_one_line(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[8] = {};
+		char *argv[10] = {};
 
 		memcpy(argv, cases[i].words, sizeof(cases[i].words));
 		assert_int_equal(parse(&o, &key, argv), EXIT_USAGE);
-		assert_string_equal(err_text, cases[i].line);
+		assert_string_equal(captured, cases[i].line);
+	}
+}
+
+/* --ports adds up: every list given is protected, and nothing else. */
+static void test_ports_twice_merge(void **state)
+{
+	char *argv[] = { "attach", "eth0", "--ports", "80", "--ports", "8025,9000-9001", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+	for (int p = 0; p < SYNQ_PORTS; p++)
+		n += ports[p] != 0;
+	assert_int_equal(n, 4);
+	assert_true(ports[80] && ports[8025] && ports[9000] && ports[9001]);
+	assert_string_equal(captured, "");
+}
+
+/* auto is the default and can be named; native alone does not fall back. */
+static void test_xdp_mode_names(void **state)
+{
+	static const struct {
+		const char *name;
+		enum xdp_mode_req mode;
+	} modes[] = {
+		{ "auto", XDP_REQ_AUTO }, { "native", XDP_REQ_NATIVE }, { "generic", XDP_REQ_GENERIC },
+	};
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *argv[] = { "attach", "eth0", "--ports", "80", "--xdp-mode",
+				 (char *)modes[i].name, NULL };
+
+		assert_int_equal(parse(&o, &key, argv), EXIT_OK);
+		assert_int_equal(o.mode, modes[i].mode);
 	}
 }
 
@@ -147,6 +189,8 @@ int main(void)
 		cmocka_unit_test(test_good_flags),
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_bad_flags_one_line),
+		cmocka_unit_test(test_ports_twice_merge),
+		cmocka_unit_test(test_xdp_mode_names),
 		cmocka_unit_test(test_pass_only),
 		cmocka_unit_test(test_exist_ok),
 	};

@@ -75,9 +75,9 @@ static int check6(const struct synq_key *key, const void *flow, __u32 isn, __u32
 }
 
 static const struct family families[] = {
-	{ "IPv4", SYNQ_AF_INET, &flow4, sizeof(flow4),
+	{ "IPv4", AF_INET, &flow4, sizeof(flow4),
 	  { 536, 1300, 1380, 1420, 1440, 1452, 1460, 8960 }, make4, check4 },
-	{ "IPv6", SYNQ_AF_INET6, &flow6, sizeof(flow6),
+	{ "IPv6", AF_INET6, &flow6, sizeof(flow6),
 	  { 1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940 }, make6, check6 },
 };
 
@@ -125,7 +125,7 @@ static __u32 expected_cookie(const struct family *fam, __u32 isn, __u32 t, __u32
 			     __u32 *tsval)
 {
 	__u8 msg[48] = { 0 };
-	size_t addr = fam->af == SYNQ_AF_INET ? 4 : 16;
+	size_t addr = fam->af == AF_INET ? 4 : 16;
 	size_t n = 2 * addr + 4;
 	__u64 h;
 
@@ -177,24 +177,24 @@ static void test_mss_rounding(void **state)
 		int af;
 		__u32 mss, want;	/* mss = min(client, ours); 0 = no MSS option */
 	} cases[] = {
-		{ SYNQ_AF_INET, 1460, 1460 },	/* 1500-byte MTU both ways */
-		{ SYNQ_AF_INET, 1400, 1380 },
-		{ SYNQ_AF_INET, 1459, 1452 },
-		{ SYNQ_AF_INET, 1300, 1300 },
-		{ SYNQ_AF_INET, 1299, 536 },
-		{ SYNQ_AF_INET, 536, 536 },
-		{ SYNQ_AF_INET, 500, 536 },	/* clamped up: the kfunc refuses < 536 */
-		{ SYNQ_AF_INET, 0, 536 },	/* no MSS option: RFC 9293 default */
-		{ SYNQ_AF_INET, 8960, 8960 },	/* 9000-byte MTU */
-		{ SYNQ_AF_INET, 65535, 8960 },
-		{ SYNQ_AF_INET6, 1440, 1440 },	/* 1500-byte MTU */
-		{ SYNQ_AF_INET6, 1439, 1432 },
-		{ SYNQ_AF_INET6, 1280, 1280 },
-		{ SYNQ_AF_INET6, 1279, 1220 },
-		{ SYNQ_AF_INET6, 1000, 1220 },	/* clamped up: the kfunc refuses < 1220 */
-		{ SYNQ_AF_INET6, 0, 1220 },
-		{ SYNQ_AF_INET6, 8940, 8940 },
-		{ SYNQ_AF_INET6, 65535, 8940 },
+		{ AF_INET, 1460, 1460 },	/* 1500-byte MTU both ways */
+		{ AF_INET, 1400, 1380 },
+		{ AF_INET, 1459, 1452 },
+		{ AF_INET, 1300, 1300 },
+		{ AF_INET, 1299, 536 },
+		{ AF_INET, 536, 536 },
+		{ AF_INET, 500, 536 },	/* clamped up: the kfunc refuses < 536 */
+		{ AF_INET, 0, 536 },	/* no MSS option: RFC 9293 default */
+		{ AF_INET, 8960, 8960 },	/* 9000-byte MTU */
+		{ AF_INET, 65535, 8960 },
+		{ AF_INET6, 1440, 1440 },	/* 1500-byte MTU */
+		{ AF_INET6, 1439, 1432 },
+		{ AF_INET6, 1280, 1280 },
+		{ AF_INET6, 1279, 1220 },
+		{ AF_INET6, 1000, 1220 },	/* clamped up: the kfunc refuses < 1220 */
+		{ AF_INET6, 0, 1220 },
+		{ AF_INET6, 8940, 8940 },
+		{ AF_INET6, 65535, 8940 },
 	};
 	size_t i;
 

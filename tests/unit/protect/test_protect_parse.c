@@ -102,10 +102,10 @@ static void test_key_hex(void **state)
 	(void)state;
 	/* SipHash's reference key 00 01 .. 0f: k0 = 0x0706050403020100, k1 = 0x0f0e0d0c0b0a0908. */
 	assert_int_equal(key_parse_hex("000102030405060708090a0b0c0d0e0f\n", &k), 0);
-	assert_true(k.k0 == 0x0706050403020100ULL);
-	assert_true(k.k1 == 0x0f0e0d0c0b0a0908ULL);
+	assert_int_equal(k.k0, 0x0706050403020100ULL);
+	assert_int_equal(k.k1, 0x0f0e0d0c0b0a0908ULL);
 	assert_int_equal(key_parse_hex("  FFEEDDCCBBAA99887766554433221100 \n\n", &k), 0);
-	assert_true(k.k0 == 0x8899AABBCCDDEEFFULL);
+	assert_int_equal(k.k0, 0x8899AABBCCDDEEFFULL);
 	assert_int_equal(key_parse_hex("000102030405060708090a0b0c0d0e0", &k), -EINVAL);
 	assert_int_equal(key_parse_hex("000102030405060708090a0b0c0d0e0f0", &k), -EINVAL);
 	assert_int_equal(key_parse_hex("000102030405060708090a0b0c0d0e0g", &k), -EINVAL);

@@ -9,28 +9,22 @@
 
 #include "cli/cli.h"
 #include "serve/serve.h"
-
-static char captured[512];
+#include "capture.h"
 
 /* Parse "serve ARGS..." (NULL-terminated) with stderr caught in captured[]. */
 static int parse(struct serve_opts *o, ...)
 {
 	char *argv[32] = { "serve" };
 	int argc = 1, rc;
-	FILE *saved = stderr;
 	va_list ap;
 
 	va_start(ap, o);
 	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
 		argc++;
 	va_end(ap);
-	memset(captured, 0, sizeof(captured));
-	fflush(stderr);
-	stderr = fmemopen(captured, sizeof(captured) - 1, "w");
-	assert_non_null(stderr);
+	capture_begin();
 	rc = serve_parse(argc, argv, o);
-	fclose(stderr);
-	stderr = saved;
+	capture_end();
 	return rc;
 }
 

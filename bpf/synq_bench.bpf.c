@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Two tiny XDP programs for measuring, not for protecting:
+ * The XDP programs `synq bench` and the flood tests measure with, not for protecting:
  *
  * synq_reflect  turns every SYN into a SYN-ACK in place and sends it back with
  *               XDP_TX: addresses and ports swapped, ACK = ISN + 1, checksum
@@ -8,23 +8,18 @@
  *               SYN-ACK responder can be on this machine, the ceiling `synq bench`
  *               compares against.
  * synq_drop     drops everything: the fastest receiver, to measure a generator.
- * synq_pass     passes everything: lets XDP_TX frames of the veth peer arrive.
  * synq_count    counts TCP frames by kind (SYN, SYN-ACK, RST, other) with the time
  *               of the first and last one, then drops them (or passes them, for a
  *               capture). Frames that are not TCP, or not to the watched IPv4
  *               prefix, pass untouched so ARP and neighbour discovery keep working.
+ *
+ * The program that passes everything is bpf/synq_pass.bpf.c, the one attach uses.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "synq/flood_count.h"
-
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define IPPROTO_TCP_	6
-#define TCP_FLAG_SYN	0x02
-#define TCP_FLAG_RST	0x04
-#define TCP_FLAG_ACK	0x10
+#include "synq_defs.bpf.h"
+#include "synq/bench_count.h"
 
 const volatile __u8 count_pass;		/* pass counted frames instead of dropping them */
 const volatile __u32 watch_net;		/* IPv4 destination prefix to count (network order) */
@@ -34,8 +29,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct flood_count);
-} counts SEC(".maps");
+	__type(value, struct bench_count);
+} synq_counts SEC(".maps");
 
 /* Finds the TCP header; returns NULL for anything else. *daddr4 gets an IPv4 destination. */
 static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *daddr4, bool *v6)
@@ -47,7 +42,7 @@ static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *dad
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
 
-		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP_ || ip->ihl != 5)
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl != 5)
 			return NULL;
 		*daddr4 = ip->daddr;
 		*v6 = false;
@@ -56,7 +51,7 @@ static __always_inline struct tcphdr *find_tcp(void *data, void *end, __u32 *dad
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP_)
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
 			return NULL;
 		*v6 = true;
 		return (void *)(ip6 + 1);
@@ -69,7 +64,7 @@ int synq_count(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 daddr = 0, zero = 0;
-	struct flood_count *c;
+	struct bench_count *c;
 	struct tcphdr *t;
 	bool v6 = false;
 	__u8 flags;
@@ -80,15 +75,15 @@ int synq_count(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (watch_mask && (v6 || (daddr & watch_mask) != watch_net))
 		return XDP_PASS;
-	c = bpf_map_lookup_elem(&counts, &zero);
+	c = bpf_map_lookup_elem(&synq_counts, &zero);
 	if (!c)
 		return XDP_PASS;
 	flags = ((__u8 *)t)[13];
-	if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
 		c->syn++;
-	else if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK))
+	else if ((flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
 		c->synack++;
-	else if (flags & TCP_FLAG_RST)
+	else if (flags & TCPF_RST)
 		c->rst++;
 	else
 		c->other++;
@@ -103,12 +98,6 @@ SEC("xdp")
 int synq_drop(struct xdp_md *ctx)
 {
 	return XDP_DROP;
-}
-
-SEC("xdp")
-int synq_pass(struct xdp_md *ctx)
-{
-	return XDP_PASS;
 }
 
 /* RFC 1624: replace 16-bit word old by new in a checksum. */
@@ -142,7 +131,7 @@ int synq_reflect(struct xdp_md *ctx)
 	t = find_tcp(data, end, &daddr, &v6);
 	if (!t || (void *)(t + 1) > end)
 		return XDP_PASS;
-	if ((((__u8 *)t)[13] & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+	if ((((__u8 *)t)[13] & (TCPF_SYN | TCPF_ACK | TCPF_RST)) != TCPF_SYN)
 		return XDP_PASS;
 	swap_eth(data);
 	/* swapping addresses and ports leaves every checksum as it is */
@@ -164,7 +153,7 @@ int synq_reflect(struct xdp_md *ctx)
 	t->dest = port;
 
 	old_flags = ((__u16 *)t)[6];
-	((__u8 *)t)[13] = TCP_FLAG_SYN | TCP_FLAG_ACK;
+	((__u8 *)t)[13] = TCPF_SYN | TCPF_ACK;
 	csum_replace(&t->check, old_flags, ((__u16 *)t)[6]);
 	seq = t->seq;
 	ack = t->ack_seq;

@@ -10,16 +10,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <synq/queue.h>
+#include "synq_defs.bpf.h"
 
-#ifndef AF_INET
-#define AF_INET		2
-#endif
-#ifndef AF_INET6
-#define AF_INET6	10
-#endif
-#ifndef EEXIST
-#define EEXIST		17
-#endif
 #define SYNQ_S_IFMT	00170000
 #define SYNQ_S_IFSOCK	0140000
 

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rtnetlink questions synq asks about interfaces and neighbours. After
+ * setns() /sys/class/net still shows the first namespace; netlink follows the
+ * thread's namespace, so these answers are always about the one we are in.
+ */
+#ifndef SYNQ_NETLINK_H
+#define SYNQ_NETLINK_H
+
+#include <stdint.h>
+#include <net/if.h>
+
+/* What RTM_GETLINK says about one interface. */
+struct nl_link {
+	char name[IF_NAMESIZE];
+	char kind[16];		/* IFLA_INFO_KIND: "veth", ...; "" for a physical NIC */
+	int peer_ifindex;	/* IFLA_LINK: a veth's peer */
+	int peer_nsid;		/* IFLA_LINK_NETNSID; -1: the same namespace */
+	uint8_t xdp_attached;	/* XDP_ATTACHED_* */
+};
+
+/* The link with ifindex in the namespace with id nsid (-1: ours). 0 or -errno. */
+int nl_link_get(int ifindex, int nsid, struct nl_link *l);
+
+/*
+ * The link-layer address of addr (family AF_INET or AF_INET6) in the neighbour
+ * table of ifindex, as `ip neigh show` lists it. 0, -ENOENT or -errno.
+ */
+int nl_neigh_mac(int ifindex, int family, const void *addr, uint8_t mac[6]);
+
+#endif
