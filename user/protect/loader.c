@@ -289,27 +289,50 @@ static int link_query(int ifindex, int nsid, struct link_facts *f)
 	return err;
 }
 
+int veth_peer_xdp(int ifindex, struct veth_peer *peer)
+{
+	struct link_facts me, far;
+	int err;
+
+	memset(peer, 0, sizeof(*peer));
+	err = link_query(ifindex, -1, &me);
+	if (err)
+		return err;
+	if (strcmp(me.kind, "veth") || !me.peer_ifindex)
+		return -ENOTSUP;
+	peer->ifindex = me.peer_ifindex;
+	peer->other_netns = me.peer_nsid >= 0;
+	err = link_query(me.peer_ifindex, me.peer_nsid, &far);
+	if (err)
+		return err;
+	snprintf(peer->name, sizeof(peer->name), "%s", far.name);
+	peer->native_xdp = far.xdp_attached == XDP_ATTACHED_DRV ||
+			   far.xdp_attached == XDP_ATTACHED_MULTI;
+	return 0;
+}
+
 /*
  * A veth delivers our XDP_TX frames only into a peer with a native XDP program:
  * say so when it has none, and how to fix it.
  */
 static void warn_veth_peer(struct attach_ctx *c)
 {
-	struct link_facts me, peer;
+	struct veth_peer peer;
 	const char *ns;
+	int err;
 
-	if (c->mode != XDP_MODE_NATIVE || link_query(c->ifindex, -1, &me) ||
-	    strcmp(me.kind, "veth") || !me.peer_ifindex)
+	if (c->mode != XDP_MODE_NATIVE)
 		return;
-	ns = me.peer_nsid >= 0 ? "in another network namespace" : "in this namespace";
-	if (link_query(me.peer_ifindex, me.peer_nsid, &peer)) {
+	err = veth_peer_xdp(c->ifindex, &peer);
+	if (err == -ENOTSUP || (!err && peer.native_xdp) || !peer.ifindex)
+		return;
+	ns = peer.other_netns ? "in another network namespace" : "in this namespace";
+	if (err) {
 		synq_err("attach %s: warning: cannot check the veth peer (ifindex %d %s) for an XDP "
 			 "program; without one the SYN-ACKs (XDP_TX) are lost", c->o->iface,
-			 me.peer_ifindex, ns);
+			 peer.ifindex, ns);
 		return;
 	}
-	if (peer.xdp_attached == XDP_ATTACHED_DRV || peer.xdp_attached == XDP_ATTACHED_MULTI)
-		return;
 	synq_err("attach %s: warning: its veth peer %s (%s) has no native XDP program, so the "
 		 "SYN-ACKs sent with XDP_TX are dropped there; fix: synq [-n PEER_NS] attach %s "
 		 "--pass-only", c->o->iface, peer.name, ns, peer.name);

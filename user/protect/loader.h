@@ -48,4 +48,19 @@ int loader_attach(const struct attach_opts *opts);
 /* Everything `synq detach` does. -ENOENT (with a message) when nothing is attached. */
 int loader_detach(const char *iface);
 
+/* The far end of a veth, and whether it runs a native XDP program. */
+struct veth_peer {
+	int ifindex;
+	bool other_netns;
+	char name[16];
+	bool native_xdp;	/* without one it drops the frames we send with XDP_TX */
+};
+
+/*
+ * Ask netlink about the veth peer of ifindex (in this namespace). 0, -ENOTSUP
+ * when ifindex is not a veth, or -errno (peer->ifindex set when the peer's own
+ * query failed).
+ */
+int veth_peer_xdp(int ifindex, struct veth_peer *peer);
+
 #endif
