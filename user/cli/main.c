@@ -27,10 +27,11 @@
 #pragma weak verb_top
 #pragma weak verb_flood
 #pragma weak verb_bench
+#pragma weak verb_doctor
 
 static const struct synq_verb *const verbs[] = {
 	&verb_attach, &verb_detach, &verb_status, &verb_key,
-	&verb_top, &verb_watch, &verb_serve, &verb_flood, &verb_bench,
+	&verb_top, &verb_watch, &verb_doctor, &verb_serve, &verb_flood, &verb_bench,
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
