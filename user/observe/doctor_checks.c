@@ -273,8 +273,8 @@ int doctor_check_syn_queue(const struct doctor_ns *ns, const struct doctor_liste
 	if (!f)
 		return -ENOMEM;
 	snprintf(f->message, sizeof(f->message),
-		 "the SYN queue reached %u of %u (at %u the kernel sends SYN cookies, or drops SYNs "
-		 "with tcp_syncookies=0) and %llu SYN-ACKs were retransmitted: handshakes left "
+		 "the SYN queue reached %u with a backlog of %u (past %u the kernel sends SYN cookies, "
+		 "or drops SYNs with tcp_syncookies=0) and %llu SYN-ACKs were retransmitted: handshakes left "
 		 "half-open by lost clients or by the spoofed SYNs of a flood. synq can answer "
 		 "these SYNs in XDP with its own cookies, before they take a request socket",
 		 dl->syn_peak, l->syn_max, l->syn_max, (unsigned long long)dl->synack_retrans);
