@@ -36,4 +36,13 @@ for v in $verbs; do
 		t_fail "$v rejects an unknown flag in one line" "exit $rc, $lines line(s): $msg"
 	fi
 done
+
+# doctor's values: a bad one is named in one line, before anything is loaded.
+t_eq "doctor --observe x: one line, exit 2" \
+	"2 1 synq doctor: --observe: 'x' is not a number of seconds from 0 to 3600" \
+	"$(outcome doctor --observe x)"
+t_eq "doctor --port 0: one line, exit 2" \
+	"2 1 synq doctor: --port: '0' is not a whole number from 1 to 65535" "$(outcome doctor --port 0)"
+t_eq "doctor with an extra argument: one line, exit 2" \
+	"2 1 synq doctor: unexpected argument 'eth0'" "$(outcome doctor eth0)"
 t_done
