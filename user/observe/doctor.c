@@ -140,7 +140,8 @@ static int ns_open(struct doctor_ns *ns, uint64_t self)
 	if (name[0]) {
 		snprintf(ns->sh, sizeof(ns->sh), "ip netns exec %s ", name);
 		snprintf(ns->synq, sizeof(ns->synq), "synq -n %s", name);
-		snprintf(ns->name, sizeof(ns->name), "%s", name);
+		if (name != ns->name)
+			snprintf(ns->name, sizeof(ns->name), "%s", name);
 		snprintf(path, sizeof(path), "/run/netns/%s", name);
 	} else if (ns->netns == self) {
 		snprintf(ns->synq, sizeof(ns->synq), "synq");
@@ -237,7 +238,7 @@ static int read_one_iface(const char *iface, void *arg)
 {
 	struct pins_walk *w = arg;
 	struct doctor_iface *x;
-	struct veth_peer peer;
+	struct veth_peer peer = {};
 	struct pinned p;
 	int err;
 
@@ -330,6 +331,10 @@ static int gather_ns(const struct gather *g, size_t i, struct doctor_ns *ns)
 	ns->observed_s = g->observed;
 	snprintf(ns->name, sizeof(ns->name), "%s", sn->name);
 	fd = ns_open(ns, g->self);
+	if (fd == -ENOENT) {
+		synq_debug("doctor: netns %llu is gone", (unsigned long long)ns->netns);
+		return fd;
+	}
 	if (fd < -1 || (fd >= 0 && setns(fd, CLONE_NEWNET))) {
 		synq_err("doctor: cannot enter netns %llu: %s", (unsigned long long)ns->netns,
 			 strerror(fd < -1 ? -fd : errno));
@@ -391,31 +396,44 @@ static int check_ns(const struct doctor_ns *ns, const struct doctor_listener *dl
 	return err ?: doctor_check_synq_state(ns, dl, n, port, r);
 }
 
-/* Gather every namespace's facts and run the checks; fills scope. 0 or -errno. */
+/*
+ * Gather every namespace's facts and run the checks. Returns how many
+ * namespaces were examined (nss[], counts[]), or -errno. A namespace that
+ * went away since the snapshot (--all-netns) is skipped.
+ */
 static int examine(struct gather *g, const struct gauge_peaks *pk, uint16_t port,
 		   struct doctor_ns *nss, size_t *counts, struct doctor_report *r)
 {
 	const struct synq_snapshot *cur = g->cur;
 	struct doctor_listener *dl = calloc(cur->n ? cur->n : 1, sizeof(*dl));
-	size_t first = 0;
-	int err = dl ? 0 : -ENOMEM;
+	int err = dl ? 0 : -ENOMEM, done = 0;
 
 	for (size_t i = 0; i < cur->n_ns && !err; i++) {
+		struct doctor_ns *ns = &nss[done];
 		size_t n = 0;
 
-		err = gather_ns(g, i, &nss[i]);
-		/* The snapshot is sorted by namespace: its listeners are contiguous. */
-		for (size_t k = first; !err && k < cur->n; k++) {
-			if (cur->l[k].key.netns != nss[i].netns || !cur->l[k].gauged)
-				continue;
-			listener_facts(cur, g->base, pk, &nss[i], k, &dl[n++]);
+		err = gather_ns(g, i, ns);
+		if (err == -ENOENT) {
+			err = 0;
+			continue;
 		}
-		counts[i] = n;
+		for (size_t k = 0; !err && k < cur->n; k++)
+			if (cur->l[k].key.netns == ns->netns && cur->l[k].gauged)
+				listener_facts(cur, g->base, pk, ns, k, &dl[n++]);
+		counts[done++] = n;
 		if (!err)
-			err = check_ns(&nss[i], dl, n, port, r);
+			err = check_ns(ns, dl, n, port, r);
 	}
 	free(dl);
-	return err;
+	return err ? err : done;
+}
+
+/* Colour on a terminal, unless NO_COLOR is set to something (no-color.org). */
+static bool use_colour(void)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(no && *no);
 }
 
 static int doctor_run(const struct doctor_opts *o)
@@ -428,7 +446,8 @@ static int doctor_run(const struct doctor_opts *o)
 	size_t *counts = NULL;
 	struct synq_collector *c;
 	struct gather g = { .self_fd = -1, .observed = o->observe };
-	int rc = EXIT_FAIL;
+	struct doctor_scope sc;
+	int rc = EXIT_FAIL, n_ns;
 
 	cli_catch_stop_signals();
 	c = synq_collector_open(&co);
@@ -448,15 +467,15 @@ static int doctor_run(const struct doctor_opts *o)
 		synq_err("doctor: %s", g.self_fd < 0 ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	if (examine(&g, &pk, o->port, nss, counts, &r))
+	n_ns = examine(&g, &pk, o->port, nss, counts, &r);
+	if (n_ns < 0)
 		goto out;
-	struct doctor_scope sc = { .when = cur.wall, .observed_s = o->observe, .n_ns = cur.n_ns,
-				   .ns = nss, .listeners = counts };
+	sc = (struct doctor_scope){ .when = cur.wall, .observed_s = o->observe,
+				    .n_ns = n_ns, .ns = nss, .listeners = counts };
 	if (o->json)
 		doctor_print_json(stdout, &sc, &r);
 	else
-		doctor_print_text(stdout, &sc, &r, isatty(STDOUT_FILENO) &&
-				  !(getenv("NO_COLOR") && *getenv("NO_COLOR")));
+		doctor_print_text(stdout, &sc, &r, use_colour());
 	rc = doctor_exit_status(&r);
 out:
 	synq_collector_close(c);

@@ -361,15 +361,18 @@ int doctor_check_wildcard(const struct doctor_ns *ns, const struct doctor_listen
 	return 0;
 }
 
-/* A namespace-wide finding about one sysctl, its value as the evidence. */
+/* A finding about one sysctl of the namespace (net.ipv4.NAME or net.core.somaxconn). */
 static struct doctor_finding *sysctl_finding(struct doctor_report *r, const char *id,
 					     enum doctor_severity sev, const char *title,
 					     const struct doctor_ns *ns, const char *name, long v)
 {
 	struct doctor_finding *f = finding_new(r, id, sev, title, ns);
 
-	if (f)
-		ev_num(f, name, v);
+	if (!f)
+		return NULL;
+	ev_num(f, name, v);
+	snprintf(f->subject, sizeof(f->subject), "sysctl %s.%s",
+		 strcmp(name, "somaxconn") ? "net.ipv4" : "net.core", name);
 	return f;
 }
 
@@ -577,6 +580,7 @@ static int check_kernel_cookies(const struct doctor_ns *ns, const struct doctor_
 	f = finding_new(r, "SQ304", DOCTOR_WARN, "kernel SYN cookies on a protected namespace", ns);
 	if (!f)
 		return -ENOMEM;
+	snprintf(f->subject, sizeof(f->subject), "kernel SYN cookies");
 	snprintf(f->message, sizeof(f->message),
 		 "the kernel sent %llu SYN cookies in %.1f s although synq protects port %u here: "
 		 "SYNs reach a full kernel SYN queue past synq, through an interface synq is not "

@@ -35,7 +35,7 @@ struct doctor_finding {
 	const char *title;		/* the problem in a few words */
 	uint64_t netns;
 	char netns_name[64];
-	char subject[128];		/* "listener 0.0.0.0:80 (812/nginx)", "netns", "interface veth0" */
+	char subject[128];		/* "listener 0.0.0.0:80 (812/nginx)", "interface veth0" */
 	char message[640];		/* what the numbers mean, as the kernel applies them */
 	int n_ev;
 	struct doctor_evidence ev[DOCTOR_EVIDENCE_MAX];

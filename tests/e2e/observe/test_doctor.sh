@@ -5,19 +5,13 @@
 # a clean namespace gives no findings. The JSON carries the same findings as the text.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/listen.sh
 t_require_root doctor
 
 E2E=build/tests/tools
 TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT
 
-# serve NS LOG ARGS...: `synq serve ARGS` in NS, its pid into SERVE_PID, once it listens.
-serve() {
-	local ns=$1 log=$2; shift 2
-	ns_bg SERVE_PID "$ns" "$SYNQ" serve "$@" > "$log" 2>&1
-	t_wait_for "$log" "listening on"
-}
-nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }
 # doctor_json NS OUT [FLAGS...]: one look as JSON into OUT; prints the exit status.
 doctor_json() {
 	local ns=$1 out=$2; shift 2

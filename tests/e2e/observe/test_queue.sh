@@ -5,20 +5,13 @@
 # two namespaces reported apart.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/listen.sh
 t_require_root queue
 
 E2E=build/tests/tools
 TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT
 
-# serve NS LOG ARGS...: the reference server `synq serve ARGS` in NS, its output
-# into LOG, its pid into SERVE_PID; returns once it listens.
-serve() {
-	local ns=$1 log=$2; shift 2
-	ns_bg SERVE_PID "$ns" "$SYNQ" serve "$@" > "$log" 2>&1
-	t_wait_for "$log" "listening on"
-}
-nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }
 # jq on the last JSON line of a watch output
 last() { tail -n 1 "$1" | jq -r "$2"; }
 
