@@ -19,8 +19,9 @@ doctor_json() {
 	echo $?
 }
 ids() { jq -r '[.findings[].id] | join(" ")' "$1"; }
-# ev FILE ID KEY: the evidence KEY of the first finding ID
-ev() { jq -r --arg id "$2" --arg k "$3" '[.findings[] | select(.id == $id)][0].evidence[$k]' "$1"; }
+# fld FILE ID FILTER: jq FILTER on the first finding ID; ev FILE ID KEY: its evidence KEY
+fld() { jq -r --arg id "$2" "[.findings[] | select(.id == \$id)][0] | $3" "$1"; }
+ev() { fld "$1" "$2" ".evidence.$3"; }
 
 # A listener on one address, backlog below somaxconn, sysctls as a new namespace has them
 # (somaxconn set to the host's, so the per-namespace comparison has nothing to say).
@@ -31,7 +32,8 @@ test_clean() {
 	serve "$ns" "$TMP/clean.l" --bind 127.0.0.1 --port 8080 --backlog 128 ||
 		{ t_fail clean_no_findings "listener did not start"; return; }
 	rc=$(doctor_json "$ns" "$out")
-	t_eq clean_no_findings "0 0 1" "$rc $(jq '.findings | length' "$out") $(jq '.netns[0].listeners' "$out")"
+	t_eq clean_no_findings "0 0 1" \
+		"$rc $(jq '.findings | length' "$out") $(jq '.netns[0].listeners' "$out")"
 	t_run clean_text_says_no_findings grep -qx "no findings" <("$SYNQ" -n "$ns" doctor)
 }
 
@@ -47,9 +49,10 @@ test_backlog_clamped() {
 		{ t_fail backlog_clamped "listener did not start"; return; }
 	wait "$d"
 	t_eq backlog_clamped_exit_1 1 "$?"
-	t_eq backlog_clamped "512 64 $SERVE_PID/synq" \
-		"$(ev "$out" SQ101 requested) $(ev "$out" SQ101 somaxconn) $(jq -r '.findings[] | select(.id == "SQ101") | .subject | capture("\\((?<o>[^)]*)\\)").o' "$out")"
-	t_eq backlog_kernel_agrees "64" "$(ip netns exec "$ns" ss -Hltn 'sport = :8080' | awk '{ print $3 }')"
+	t_eq backlog_clamped "512 64 listener 127.0.0.1:8080 ($SERVE_PID/synq)" \
+		"$(ev "$out" SQ101 requested) $(ev "$out" SQ101 somaxconn) $(fld "$out" SQ101 .subject)"
+	t_eq backlog_kernel_agrees "64" \
+		"$(ip netns exec "$ns" ss -Hltn 'sport = :8080' | awk '{ print $3 }')"
 	# Listening before doctor looks: the request is unknown, so only "probably".
 	doctor_json "$ns" "$out" > /dev/null
 	t_eq backlog_probably_clamped "SQ204 SQ102 64" "$(ids "$out") $(ev "$out" SQ102 limit)"
@@ -72,7 +75,7 @@ test_accept_queue() {
 	wait "$d"
 	[ $((n1 - n0)) -ge 11 ] || t_fail accept_queue_overflowed "nstat: only $((n1 - n0)) overflows"
 	t_eq accept_queue_peak_limit "9 8 error" \
-		"$(ev "$out" SQ103 peak) $(ev "$out" SQ103 limit) $(jq -r '.findings[] | select(.id == "SQ103") | .severity' "$out")"
+		"$(ev "$out" SQ103 peak) $(ev "$out" SQ103 limit) $(fld "$out" SQ103 .severity)"
 	t_eq accept_queue_overflows_vs_nstat "$((n1 - n0))" "$(ev "$out" SQ103 overflows)"
 	t_eq accept_queue_owner "$SERVE_PID 0" "$(ev "$out" SQ103 pid) $(ev "$out" SQ103 accepted)"
 }
@@ -99,8 +102,7 @@ test_syn_queue() {
 	t_eq syn_queue_pressure "16 $n" \
 		"$(ev "$out" SQ104 syn_max) $(ev "$out" SQ104 syn_peak)"
 	t_eq syn_queue_retrans_vs_nstat "$((r1 - r0))" "$(ev "$out" SQ104 synack_retrans)"
-	t_eq syn_queue_fix "synq -n $srv attach vq0 --ports 8081" \
-		"$(jq -r '.findings[] | select(.id == "SQ104") | .fix' "$out")"
+	t_eq syn_queue_fix "synq -n $srv attach vq0 --ports 8081" "$(fld "$out" SQ104 .fix)"
 	"$SYNQ" -n "$srv" attach vq0 --ports 8081 > /dev/null 2>&1 &&
 		"$SYNQ" -n "$att" attach vq1 --pass-only > /dev/null 2>&1 ||
 		{ t_fail syn_queue_protected "attach failed"; return; }
@@ -154,7 +156,7 @@ test_synq_state() {
 		{ t_fail synq_state "attach failed"; return; }
 	doctor_json "$srv" "$out" > /dev/null
 	t_eq synq_state_peer_without_xdp "SQ302 SQ301 9090 vs1" \
-		"$(ids "$out") $(ev "$out" SQ301 port) $(jq -r '.findings[0].fix | split(" ")[4]' "$out")"
+		"$(ids "$out") $(ev "$out" SQ301 port) $(fld "$out" SQ302 '.fix | split(" ")[4]')"
 	json_same_as_text "$srv" "$out" "$text"
 	"$SYNQ" -n "$cli" attach vs1 --pass-only > /dev/null 2>&1
 	doctor_json "$srv" "$out" > /dev/null
@@ -168,7 +170,8 @@ json_same_as_text() {
 	t_eq json_same_exit "$(jq .exit "$2")" "$rc"
 	t_eq json_same_findings \
 		"$(jq -r '.findings[] | "\(.severity) \(.id) \(.subject): \(.title)"' "$2")" \
-		"$(grep -E '^(info|warn|error) ' "$3" | sed -E 's/^(\w+) +(SQ[0-9]+) +(.*) in netns [^:]*: /\1 \2 \3: /')"
+		"$(grep -E '^(info|warn|error) ' "$3" |
+			sed -E 's/^(\w+) +(SQ[0-9]+) +(.*) in netns [^:]*: /\1 \2 \3: /')"
 	t_eq json_same_evidence \
 		"$(jq -r '.findings[] | [.evidence | to_entries[] |
 			if (.value | type) == "string" then "\(.key)=\"\(.value)\"" else "\(.key)=\(.value)" end] |
@@ -179,7 +182,8 @@ json_same_as_text() {
 	   ! NO_COLOR=1 script -qc "$SYNQ -n $1 doctor" /dev/null | grep -q $'\033\\['; then
 		t_pass colour_on_terminal_only_without_NO_COLOR
 	else
-		t_fail colour_on_terminal_only_without_NO_COLOR "escape codes where they should not be, or none on a terminal"
+		t_fail colour_on_terminal_only_without_NO_COLOR \
+			"escape codes in a file or with NO_COLOR, or none on a terminal"
 	fi
 }
 
