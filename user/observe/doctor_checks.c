@@ -232,10 +232,14 @@ int doctor_check_accept_queue(const struct doctor_ns *ns, const struct doctor_li
 	owner_str(l, owner, sizeof(owner));
 	if (bigger > 65535)
 		bigger = 65535;
-	snprintf(f->fix, sizeof(f->fix),
-		 "accept() sooner in %s (more workers), or give bursts room: listen(fd, %u) with "
-		 "%ssysctl -w net.core.somaxconn=%u",
-		 owner, bigger, ns->sh, bigger);
+	if (ns->sys.somaxconn >= bigger)	/* never suggest lowering somaxconn */
+		snprintf(f->fix, sizeof(f->fix),
+			 "accept() sooner in %s (more workers), or give bursts room: listen(fd, %u)",
+			 owner, bigger);
+	else
+		snprintf(f->fix, sizeof(f->fix),
+			 "accept() sooner in %s (more workers), or give bursts room: listen(fd, %u) "
+			 "with %ssysctl -w net.core.somaxconn=%u", owner, bigger, ns->sh, bigger);
 	return 0;
 }
 

@@ -172,7 +172,14 @@ static void test_accept_queue(void **state)
 	assert_int_equal(ev(f, "accepted"), 0);
 	assert_int_equal(ev(f, "pid"), 77);
 	assert_non_null(strstr(f->message, "77/nginx"));
+	/* somaxconn 4096 already allows a larger backlog: the fix never lowers it. */
+	assert_null(strstr(f->fix, "somaxconn"));
 	doctor_report_free(&r);
+	ns.sys.somaxconn = 128;
+	assert_int_equal(doctor_check_accept_queue(&ns, &dl, &r), 0);
+	assert_non_null(strstr(r.f[0].fix, "sysctl -w net.core.somaxconn=512"));
+	doctor_report_free(&r);
+	ns.sys.somaxconn = 4096;
 
 	/* Full (limit + 1) without a refusal yet: warn. */
 	dl.overflows = 0;
