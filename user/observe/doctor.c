@@ -93,9 +93,8 @@ static int observe(struct synq_collector *c, const struct doctor_opts *o,
 		synq_base_adopt(base, cur);
 		peaks_note(pk, cur);
 	}
-	if (o->observe > 0)
-		return 0;
-	return synq_snapshot_copy(cur, base);
+	/* One look, or stopped (Ctrl-C) before the first sample: the base is all there is. */
+	return cur->n_ns ? 0 : synq_snapshot_copy(cur, base);
 }
 
 /* ---- entering the namespace a snapshot names ---- */
@@ -445,7 +444,7 @@ static int doctor_run(const struct doctor_opts *o)
 	struct doctor_ns *nss = NULL;
 	size_t *counts = NULL;
 	struct synq_collector *c;
-	struct gather g = { .self_fd = -1, .observed = o->observe };
+	struct gather g = { .self_fd = -1 };
 	struct doctor_scope sc;
 	int rc = EXIT_FAIL, n_ns;
 
@@ -457,6 +456,7 @@ static int doctor_run(const struct doctor_opts *o)
 		goto out;
 	g.cur = &cur;
 	g.base = &base;
+	g.observed = cur.t - base.t;	/* shorter than asked when interrupted */
 	g.self = netns_id();
 	g.host = ino_of(host_netns_path());
 	g.self_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -470,7 +470,7 @@ static int doctor_run(const struct doctor_opts *o)
 	n_ns = examine(&g, &pk, o->port, nss, counts, &r);
 	if (n_ns < 0)
 		goto out;
-	sc = (struct doctor_scope){ .when = cur.wall, .observed_s = o->observe,
+	sc = (struct doctor_scope){ .when = cur.wall, .observed_s = g.observed,
 				    .n_ns = n_ns, .ns = nss, .listeners = counts };
 	if (o->json)
 		doctor_print_json(stdout, &sc, &r);

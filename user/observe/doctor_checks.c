@@ -526,7 +526,9 @@ static int check_handoffs(const struct doctor_ns *ns, const struct doctor_iface 
 
 	if (!x->handoff_failed)
 		return 0;
-	f = iface_finding(r, "SQ303", DOCTOR_WARN, "handoffs to the kernel failed", ns, x);
+	/* Failures while observed are news; older ones, since attach, are worth knowing. */
+	f = iface_finding(r, "SQ303", x->handoff_failed_delta ? DOCTOR_WARN : DOCTOR_INFO,
+			  "handoffs to the kernel failed", ns, x);
 	if (!f)
 		return -ENOMEM;
 	snprintf(f->message, sizeof(f->message),

@@ -366,7 +366,14 @@ static void test_synq_state(void **state)
 	ns.netstat_delta[SYNQ_NS_SYNCOOKIES_SENT] = 10;
 	assert_int_equal(doctor_check_synq_state(&ns, &dl, 1, 80, &r), 0);
 	assert_int_equal(ev(doctor_find(&r, "SQ303"), "handoff_failed"), 5);
+	assert_int_equal(doctor_find(&r, "SQ303")->severity, DOCTOR_WARN);
 	assert_int_equal(ev(doctor_find(&r, "SQ304"), "SyncookiesSent"), 10);
+	doctor_report_free(&r);
+
+	/* Failures from before the observation only: info. */
+	x->handoff_failed_delta = 0;
+	assert_int_equal(doctor_check_synq_state(&ns, &dl, 1, 80, &r), 0);
+	assert_int_equal(doctor_find(&r, "SQ303")->severity, DOCTOR_INFO);
 	doctor_report_free(&r);
 
 	/* Kernel cookies in a namespace where synq protects no listener: not synq's business. */
