@@ -34,36 +34,48 @@ struct doctor_opts {
 };
 
 /* The highest queue lengths seen in the samples, per listener. */
+struct gauge_peak {
+	struct synq_lkey key;
+	uint32_t aq, syn;
+};
+
 struct gauge_peaks {
 	size_t n, cap;
-	struct { struct synq_lkey key; uint32_t aq, syn; } *p;
+	struct gauge_peak *p;
 };
+
+/* The peaks slot of key, added when new; NULL when out of memory. */
+static struct gauge_peak *peak_slot(struct gauge_peaks *pk, const struct synq_lkey *key)
+{
+	for (size_t k = 0; k < pk->n; k++)
+		if (!synq_lkey_cmp(&pk->p[k].key, key))
+			return &pk->p[k];
+	if (pk->n == pk->cap) {
+		size_t cap = pk->cap ? pk->cap * 2 : 64;
+		struct gauge_peak *p = realloc(pk->p, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		pk->p = p;
+		pk->cap = cap;
+	}
+	memset(&pk->p[pk->n], 0, sizeof(*pk->p));
+	pk->p[pk->n].key = *key;
+	return &pk->p[pk->n++];
+}
 
 static void peaks_note(struct gauge_peaks *pk, const struct synq_snapshot *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct synq_listener *l = &s->l[i];
-		size_t k;
+		struct gauge_peak *p = peak_slot(pk, &l->key);
 
-		for (k = 0; k < pk->n && synq_lkey_cmp(&pk->p[k].key, &l->key); k++)
-			;
-		if (k == pk->n) {
-			if (pk->n == pk->cap) {
-				size_t cap = pk->cap ? pk->cap * 2 : 64;
-				void *p = realloc(pk->p, cap * sizeof(*pk->p));
-
-				if (!p)
-					return;	/* peaks are then the programs' own, no worse */
-				pk->p = p;
-				pk->cap = cap;
-			}
-			memset(&pk->p[pk->n], 0, sizeof(*pk->p));
-			pk->p[pk->n++].key = l->key;
-		}
-		if (l->aq_len > pk->p[k].aq)
-			pk->p[k].aq = l->aq_len;
-		if (l->syn_len > pk->p[k].syn)
-			pk->p[k].syn = l->syn_len;
+		if (!p)
+			return;	/* the peaks are then the programs' own: no worse than watch */
+		if (l->aq_len > p->aq)
+			p->aq = l->aq_len;
+		if (l->syn_len > p->syn)
+			p->syn = l->syn_len;
 	}
 }
 
