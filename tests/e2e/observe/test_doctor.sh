@@ -161,6 +161,19 @@ test_synq_state() {
 	"$SYNQ" -n "$cli" attach vs1 --pass-only > /dev/null 2>&1
 	doctor_json "$srv" "$out" > /dev/null
 	t_eq synq_state_peer_fixed "SQ301" "$(ids "$out")"
+
+	# Three clients of the port nobody serves, while doctor observes: synq answers their
+	# SYNs, and each valid final ACK finds no listener to be handed to.
+	# Full checksums from the client, as a real NIC delivers them (protect_setup.sh says why).
+	ns_addr "$cli" vs1 192.0.2.2/24 && ip netns exec "$cli" ethtool -K vs1 tx off > /dev/null
+	"$SYNQ" -n "$srv" doctor --json --observe 2 > "$out" 2> "$out.err" &
+	d=$!
+	t_wait_for "$out.err" observing || { t_fail synq_state_handoffs "doctor did not start"; return; }
+	nsenter --net="/run/netns/$cli" $E2E/qclient burst 192.0.2.1 9090 3 500
+	wait "$d"
+	t_eq synq_state_handoffs_failed_no_listener "SQ303 SQ301 warn 3 3" \
+		"$(ids "$out") $(fld "$out" SQ303 .severity) $(ev "$out" SQ303 handoff_failed_observed) \
+$("$SYNQ" -n "$srv" status vs0 --json | jq '.interfaces[0].handoff_errors.ENOENT')"
 }
 
 # json_same_as_text NS JSON TEXT: the text lists the same findings, severities and evidence.
