@@ -71,4 +71,13 @@ for v in $verbs; do
 		"2 1 synq $v: $(twice_flag "$v") given twice (give each flag once)" \
 		"$(outcome "$v" $args)"
 done
+
+# doctor's values: a bad one is named in one line, before anything is loaded.
+t_eq "doctor --observe x: one line, exit 2" \
+	"2 1 synq doctor: --observe: 'x' is not a number of seconds from 0 to 3600" \
+	"$(outcome doctor --observe x)"
+t_eq "doctor --port 0: one line, exit 2" \
+	"2 1 synq doctor: --port: '0' is not a whole number from 1 to 65535" "$(outcome doctor --port 0)"
+t_eq "doctor with an extra argument: one line, exit 2" \
+	"2 1 synq doctor: unexpected argument 'eth0'" "$(outcome doctor eth0)"
 t_done
