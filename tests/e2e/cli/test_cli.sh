@@ -33,6 +33,7 @@ twice_args() {
 	serve)  echo "--port 0 --port 0" ;;
 	flood)  echo "--threads 1 -T 1" ;;
 	bench)  echo "--quick --quick" ;;
+	doctor) echo "--json --json" ;;
 	*)      return 1 ;;
 	esac
 }
@@ -40,6 +41,7 @@ twice_flag() {
 	case "$1" in
 	attach) echo --mss ;; status) echo --json ;; key) echo --key-file ;; top) echo --port ;;
 	watch) echo --count ;; serve) echo --port ;; flood) echo --threads ;; bench) echo --quick ;;
+	doctor) echo --json ;;
 	esac
 }
 
