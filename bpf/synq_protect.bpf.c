@@ -157,9 +157,17 @@ static __always_inline __u8 our_wscale(const struct synq_config *cfg)
 	return cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
 }
 
+/*
+ * Tests only: a nonzero value stands in for the TAI clock (ns), so that a test
+ * run is reproducible from its seed. The loader leaves it 0: the real clock.
+ */
+volatile __u64 synq_test_tai_ns;
+
 static __always_inline __u32 time_counter(void)
 {
-	return synq_time_counter(bpf_ktime_get_tai_ns());
+	__u64 fixed = synq_test_tai_ns;
+
+	return synq_time_counter(fixed ? fixed : bpf_ktime_get_tai_ns());
 }
 
 /*
@@ -189,7 +197,7 @@ static __always_inline __u32 time_counter_cached(void)
 	struct time_cache *c = bpf_map_lookup_elem(&synq_time_cache, &zero);
 	__u64 now = bpf_jiffies64();
 
-	if (!c)
+	if (!c || synq_test_tai_ns)	/* a test's clock changes between runs */
 		return time_counter();
 	if (c->jiffies != now) {
 		c->counter = time_counter();
