@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the libFuzzer targets in tests/fuzz/: the input as a C string, and
+ * a property check that stops the run (libFuzzer then saves the input).
+ */
+#ifndef SYNQ_FUZZ_H
+#define SYNQ_FUZZ_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_TEXT_MAX 4096
+
+/* data[0..size) as a NUL-terminated string (cut at the first NUL, as C would read it). */
+static inline const char *fuzz_text(const uint8_t *data, size_t size, char *buf)
+{
+	if (size >= FUZZ_TEXT_MAX)
+		size = FUZZ_TEXT_MAX - 1;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	return buf;
+}
+
+#define FUZZ_ASSERT(cond, what, input)							\
+	do {										\
+		if (!(cond)) {								\
+			fprintf(stderr, "fuzz: property broken: %s, on \"%s\"\n", what, input);	\
+			abort();							\
+		}									\
+	} while (0)
+
+#endif /* SYNQ_FUZZ_H */
