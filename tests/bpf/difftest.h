@@ -36,9 +36,11 @@ struct diff {
 	uint8_t ports[SYNQ_PORTS];
 	int listen_fd[2];
 	int xdp_fd, tc_fd;
-	int thorough;		/* properties on every case: each ack bit of each SYN-ACK
-				 * flipped, every frame's bytes past its headers changed;
-				 * otherwise one bit, and one frame in eight */
+	int thorough;		/* every check on every case: each ack bit of each SYN-ACK
+				 * flipped, every frame's bytes past its headers changed,
+				 * synq_tc on every frame XDP passes, every counter map
+				 * read after every run; otherwise one bit, one frame in
+				 * eight, one in four, and the maps as difftest.c says */
 	struct model_counts snap;	/* the counters after the last run */
 	uint64_t *handoffs;	/* hashes of (flow, ISN) handed off: a repeat is timing-dependent */
 	FILE *report;		/* where divergences are written; NULL: nowhere */
