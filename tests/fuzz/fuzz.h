@@ -23,12 +23,21 @@ static inline const char *fuzz_text(const uint8_t *data, size_t size, char *buf)
 	return buf;
 }
 
-#define FUZZ_ASSERT(cond, what, input)							\
-	do {										\
-		if (!(cond)) {								\
-			fprintf(stderr, "fuzz: property broken: %s, on \"%s\"\n", what, input);	\
-			abort();							\
-		}									\
+/* Says which property broke, on what input (non-printable bytes as \xNN), and stops. */
+static inline void fuzz_broken(const char *what, const char *input)
+{
+	fprintf(stderr, "fuzz: property broken: %s, on \"", what);
+	for (; *input; input++)
+		fprintf(stderr, *input >= 0x20 && *input < 0x7f ? "%c" : "\\x%02x",
+			(unsigned char)*input);
+	fprintf(stderr, "\"\n");
+	abort();
+}
+
+#define FUZZ_ASSERT(cond, what, input)			\
+	do {						\
+		if (!(cond))				\
+			fuzz_broken(what, input);	\
 	} while (0)
 
 #endif /* SYNQ_FUZZ_H */
