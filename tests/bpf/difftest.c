@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include "harness.h"
 #include "difftest.h"
+#include "../model/bytes.h"
 
 _Static_assert(PORT_SYN == GEN_PORT_SYN && PORT_EST == GEN_PORT_LISTEN &&
 	       PORT_OPEN == GEN_PORT_OPEN, "the generator aims at the harness's ports");
@@ -392,58 +393,59 @@ static int synack_csums_ok(const uint8_t *p, size_t len, int v6)
 	       !(tcp[16] == 0xff && tcp[17] == 0xff);
 }
 
+/* Our TSval in a SYN-ACK's options (tcp_options_write()'s layout: no junk), or -1. */
+static int64_t synack_tsval(const uint8_t *tcp)
+{
+	size_t o = 20, end = (tcp[12] >> 4) * 4u;
+
+	while (o + 1 < end) {
+		if (tcp[o] == 1) {
+			o++;
+			continue;
+		}
+		if (tcp[o] == 8 && o + 10 <= end)
+			return get32(tcp + o + 2);
+		o += tcp[o + 1] < 2 ? 1 : tcp[o + 1];
+	}
+	return -1;
+}
+
 /*
  * The client's final ACK for our SYN-ACK: addresses and ports back, seq = its
  * ISN + 1, ack = cookie + 1, and its timestamp echoing ours when we sent one.
  */
 static size_t final_ack(const uint8_t *sa, size_t len, int v6, uint8_t *ack)
 {
-	size_t l3 = l3_offset(sa, len), ipl = v6 ? 40 : 20, o;
-	const uint8_t *tcp = sa + l3 + ipl;
-	uint8_t *ip = ack + l3, *t = ip + ipl;
-	size_t tl = 20;
-	uint32_t cookie = (uint32_t)tcp[4] << 24 | tcp[5] << 16 | tcp[6] << 8 | tcp[7];
-	uint32_t isn1 = (uint32_t)tcp[8] << 24 | tcp[9] << 16 | tcp[10] << 8 | tcp[11];
+	size_t l3 = l3_offset(sa, len), ipl = v6 ? 40 : 20, alen = v6 ? 16 : 4;
+	const uint8_t *sip = sa + l3, *stcp = sip + ipl;
+	uint8_t *ip = ack + l3, *tcp = ip + ipl;
+	int64_t tsval = synack_tsval(stcp);
+	size_t tl = tsval < 0 ? 20 : 32;
 
-	memcpy(ack, sa + 6, 6);
+	memcpy(ack, sa + 6, 6);			/* Ethernet and tags back */
 	memcpy(ack + 6, sa, 6);
 	memcpy(ack + 12, sa + 12, l3 - 12);
-	memset(t, 0, 32);
-	for (o = 20; o + 10 <= (size_t)(tcp[12] >> 4) * 4; o++)
-		if (tcp[o] == 8 && tcp[o + 1] == 10) {
-			uint8_t ts[12] = { 1, 1, 8, 10, 0, 0, 0, 1 };
-
-			memcpy(ts + 8, tcp + o + 2, 4);		/* TSecr = our TSval */
-			memcpy(t + 20, ts, 12);
-			tl = 32;
-			break;
-		}
-	memcpy(t, tcp + 2, 2);
-	memcpy(t + 2, tcp, 2);
-	t[4] = isn1 >> 24, t[5] = isn1 >> 16, t[6] = isn1 >> 8, t[7] = isn1;
-	cookie++;
-	t[8] = cookie >> 24, t[9] = cookie >> 16, t[10] = cookie >> 8, t[11] = cookie;
-	t[12] = tl / 4 << 4;
-	t[13] = 0x10;
-	t[14] = 0x01, t[15] = 0xf6;
-	memcpy(ip, sa + l3, ipl);
-	if (v6) {
-		memcpy(ip + 8, sa + l3 + 24, 16);
-		memcpy(ip + 24, sa + l3 + 8, 16);
-		ip[4] = 0, ip[5] = tl;
-	} else {
-		memcpy(ip + 12, sa + l3 + 16, 4);
-		memcpy(ip + 16, sa + l3 + 12, 4);
-		ip[2] = 0, ip[3] = 20 + tl;
-		ip[10] = ip[11] = 0;
-		ip[10] = (uint16_t)~model_sum16(ip, 20, 0) >> 8;
-		ip[11] = (uint16_t)~model_sum16(ip, 20, 0);
+	memcpy(ip, sip, ipl);			/* IP header back */
+	memcpy(ip + (v6 ? 8 : 12), sip + (v6 ? 24 : 16), alen);
+	memcpy(ip + (v6 ? 24 : 16), sip + (v6 ? 8 : 12), alen);
+	put16(ip + (v6 ? 4 : 2), v6 ? tl : 20 + tl);
+	memset(tcp, 0, tl);
+	memcpy(tcp, stcp + 2, 2);
+	memcpy(tcp + 2, stcp, 2);
+	put32(tcp + 4, get32(stcp + 8));	/* the client's ISN + 1 */
+	put32(tcp + 8, get32(stcp + 4) + 1);	/* our cookie + 1 */
+	tcp[12] = tl / 4 << 4;
+	tcp[13] = 0x10;
+	put16(tcp + 14, 502);
+	if (tsval >= 0) {
+		memcpy(tcp + 20, (const uint8_t[]){ 1, 1, 8, 10, 0, 0, 0, 1 }, 8);
+		put32(tcp + 28, (uint32_t)tsval);
 	}
-	{
-		uint16_t c = model_tcp_csum(v6, v6 ? ip + 8 : ip + 12, v6 ? ip + 24 : ip + 16, t, tl);
-
-		t[16] = c >> 8, t[17] = c;
+	if (!v6) {
+		put16(ip + 10, 0);
+		put16(ip + 10, ~model_sum16(ip, 20, 0));
 	}
+	put16(tcp + 16, model_tcp_csum(v6, ip + (v6 ? 8 : 12), ip + (v6 ? 24 : 16), tcp, tl));
 	return l3 + ipl + tl;
 }
 
