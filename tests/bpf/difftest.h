@@ -38,10 +38,11 @@ struct diff {
 	int xdp_fd, tc_fd;
 	int thorough;		/* every check on every case: each ack bit of each SYN-ACK
 				 * flipped, every frame's bytes past its headers changed,
-				 * synq_tc on every frame XDP passes, every counter map
-				 * read after every run; otherwise one bit, one frame in
-				 * eight, one in four, and the maps as difftest.c says */
-	struct model_counts snap;	/* the counters after the last run */
+				 * synq_tc on every frame XDP passes, the counters after
+				 * every run; otherwise one bit, one frame in eight, one
+				 * in four, and the counters summed over each batch */
+	struct model_counts snap;	/* the counters at the last read */
+	struct model_counts expect;	/* what the model expects to have moved since */
 	uint64_t *handoffs;	/* hashes of (flow, ISN) handed off: a repeat is timing-dependent */
 	FILE *report;		/* where divergences are written; NULL: nowhere */
 	struct diff_stats st;

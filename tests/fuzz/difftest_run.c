@@ -3,8 +3,9 @@
  * Open-ended differential run of synq_xdp / synq_tc against the model, for
  * make fuzz: generated cases until the time is up, a rate line every 10 s, and
  * each divergence on stdout as a case file ready to save in the corpus.
- *   difftest_run [--seconds N] [--seed S] [--clock T]
- * Needs root (it loads BPF programs into a network namespace of its own).
+ *   difftest_run [--seconds N] [--seed S] [--clock T] [--first I --count N] [--thorough]
+ * --first/--count rerun given cases of a seed (with --thorough: every check on
+ * each, counters after every run, as a batch's divergence suggests). Needs root (it loads BPF programs into a network namespace of its own).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,7 +48,8 @@ static double model_rate(const struct model_env *e, uint64_t seed)
 static int usage(const char *bad)
 {
 	fprintf(stderr, "difftest_run: bad argument '%s'\n"
-		"usage: difftest_run [--seconds N] [--seed S] [--clock T]\n", bad);
+		"usage: difftest_run [--seconds N] [--seed S] [--clock T] [--first I --count N] "
+		"[--thorough]\n", bad);
 	return 2;
 }
 
@@ -55,11 +57,14 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "seconds", required_argument, NULL, 's' }, { "seed", required_argument, NULL, 'r' },
-		{ "clock", required_argument, NULL, 'c' }, { 0 },
+		{ "clock", required_argument, NULL, 'c' }, { "first", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'n' }, { "thorough", no_argument, NULL, 't' },
+		{ 0 },
 	};
-	uint64_t seed = (uint64_t)time(NULL), first = 0, last_cases = 0;
+	uint64_t seed = (uint64_t)time(NULL), first = 0, count = 0, last_cases = 0;
 	double budget = 60, t0, last, now;
 	long clock = -1, bad, divergences = 0;
+	int thorough = 0;
 	static struct diff d;
 	char *end;
 	int c;
@@ -72,9 +77,15 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, &end, 0);
 		else if (c == 'c')
 			clock = strtol(optarg, &end, 0);
+		else if (c == 'f')
+			first = strtoull(optarg, &end, 0);
+		else if (c == 'n')
+			count = strtoull(optarg, &end, 0);
+		else if (c == 't')
+			thorough = 1, end = "";
 		else
 			return usage(argv[optind - 1]);
-		if (errno || *end || end == optarg)
+		if (errno || *end || (c != 't' && end == optarg))
 			return usage(optarg);
 	}
 	if (clock < 0)	/* now and then the counter's wrap-around */
@@ -82,6 +93,15 @@ int main(int argc, char **argv)
 	if (diff_open(&d, (uint32_t)clock))
 		return 1;
 	d.report = stdout;
+	d.thorough = thorough;
+	if (count) {	/* a rerun of given cases */
+		bad = diff_run_seed(&d, seed, first, count);
+		printf("difftest: cases %llu..%llu of seed %llu: %ld divergences\n",
+		       (unsigned long long)first, (unsigned long long)(first + count - 1),
+		       (unsigned long long)seed, bad);
+		diff_close(&d);
+		return bad != 0;
+	}
 	printf("difftest: seed %llu, clock %ld, %.0f s; model alone: %.0f cases/s\n",
 	       (unsigned long long)seed, clock, budget, model_rate(&d.env, seed));
 	t0 = last = seconds();
