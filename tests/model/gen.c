@@ -355,7 +355,10 @@ static int len_delta(struct gen_src *s)
 
 static size_t gen_ipv4(struct gen_src *s, const struct model_env *e, uint8_t *ip, size_t room)
 {
-	static const uint32_t frag[] = { 0x4000, 0x4000, 0x4000, 0, 0x2000, 0x6000, 0x0001, 0x1fff };
+	static const uint32_t frag[] = {	/* mostly DF, as real SYNs; every kind of fragment */
+		0x4000, 0x4000, 0x4000, 0x4000, 0x4000, 0x4000, 0x4000, 0, 0,
+		0x2000, 0x6000, 0x0001, 0x1fff,
+	};
 	struct tcp_spec t = { .v6 = 0 };
 	size_t hlen = chance(s, 85) ? 20 : 20 + 4 * gen_pick(s, 11), i;
 	int tot;
