@@ -5,7 +5,8 @@
  * each divergence on stdout as a case file ready to save in the corpus.
  *   difftest_run [--seconds N] [--seed S] [--clock T] [--first I --count N] [--thorough]
  * --first/--count rerun given cases of a seed (with --thorough: every check on
- * each, counters after every run, as a batch's divergence suggests). Needs root (it loads BPF programs into a network namespace of its own).
+ * each, counters after every run, as a batch's divergence suggests).
+ * Needs root (it loads BPF programs into a network namespace of its own).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -148,7 +148,7 @@ static size_t opt_odd(struct gen_src *s, uint8_t *p, size_t room)
 	}
 }
 
-/* The block every Linux SYN carries (MSS, SACK_PERM, TS, NOP, WS), perhaps with one byte changed. */
+/* The block of every Linux SYN (MSS, SACK_PERM, TS, NOP, WS), perhaps with one byte changed. */
 static void opt_linux(struct gen_src *s, struct optbuf *o, int damage)
 {
 	uint8_t b[20] = { 2, 4, 0, 0, 4, 2, 8, 10 };
