@@ -51,18 +51,37 @@ UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BPFT_SRCS := $(wildcard tests/bpf/*/test_*.c)
 BPFT_BINS := $(BPFT_SRCS:tests/bpf/%.c=$(BUILD)/tests/bpf/%)
+# The differential tests' model, generator and engine, linked into the BPF tests and tools.
+DIFF_SRCS := $(wildcard tests/model/*.c) tests/bpf/difftest.c
+DIFF_OBJS := $(DIFF_SRCS:tests/%.c=$(BUILD)/tests/obj/%.o)
+DIFF_LIB  := $(BUILD)/tests/libsynq-difftest.a
+DIFF_HDRS := $(wildcard tests/model/*.h tests/bpf/*.h)
+# Open-ended differential runs for make fuzz (not run by tests/run.sh): tests/fuzz/difftest_run.c
+FUZZ_RUN  := $(BUILD)/tests/fuzz/difftest_run
+# libFuzzer targets (make fuzz): tests/fuzz/fuzz_*.c, each with the sources it fuzzes,
+# built by clang with coverage and sanitizers; the rest comes from the archives.
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	       -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) -Itests/bpf -Itests/fuzz
+fuzz_protect_SRCS       := $(DIFF_SRCS)
+fuzz_proc_tcp_SRCS      := user/protect/timewait_seed.c
+fuzz_protect_parse_SRCS := user/protect/protect_parse.c
+fuzz_cli_SRCS           := user/cli/cli.c
+fuzz_flood_addr_SRCS    := user/flood/flood.c
+FUZZ_SECONDS ?= 600
 # Benchmarks, built with the tests but not run by tests/run.sh: tests/bench/*.c
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
 # Helper programs the end-to-end tests run (clients, probes): tests/tools/*.c
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all test test-unit test-bpf test-e2e demo bench deps vmlinux clean
+.PHONY: all test test-unit test-bpf test-e2e demo bench fuzz deps vmlinux clean
 .DELETE_ON_ERROR:
 # Keep the BPF objects and skeletons: they are intermediate files make would otherwise delete.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(TOOL_BINS)
+all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(TOOL_BINS) \
+     $(FUZZ_RUN)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/synq/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
@@ -97,9 +116,28 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(INTERNAL) $(BUILD)/libsynq.a $(wildcard 
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/unit $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wildcard tests/bpf/*.h)
+$(BUILD)/tests/obj/%.o: tests/%.c $(DIFF_HDRS) $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf -c $< -o $@
+
+$(DIFF_LIB): $(DIFF_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(DIFF_LIB) $(DIFF_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(DIFF_LIB) $(INTERNAL) $(BUILD)/libsynq.a $(LDLIBS) -lcmocka -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_%_SRCS) tests/fuzz/fuzz.h $(DIFF_HDRS) \
+			    $(INTERNAL) $(BUILD)/libsynq.a $(SKELS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(FUZZ_CFLAGS) $< $(fuzz_$*_SRCS) $(INTERNAL) \
+		$(BUILD)/libsynq.a $(LDLIBS) -o $@
+
+$(FUZZ_RUN): tests/fuzz/difftest_run.c $(DIFF_LIB) $(DIFF_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -Itests/bpf $< $(DIFF_LIB) $(LDLIBS) -o $@
 
 $(BUILD)/tests/bench/%: tests/bench/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) $(wildcard tests/bpf/*.h)
 	$(call msg,CC,$@)
@@ -127,6 +165,12 @@ test-unit test-bpf test-e2e: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)NOTUI=$(NOTUI) scripts/demo.sh
+
+# Open-ended fuzzing for FUZZ_SECONDS (default 600; as root): the differential run of the
+# data path against its model, then each libFuzzer target. See docs/difftest.md.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory all $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The full benchmark (about two minutes, both CPUs busy): docs/bench/latest.{md,json,png}
 bench: deps

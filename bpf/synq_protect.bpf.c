@@ -152,9 +152,17 @@ static __always_inline __u8 our_wscale(const struct synq_config *cfg)
 	return cfg->rcv_wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : cfg->rcv_wscale;
 }
 
+/*
+ * Tests only: a nonzero value stands in for the TAI clock (ns), so that a test
+ * run is reproducible from its seed. The loader leaves it 0: the real clock.
+ */
+volatile __u64 synq_test_tai_ns;
+
 static __always_inline __u32 time_counter(void)
 {
-	return synq_time_counter(bpf_ktime_get_tai_ns());
+	__u64 fixed = synq_test_tai_ns;
+
+	return synq_time_counter(fixed ? fixed : bpf_ktime_get_tai_ns());
 }
 
 /*
@@ -184,7 +192,7 @@ static __always_inline __u32 time_counter_cached(void)
 	struct time_cache *c = bpf_map_lookup_elem(&synq_time_cache, &zero);
 	__u64 now = bpf_jiffies64();
 
-	if (!c)
+	if (!c || synq_test_tai_ns)	/* a test's clock changes between runs */
 		return time_counter();
 	if (c->jiffies != now) {
 		c->counter = time_counter();
@@ -456,6 +464,26 @@ static __always_inline int put_words(__be32 *t, void *data_end, const __be32 w[1
 }
 
 /*
+ * No room to grow the frame at its end: veth copies a frame that lacks headroom
+ * into a buffer rounded up to 64 bytes, so a small SYN may have 2 bytes to
+ * spare. XDP always has headroom, so grow at the head and move the Ethernet
+ * header and VLAN tags there (MAX_L2_HLEN bytes: the IP and TCP headers are
+ * written anew after this). Returns XDP_TX when the frame has its new size,
+ * XDP_PASS when it is untouched (the kernel then answers the SYN itself).
+ */
+static __always_inline int grow_at_head(struct xdp_md *ctx, int delta)
+{
+	__u8 l2[MAX_L2_HLEN];
+
+	if (delta < 0 || bpf_xdp_load_bytes(ctx, 0, l2, sizeof(l2)) ||
+	    bpf_xdp_adjust_head(ctx, -delta))
+		return XDP_PASS;
+	if (bpf_xdp_store_bytes(ctx, 0, l2, sizeof(l2)))
+		return XDP_DROP;	/* cannot happen: the frame only grew */
+	return XDP_TX;
+}
+
+/*
  * Resizes the frame to exactly the SYN-ACK and writes it. VLAN tags stay as they
  * are: the answer leaves on the VLAN the SYN came in on. The program is not
  * frags-aware (no BPF_F_XDP_HAS_FRAGS), so the frame is linear and data_end -
@@ -470,14 +498,17 @@ static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hd
 	__u32 ip_len = h->ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	__u32 l3_off = h->l3_off, tcp_len;
 	void *data, *data_end, *ip;
-	int delta;
+	int delta, ret;
 
 	tcp_len = synack_tcp(h, s, w) & 0x3c;
 	if (!tcp_len || l3_off > MAX_L2_HLEN)
 		return XDP_ABORTED;
 	delta = (int)(l3_off + ip_len + tcp_len) - (int)(ctx->data_end - ctx->data);
-	if (delta && bpf_xdp_adjust_tail(ctx, delta))
-		return XDP_ABORTED;
+	if (delta && bpf_xdp_adjust_tail(ctx, delta)) {
+		ret = grow_at_head(ctx, delta);
+		if (ret != XDP_TX)
+			return ret;
+	}
 	data = (void *)(long)ctx->data;
 	asm volatile("" : "+r"(data));
 	data_end = (void *)(long)ctx->data_end;

@@ -63,6 +63,7 @@ static __always_inline int opt_one(struct opt_walk *w)
 {
 	__u32 off = w->off;
 	__u8 kind, len;
+	__u16 mss;
 
 	if (off >= w->len)
 		return 1;
@@ -82,8 +83,13 @@ static __always_inline int opt_one(struct opt_walk *w)
 	case TCPOPT_MSS:
 		if (len != TCPOLEN_MSS)
 			goto bad;
-		w->o.mss = (__u16)w->buf[(off + 2) & 63] << 8 | w->buf[(off + 3) & 63];
-		w->o.seen |= OPT_SEEN_MSS;
+		mss = (__u16)w->buf[(off + 2) & 63] << 8 | w->buf[(off + 3) & 63];
+		/* As tcp_parse_options(): an MSS of 0 says nothing, not even "forget the
+		 * MSS before me"; a later nonzero one replaces an earlier one. */
+		if (mss) {
+			w->o.mss = mss;
+			w->o.seen |= OPT_SEEN_MSS;
+		}
 		break;
 	case TCPOPT_WINDOW:
 		if (len != TCPOLEN_WINDOW)

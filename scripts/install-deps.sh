@@ -10,6 +10,8 @@ packages=(
 	# build: compilers, libbpf + skeletons, libxdp, ELF, terminal UI, unit tests
 	make gcc clang llvm bpftool libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config
 	libncurses-dev libcmocka-dev
+	# make fuzz: libFuzzer and the sanitizers' runtimes for clang
+	libclang-rt-14-dev
 	# tests, demo and benchmarks: namespaces, real clients and servers, captures
 	iproute2 iputils-ping ethtool procps util-linux curl wrk nginx tshark tcpdump tmux jq python3
 	gnuplot-nox

@@ -28,7 +28,9 @@
  *   IPv6: 1220 1280 1360 1400 1420 1432 1440 8940
  *   The encoder stores the largest entry <= the MSS it is given, which is
  *   min(client's MSS option, our MSS), or 0 when the client sent no MSS option
- *   (RFC 9293: then the peer's MSS is 536 for IPv4, 1220 for IPv6). An MSS below
+ *   (RFC 9293: then the peer's MSS is 536 for IPv4, 1220 for IPv6). The client's
+ *   MSS option is its last nonzero one: as in the kernel, an MSS of 0 counts as
+ *   none and does not undo an earlier one. An MSS below
  *   the smallest entry is clamped UP to it: bpf_sk_assign_tcp_reqsk() refuses an
  *   MSS below 536 / 1220, and 536 / 1220 is what every host must accept anyway.
  *   A 1500-byte MTU path gets exactly 1460 / 1440, as the kernel's own would.

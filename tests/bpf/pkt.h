@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include "../model/bytes.h"
 
 #define PKT_MAX 1600
 
@@ -55,28 +56,6 @@ static const uint8_t mac_server[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 static const uint8_t def_cli4[4] = { 192, 0, 2, 1 }, def_srv4[4] = { 192, 0, 2, 2 };
 static const uint8_t def_cli6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t def_srv6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
-
-static inline void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	return p[0] << 8 | p[1];
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 /* RFC 1071 over len bytes, plus a starting sum; returns the folded sum (not inverted). */
 static inline uint32_t rfc1071_sum(const uint8_t *p, size_t len, uint32_t sum)

@@ -17,6 +17,7 @@
 #   pt_pins NS                     where synq has pins in namespace NS, as synq status --json
 #                                  lists them (one interface a line, damaged ones too)
 #   pt_serve LOG PORT [ARGS]       synq serve in the server namespace on [::]:PORT
+#   pt_synack_checksums PCAP       per SYN-ACK: tshark's TCP and IP checksum status (1 = good)
 
 E2E_BIN=${E2E_BIN:-$PWD/build/tests/tools}
 
@@ -64,6 +65,12 @@ pt_capture_start() {
 	done
 	t_fail "capture_$(basename "$file")" "tcpdump did not start: $(cat "$file.log")"
 	return 1
+}
+
+pt_synack_checksums() {
+	tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1' -T fields \
+		-e tcp.checksum.status -e ip.checksum.status 2>/dev/null
 }
 
 # Packets of a capture that match a filter.

@@ -127,14 +127,8 @@ t_eq protect_ack_cookie_valid_counts_connections 12 "$(pt_counter ack_cookie_val
 t_eq protect_kernel_passive_opens_match 12 "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))"
 t_eq protect_no_kernel_syncookies "$syncookies_sent0" "$(pt_nstat TcpExtSyncookiesSent)"
 
-# tshark's verdict on each SYN-ACK of a capture: "TCP IP" status, 1 = good (IPv6: "1").
-synack_checksums() {
-	tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-		-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1' -T fields \
-		-e tcp.checksum.status -e ip.checksum.status 2>/dev/null
-}
-# Every SYN-ACK the client received carries valid checksums.
-synacks=$(synack_checksums "$T/curl.pcap")
+# Every SYN-ACK the client received carries valid checksums (tshark's verdict).
+synacks=$(pt_synack_checksums "$T/curl.pcap")
 t_eq protect_capture_sees_six_synacks 6 "$(grep -c . <<< "$synacks")"
 t_eq protect_synack_checksums_valid 0 "$(grep -vcE '^1[[:space:]]*(1)?$' <<< "$synacks")"
 
@@ -317,7 +311,7 @@ pt_capture_start "$T/control_synack.pcap" "tcp port $PORT"
 nsenter --net="/run/netns/$CLI" curl -sS -m 5 -o /dev/null "http://192.0.2.1:$PORT/"
 sleep 0.2
 pt_capture_stop
-synacks=$(synack_checksums "$T/control_synack.pcap")
+synacks=$(pt_synack_checksums "$T/control_synack.pcap")
 t_eq protect_control_kernel_synack_checksum_flagged 1 "$(grep -cvE '^1[[:space:]]*(1)?$' <<< "$synacks")"
 
 pt_capture_start "$T/control.pcap" "tcp port $PORT"
