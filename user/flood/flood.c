@@ -10,6 +10,7 @@
  * same frames are built in user space and sent with AF_PACKET + sendmmsg().
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/if_packet.h>
@@ -138,9 +139,10 @@ int flood_parse_mac(const char *s, uint8_t mac[6])
 			return -EINVAL;
 		pair[0] = p[0];
 		pair[1] = p[1];
-		mac[i] = strtoul(pair, &end, 16);
-		if (*end || pair[0] == '+' || pair[0] == '-' || pair[0] == ' ')
+		/* Two hex digits, nothing else: strtoul alone would skip white space and signs. */
+		if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]))
 			return -EINVAL;
+		mac[i] = strtoul(pair, &end, 16);
 	}
 	return 0;
 }

@@ -83,6 +83,7 @@ static void test_mac_and_options(void **state)
 	static const char *const bad[] = {
 		"02:00:5e:10:ab", "02:00:5e:10:ab:ff:00", "02:00:5e:10:ab:fg", "2:0:5e:10:ab:ff",
 		"02:00:5e:10:ab:f", "020:0:5e:10:ab:ff", "", "+2:00:5e:10:ab:ff",
+		"06:\r0:00:00:00:01", "06: 0:00:00:00:01", "06:-0:00:00:00:01",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (flood_parse_mac(bad[i], mac) != -EINVAL)
