@@ -144,7 +144,10 @@ static int check_private_dir(const char *verb, const char *dir, bool create)
 	return -EPERM;
 }
 
-/* The root and this namespace's directory are trusted (made when create). */
+/*
+ * The root and this namespace's directory are trusted (made when create).
+ * -ENOENT when one is missing and not to be made.
+ */
 static int pin_dirs_trusted(const char *verb, bool create)
 {
 	char ns_dir[256];
@@ -345,7 +348,8 @@ int pins_begin(const char *verb, bool create)
 	err = ensure_bpffs();
 	if (err)
 		return err;
-	err = pin_dirs_trusted(verb, create);
+	/* The root alone: the sweep covers every namespace, also when this one has no pins. */
+	err = check_private_dir(verb, SYNQ_PIN_ROOT, create);
 	if (err == -ENOENT)
 		return 0;	/* nothing pinned anywhere, and nothing to make */
 	if (err)
@@ -358,7 +362,8 @@ int pins_begin(const char *verb, bool create)
 		return err;
 	}
 	sweep_all();
-	return create ? pin_dirs_trusted(verb, true) : 0;
+	err = pin_dirs_trusted(verb, create);
+	return err == -ENOENT ? 0 : err;
 }
 
 /* ---- reading what is pinned ---- */

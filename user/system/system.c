@@ -145,12 +145,21 @@ uint64_t netns_cookie(void)
 	return cookie;
 }
 
-static bool in_initial_mount_ns(void)
+/*
+ * This process has a mount namespace of its own, unlike the one that started it
+ * (or, when that cannot be read, init): what `ip netns exec` and `unshare -m` give.
+ */
+static bool mount_ns_private(void)
 {
-	struct stat self, init;
+	struct stat self, other;
+	char parent[64];
 
-	return stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init) ||
-	       self.st_ino == init.st_ino;
+	snprintf(parent, sizeof(parent), "/proc/%d/ns/mnt", (int)getppid());
+	if (stat("/proc/self/ns/mnt", &self))
+		return false;
+	if (!stat(parent, &other) || !stat("/proc/1/ns/mnt", &other))
+		return self.st_ino != other.st_ino;
+	return false;
 }
 
 int ensure_bpffs(void)
@@ -163,7 +172,7 @@ int ensure_bpffs(void)
 	 * protection would stay attached with nothing left to manage it.
 	 */
 	if ((statfs("/sys/fs/bpf", &fs) || (long)fs.f_type != BPF_FS_MAGIC) &&
-	    !in_initial_mount_ns()) {
+	    mount_ns_private()) {
 		synq_err("/sys/fs/bpf is not mounted in this mount namespace (as under ip netns "
 			 "exec): pins made here would vanish; run synq -n NAME ... instead");
 		return -ENOENT;
