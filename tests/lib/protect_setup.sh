@@ -51,7 +51,7 @@ pt_nstat() {
 	ip netns exec "$SRV" nstat -asz "$1" | awk -v n="$1" '$1 == n { print $2 }'
 }
 
-pt_xdp_on() { ip -n "$1" -d link show dev "$2" | grep -q 'prog/xdp'; }
+pt_xdp_on() { ip -n "$1" -d link show dev "$2" 2>/dev/null | grep -q 'prog/xdp'; }
 
 pt_tc() { nsenter --net="/run/netns/$1" "$E2E_BIN/tcx_progs" "$2"; }
 
