@@ -69,9 +69,10 @@ kill_loop() {
 	while [ "$n" -lt 500 ]; do
 		n=$((n + 1))
 		$setup
-		# A subshell: the shell's own "Killed" notice goes to /dev/null as well.
+		# In a subshell that outlives strace: its "Killed" notice goes to /dev/null too.
 		(strace -f -qq -o /dev/null -e trace=bpf,sendto,sendmsg,setsockopt \
-			-e inject=bpf,sendto,sendmsg,setsockopt:signal=SIGKILL:when=$n "$@") >/dev/null 2>&1
+			-e inject=bpf,sendto,sendmsg,setsockopt:signal=SIGKILL:when=$n "$@"
+		 exit $?) >/dev/null 2>&1
 		rc=$?
 		s=$(state)
 		case " $allowed " in
