@@ -531,8 +531,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The interface name of a pin directory's entry, or NULL (staging, gone, not ours). */
-static const char *entry_iface(const char *entry, char *name)
+/* The interface name of an entry of dir, or NULL (staging, moved away, not ours). */
+static const char *entry_iface(const char *dir, const char *entry, char *name)
 {
 	char *end;
 	long ifindex;
@@ -543,8 +543,9 @@ static const char *entry_iface(const char *entry, char *name)
 	if (*end || ifindex <= 0 || ifindex > INT32_MAX)
 		return NULL;
 	if (!if_indextoname(ifindex, name)) {
-		synq_err("synq: %s/%s: pins of ifindex %ld, which has no device in this network "
-			 "namespace (moved away?): left alone", SYNQ_PIN_ROOT, entry, ifindex);
+		/* Its links still run: the device went to another namespace with them. */
+		synq_err("%s/%s: the device of ifindex %ld left this network namespace, with "
+			 "synq's programs still on it: left alone", dir, entry, ifindex);
 		return NULL;
 	}
 	return name;
@@ -568,7 +569,7 @@ int pinned_each(int (*fn)(const char *iface, void *arg), void *arg)
 		return errno == ENOENT ? 0 : -errno;
 	/* Every interface: a list cut short would hide some from status. */
 	while (!err && (de = readdir(d))) {
-		if (!entry_iface(de->d_name, ifname))
+		if (!entry_iface(dir, de->d_name, ifname))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
