@@ -8,7 +8,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-SEC("xdp")
+SEC("xdp.frags")
 int synq_pass(struct xdp_md *ctx)
 {
 	return XDP_PASS;

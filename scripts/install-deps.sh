@@ -15,6 +15,8 @@ packages=(
 	# tests, demo and benchmarks: namespaces, real clients and servers, captures
 	iproute2 iputils-ping ethtool procps util-linux curl wrk nginx tshark tcpdump tmux jq python3
 	gnuplot-nox
+	# the lifecycle test: kill -9 at every system call (strace -e inject)
+	strace
 	# make install and its tests: man pages from --help, rendering them, completion, units
 	help2man man-db groff-base bash-completion systemd
 )

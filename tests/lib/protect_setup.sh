@@ -14,6 +14,8 @@
 #   pt_nstat NAME                  an nstat counter of the server namespace
 #   pt_capture_start FILE FILTER   tcpdump on the client veth; pt_capture_stop ends it
 #   pt_xdp_on NS IF                true if IF runs an XDP program
+#   pt_tc NS IF                    the programs at IF's TCX ingress, one name a line (the
+#                                  kernel's answer: tc(8) does not show TCX links)
 #   pt_pins NS                     where synq has pins in namespace NS, as synq status --json
 #                                  lists them (one interface a line, damaged ones too)
 #   pt_serve LOG PORT [ARGS]       synq serve in the server namespace on [::]:PORT
@@ -50,7 +52,9 @@ pt_nstat() {
 	ip netns exec "$SRV" nstat -asz "$1" | awk -v n="$1" '$1 == n { print $2 }'
 }
 
-pt_xdp_on() { ip -n "$1" -d link show dev "$2" | grep -q 'prog/xdp'; }
+pt_xdp_on() { ip -n "$1" -d link show dev "$2" 2>/dev/null | grep -q 'prog/xdp'; }
+
+pt_tc() { nsenter --net="/run/netns/$1" "$E2E_BIN/tcx_progs" "$2"; }
 
 pt_pins() {
 	"$SYNQ" -n "$1" status --json 2>/dev/null | jq -r '.interfaces[] | .pins // .ifname'

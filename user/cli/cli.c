@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "system/system.h"
 
 int synq_verbose;
 volatile sig_atomic_t synq_stop;
@@ -166,6 +167,15 @@ int cli_no_extra_args(const char *verb, int argc, char **argv)
 	if (optind >= argc)
 		return 0;
 	fprintf(stderr, "synq %s: unexpected argument '%s'\n", verb, argv[optind]);
+	return -1;
+}
+
+int cli_iface_arg(const char *verb, const char *iface)
+{
+	if (iface_name_valid(iface))
+		return 0;
+	fprintf(stderr, "synq %s: '%s' is not an interface name (1 to 15 bytes, not . or .., "
+		"no '/', ':' or spaces)\n", verb, iface);
 	return -1;
 }
 

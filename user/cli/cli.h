@@ -70,5 +70,7 @@ void cli_sleep(double s);
 
 /* Print "synq VERB: unexpected argument 'X'" when argv has leftovers; returns -1 then. */
 int cli_no_extra_args(const char *verb, int argc, char **argv);
+/* Print "synq VERB: 'X' is not an interface name" unless it is one; returns -1 then. */
+int cli_iface_arg(const char *verb, const char *iface);
 
 #endif

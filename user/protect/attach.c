@@ -19,8 +19,10 @@ static const char attach_usage[] =
 	"Protects the listed TCP ports on IFACE against SYN floods: an XDP program answers\n"
 	"SYNs with SYN cookies, and a TC ingress program hands every valid final ACK to the\n"
 	"kernel, which creates the connection. The kernel's SYN queue is never used.\n"
-	"Programs and maps are pinned under " SYNQ_PIN_ROOT "/<netns inode>/IFACE/, so the\n"
-	"protection stays after synq exits; synq detach IFACE removes it.\n"
+	"Programs, maps and the bpf_links that run them are pinned under\n"
+	SYNQ_PIN_ROOT "/netns-<cookie>/if-<ifindex>/, so the protection stays after synq\n"
+	"exits, also across a rename of IFACE; synq detach IFACE removes it. IFACE must be\n"
+	"an Ethernet device.\n"
 	"Each flag is given once, except --ports.\n"
 	"\n"
 	"  --ports LIST        ports and ranges to protect, e.g. 80,443,9000-9010; given\n"
@@ -31,6 +33,7 @@ static const char attach_usage[] =
 	"                      hosts behind one address the same key\n"
 	"  --mss N             the MSS to offer (default: interface MTU - 40, IPv6 MTU - 60)\n"
 	"  --replace           replace synq's programs already on IFACE, keeping their keys\n"
+	"                      and XDP mode: one atomic update per link, never unprotected\n"
 	"  --exist-ok          succeed without a change when synq already protects exactly\n"
 	"                      these ports on IFACE (or passes, with --pass-only)\n"
 	"  --pass-only         attach only an XDP program that passes everything: needed on\n"
@@ -158,10 +161,8 @@ static int run_attach(int argc, char **argv)
 	rc = attach_parse_args(argc, argv, &o, ports, &key);
 	if (rc != EXIT_OK)
 		return rc;
-	if (strlen(o.iface) >= 16) {
-		fprintf(stderr, "synq attach: '%s' is not an interface name (too long)\n", o.iface);
+	if (cli_iface_arg("attach", o.iface))
 		return EXIT_USAGE;
-	}
 	if (o.exist_ok && same_protection_pinned(&o)) {
 		printf("synq: %s is already protected as asked; nothing changed\n", o.iface);
 		return EXIT_OK;

@@ -9,9 +9,11 @@
 static const char detach_usage[] =
 	"Usage: synq [-n NAME] detach IFACE\n"
 	"\n"
-	"Removes what synq attach put on IFACE: the XDP program, the TC ingress filter (and\n"
-	"the clsact qdisc if synq created it) and every pin. Fails (exit 1) when synq is not\n"
-	"attached to IFACE in this network namespace.\n";
+	"Removes what synq attach put on IFACE: its XDP link, then its TC link, then every\n"
+	"pin; other programs on IFACE stay. IFACE is found by its ifindex, so also after a\n"
+	"rename. Fails (exit 1) when synq is not attached to IFACE in this network\n"
+	"namespace. Pins of deleted interfaces and namespaces, and of an interrupted\n"
+	"attach or detach, are removed by every attach, detach, key and status.\n";
 
 static int run_detach(int argc, char **argv)
 {
@@ -26,7 +28,7 @@ static int run_detach(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	iface = argv[optind++];
-	if (cli_no_extra_args("detach", argc, argv))
+	if (cli_iface_arg("detach", iface) || cli_no_extra_args("detach", argc, argv))
 		return EXIT_USAGE;
 	if (loader_detach(iface))
 		return EXIT_FAIL;

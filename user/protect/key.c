@@ -91,8 +91,9 @@ static int key_show(const char *iface)
 		return EXIT_FAIL;
 	}
 	printf("current  %08x\n", synq_key_fingerprint(&cur));
+	/* The same key in both slots: since attach, or a rotation to the key already current. */
 	printf("previous %08x%s\n", synq_key_fingerprint(&prev),
-	       memcmp(&cur, &prev, sizeof(cur)) ? "" : " (the same key: not rotated since attach)");
+	       memcmp(&cur, &prev, sizeof(cur)) ? "" : " (the same key as the current one)");
 	return EXIT_OK;
 }
 
@@ -118,7 +119,7 @@ static int run_key(int argc, char **argv)
 	}
 	action = argv[optind++];
 	iface = argv[optind++];
-	if (cli_no_extra_args("key", argc, argv))
+	if (cli_no_extra_args("key", argc, argv) || cli_iface_arg("key", iface))
 		return EXIT_USAGE;
 	if (strcmp(action, "rotate") && strcmp(action, "show")) {
 		fprintf(stderr, "synq key: unknown action '%s' (rotate or show)\n", action);
@@ -130,6 +131,8 @@ static int run_key(int argc, char **argv)
 	}
 	if (key_file && key_load_file("key rotate", key_file, &key))
 		return EXIT_USAGE;
+	if (pins_begin("key", false))
+		return EXIT_FAIL;
 	if (!strcmp(action, "show"))
 		return key_show(iface);
 	return key_rotate(iface, key_file ? &key : NULL);

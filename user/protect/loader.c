@@ -2,13 +2,26 @@
 /*
  * Attach and detach synq's protection (the pins and their layout: pins.h).
  *
- * attach runs as a list of steps, each recorded in struct attach_ctx; any
- * failure, or a Ctrl-C between two steps, undoes the recorded ones in reverse,
- * so an interface is either fully protected or left as it was. Signals are
- * held (blocked) while it runs and looked at between steps.
+ * Both programs run through bpf_links: TC through a TCX link, XDP through an
+ * XDP link. A link that is not pinned dies with the process, so a kill at any
+ * instant cannot leave a program behind that nothing owns. The order makes
+ * every partial state harmless: attach pins the maps and programs, then
+ * creates and pins the TC link (TC alone changes nothing: it only acts on
+ * ACKs of synq's cookies), and the XDP link last; detach goes in reverse. XDP
+ * without TC never exists. What an interrupted attach or detach leaves (at
+ * most a TC link) is swept by the next synq (pins_begin()).
+ *
+ * `attach --replace` builds the new objects beside the old ones, then swaps
+ * the programs with one BPF_LINK_UPDATE per link (TC first): the interface is
+ * never unprotected, and the keys stay the same across the swap.
+ *
+ * Signals are held (blocked) while attach runs and looked at between steps: a
+ * Ctrl-C undoes what was done.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <signal.h>
@@ -20,7 +33,6 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <xdp/libxdp.h>
 
 #include "cli/cli.h"
 #include "cli/log.h"
@@ -33,18 +45,23 @@
 #include "synq_pass.skel.h"
 #include "synq_protect.skel.h"
 
+/*
+ * The kernel's attach type of a TCX link (Linux 6.6, uapi enum bpf_attach_type):
+ * Debian 12's kernel headers predate it, the kernel ABI does not change.
+ */
+#define SYNQ_BPF_TCX_INGRESS 46
+
 struct attach_ctx {
 	const struct attach_opts *o;
 	int ifindex;
 	unsigned int mtu;
 	struct synq_key keys[2];
 	uint8_t key_slot;
-	char dir[256];
+	char dir[256];			/* where the objects go (the staging one for --replace) */
 	struct synq_protect_bpf *skel;
 	struct synq_pass_bpf *pass;
-	struct xdp_program *xdp;
-	enum xdp_attach_mode mode;	/* what the XDP program got */
-	bool xdp_attached, clsact_created, tc_attached, dir_made;
+	int tc_link, xdp_link;		/* fds, -1 when none */
+	bool dir_made, replacing;
 };
 
 /* ---- checks ---- */
@@ -125,11 +142,13 @@ static int fill_config(struct attach_ctx *c, struct synq_config *cfg)
  */
 static void warn_veth_peer(struct attach_ctx *c)
 {
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct veth_peer peer;
 	const char *ns;
 	int err;
 
-	if (c->mode != XDP_MODE_NATIVE)
+	/* Generic mode sends XDP_TX through the normal path: the peer needs nothing. */
+	if (bpf_xdp_query(c->ifindex, 0, &q) || q.attach_mode != XDP_ATTACHED_DRV)
 		return;
 	err = veth_peer_xdp(c->ifindex, &peer);
 	if (err == -ENOTSUP || (!err && peer.native_xdp) || !peer.ifindex)
@@ -154,25 +173,8 @@ static bool interrupted(void)
 
 	return !sigpending(&pending) && (sigismember(&pending, SIGINT) ||
 					 sigismember(&pending, SIGTERM) ||
-					 sigismember(&pending, SIGHUP));
-}
-
-static int make_pin_dir(struct attach_ctx *c)
-{
-	int err;
-
-	err = ensure_bpffs();
-	if (err)
-		return err;
-	if (pin_dir(c->dir, sizeof(c->dir), c->o->iface))
-		return -ENAMETOOLONG;
-	err = pin_dir_make(c->o->iface);
-	if (err) {
-		synq_err("attach %s: cannot create %s: %s", c->o->iface, c->dir, strerror(-err));
-		return err;
-	}
-	c->dir_made = true;
-	return 0;
+					 sigismember(&pending, SIGHUP) ||
+					 sigismember(&pending, SIGQUIT));
 }
 
 static int fill_maps(struct attach_ctx *c)
@@ -233,151 +235,129 @@ static int load_pass(struct attach_ctx *c)
 	return 0;
 }
 
-static int try_xdp(struct attach_ctx *c, struct bpf_object *obj, const char *prog,
-		   enum xdp_attach_mode mode)
+static int pin_fd(struct attach_ctx *c, int fd, const char *name)
 {
-	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .obj = obj, .prog_name = prog);
-	int err;
+	char path[320];
+	int err = 0;
 
-	if (!c->xdp) {
-		c->xdp = xdp_program__create(&xo);
-		err = libxdp_get_error(c->xdp);
-		if (err) {
-			c->xdp = NULL;
-			return err;
-		}
-	}
-	liblog_expect_failures(true);
-	err = xdp_program__attach(c->xdp, c->ifindex, mode, 0);
-	liblog_expect_failures(false);
-	if (!err) {
-		c->xdp_attached = true;
-		c->mode = mode;
-	}
-	return err;
-}
-
-static int attach_xdp(struct attach_ctx *c)
-{
-	struct bpf_object *obj = c->pass ? c->pass->obj : c->skel->obj;
-	const char *prog = c->pass ? "synq_pass" : "synq_xdp";
-	enum xdp_mode_req req = c->o->mode;
-	int err = -EINVAL;
-
-	if (req != XDP_REQ_GENERIC)
-		err = try_xdp(c, obj, prog, XDP_MODE_NATIVE);
-	if (err && req == XDP_REQ_AUTO) {
-		synq_err("attach %s: native XDP failed (%s); falling back to generic mode, which is "
-			 "slower", c->o->iface, strerror(-err));
-	}
-	if (err && req != XDP_REQ_NATIVE)
-		err = try_xdp(c, obj, prog, XDP_MODE_SKB);
-	if (err)
-		synq_err("attach %s: cannot attach the XDP program: %s", c->o->iface, strerror(-err));
-	return err;
-}
-
-static int attach_tc(struct attach_ctx *c)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = c->ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SYNQ_TC_HANDLE, .priority = SYNQ_TC_PRIO,
-		    .prog_fd = bpf_program__fd(c->skel->progs.synq_tc));
-	int err;
-
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		synq_err("attach %s: cannot create the clsact qdisc: %s", c->o->iface, strerror(-err));
-		return err;
-	}
-	c->clsact_created = !err;
-	err = bpf_tc_attach(&hook, &opts);
-	if (err) {
-		synq_err("attach %s: cannot attach the TC ingress program: %s%s", c->o->iface,
-			 strerror(-err), err == -EEXIST ? " (a filter with synq's handle and "
-			 "priority is in the way: tc filter show dev IFACE ingress)" : "");
-		return err;
-	}
-	c->tc_attached = true;
-	return 0;
-}
-
-static int pin_one(struct attach_ctx *c, int err, const char *name)
-{
+	if (snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= (int)sizeof(path))
+		err = -ENAMETOOLONG;
+	else if (bpf_obj_pin(fd, path))
+		err = -errno;
 	if (err)
 		synq_err("attach %s: cannot pin %s in %s: %s", c->o->iface, name, c->dir,
 			 strerror(-err));
 	return err;
 }
 
-static int pin_prog(struct attach_ctx *c, struct bpf_program *prog, const char *name)
+/* Pin the maps and programs pins.c lists, and refuse a map it does not list: the docs quote it. */
+static int pin_objects_all(struct attach_ctx *c)
 {
-	char path[320];
-
-	if (pin_path(path, sizeof(path), c->o->iface, name))
-		return pin_one(c, -ENAMETOOLONG, name);
-	return pin_one(c, bpf_program__pin(prog, path), name);
-}
-
-/* Pin what pins.c lists, and refuse a map it does not list: the list is what the docs quote. */
-static int pin_all(struct attach_ctx *c)
-{
-	char path[320];
 	struct bpf_map *map;
-	const char *name;
 	int err;
 
 	if (c->pass)
-		return pin_prog(c, c->pass->progs.synq_pass, "synq_pass");
+		return pin_fd(c, bpf_program__fd(c->pass->progs.synq_pass), "synq_pass");
 	bpf_object__for_each_map(map, c->skel->obj) {
 		if (bpf_map__is_internal(map))
 			continue;
-		name = bpf_map__name(map);
-		if (!pin_object_find(name))
-			err = -ENOTRECOVERABLE;	/* a map added to the program, not to the list */
-		else if (pin_path(path, sizeof(path), c->o->iface, name))
-			err = -ENAMETOOLONG;
-		else
-			err = bpf_map__pin(map, path);
-		if (pin_one(c, err, name))
+		if (!pin_object_find(bpf_map__name(map))) {
+			synq_err("attach %s: map %s is not in synq's list of pins", c->o->iface,
+				 bpf_map__name(map));
+			return -ENOTRECOVERABLE;
+		}
+		err = pin_fd(c, bpf_map__fd(map), bpf_map__name(map));
+		if (err)
 			return err;
 	}
-	err = pin_prog(c, c->skel->progs.synq_xdp, "synq_xdp");
-	if (!err)
-		err = pin_prog(c, c->skel->progs.synq_tc, "synq_tc");
-	if (!err && c->clsact_created) {
-		if (pin_path(path, sizeof(path), c->o->iface, "owns_clsact") || mkdir(path, 0700))
-			err = pin_one(c, -errno, "owns_clsact");
+	return pin_fd(c, bpf_program__fd(c->skel->progs.synq_tc), "synq_tc") ?:
+	       pin_fd(c, bpf_program__fd(c->skel->progs.synq_xdp), "synq_xdp");
+}
+
+static int xdp_prog_fd(struct attach_ctx *c)
+{
+	return bpf_program__fd(c->pass ? c->pass->progs.synq_pass : c->skel->progs.synq_xdp);
+}
+
+/* The TCX link, pinned at once: from here on TC runs, XDP does not yet. */
+static int attach_tc(struct attach_ctx *c)
+{
+	int err;
+
+	c->tc_link = bpf_link_create(bpf_program__fd(c->skel->progs.synq_tc), c->ifindex,
+				     SYNQ_BPF_TCX_INGRESS, NULL);
+	if (c->tc_link < 0) {
+		err = -errno;
+		synq_err("attach %s: cannot attach the TC ingress program (TCX link): %s%s",
+			 c->o->iface, strerror(errno), err == -EINVAL ?
+			 " (synq needs TCX links, Linux 6.6 or later)" : "");
+		return err;
 	}
-	return err;
+	return pin_fd(c, c->tc_link, "link_tc");
+}
+
+static int try_xdp(struct attach_ctx *c, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+
+	liblog_expect_failures(true);
+	c->xdp_link = bpf_link_create(xdp_prog_fd(c), c->ifindex, BPF_XDP, &opts);
+	liblog_expect_failures(false);
+	return c->xdp_link < 0 ? -errno : 0;
+}
+
+/* The XDP link, the last step: once it is pinned, the attach is complete. */
+static int attach_xdp(struct attach_ctx *c)
+{
+	enum xdp_mode_req req = c->o->mode;
+	int err = -EINVAL;
+
+	if (req != XDP_REQ_GENERIC)
+		err = try_xdp(c, XDP_FLAGS_DRV_MODE);
+	if (err && req == XDP_REQ_AUTO)
+		synq_err("attach %s: native XDP failed (%s%s); falling back to generic mode, which "
+			 "is slower", c->o->iface, strerror(-err), err == -ERANGE ?
+			 ": the MTU is too large for this driver's XDP" : "");
+	if (err && req != XDP_REQ_NATIVE)
+		err = try_xdp(c, XDP_FLAGS_SKB_MODE);
+	if (err) {
+		synq_err("attach %s: cannot attach the XDP program: %s", c->o->iface, strerror(-err));
+		return err;
+	}
+	return pin_fd(c, c->xdp_link, "link_xdp");
 }
 
 /* ---- undoing ---- */
 
-static void tc_remove(int ifindex, bool destroy_clsact)
+/* Detach a link (XDP before TC, always), so it stops at once whoever holds it. */
+static void link_stop(int *fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SYNQ_TC_HANDLE, .priority = SYNQ_TC_PRIO);
-
-	bpf_tc_detach(&hook, &opts);
-	if (destroy_clsact) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
+	if (*fd >= 0) {
+		bpf_link_detach(*fd);
+		close(*fd);
 	}
+	*fd = -1;
 }
 
 static void unwind(struct attach_ctx *c)
 {
+	if (c->replacing) {	/* the old links run on; the staging pins go */
+		if (c->dir_made)
+			remove_pin_dir(c->dir);
+		return;
+	}
+	link_stop(&c->xdp_link);
+	link_stop(&c->tc_link);
 	if (c->dir_made)
-		remove_pins(c->o->iface);
-	if (c->tc_attached || c->clsact_created)
-		tc_remove(c->ifindex, c->clsact_created);
-	if (c->xdp_attached)
-		xdp_program__detach(c->xdp, c->ifindex, c->mode, 0);
+		remove_pins(c->ifindex);
 }
 
 static void release(struct attach_ctx *c)
 {
-	xdp_program__close(c->xdp);
+	if (c->xdp_link >= 0)
+		close(c->xdp_link);
+	if (c->tc_link >= 0)
+		close(c->tc_link);
 	synq_protect_bpf__destroy(c->skel);
 	synq_pass_bpf__destroy(c->pass);
 }
@@ -409,6 +389,29 @@ static int prepare_keys(struct attach_ctx *c)
 	return 0;
 }
 
+static int check_iface(struct attach_ctx *c)
+{
+	const char *iface = c->o->iface;
+	int err;
+
+	c->ifindex = if_nametoindex(iface);
+	if (!c->ifindex) {
+		synq_err("attach %s: no such interface in this network namespace (ip link lists "
+			 "them; synq -n NAME attach ... works inside another one)", iface);
+		return -ENODEV;
+	}
+	/* synq parses Ethernet frames: on tun, wireguard or ipip it would protect nothing. */
+	if (!iface_is_ether(iface)) {
+		synq_err("attach %s: not an Ethernet device (tun, wireguard, ipip, ...): synq "
+			 "cannot protect it", iface);
+		return -EPROTONOSUPPORT;
+	}
+	err = iface_mtu(iface, &c->mtu);
+	if (err)
+		synq_err("attach %s: cannot read the MTU: %s", iface, strerror(-err));
+	return err;
+}
+
 static int check_attach(struct attach_ctx *c)
 {
 	const char *iface = c->o->iface;
@@ -418,21 +421,14 @@ static int check_attach(struct attach_ctx *c)
 		synq_err("attach %s: needs root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN)", iface);
 		return -EPERM;
 	}
-	c->ifindex = if_nametoindex(iface);
-	if (!c->ifindex) {
-		synq_err("attach %s: no such interface in this network namespace (ip link lists "
-			 "them; synq -n NAME attach ... works inside another one)", iface);
-		return -ENODEV;
-	}
-	if (is_attached(iface) && !c->o->replace) {
+	err = check_iface(c) ?: pins_begin("attach", true);
+	if (err)
+		return err;
+	c->replacing = c->o->replace && is_attached(c->ifindex);
+	if (is_attached(c->ifindex) && !c->o->replace) {
 		synq_err("attach %s: synq is already attached to %s (synq detach %s removes it; "
 			 "attach --replace swaps it)", iface, iface, iface);
 		return -EEXIST;
-	}
-	err = iface_mtu(iface, &c->mtu);
-	if (err) {
-		synq_err("attach %s: cannot read the MTU: %s", iface, strerror(-err));
-		return err;
 	}
 	if (c->o->pass_only)
 		return 0;
@@ -452,39 +448,122 @@ static void seed_closing(struct attach_ctx *c)
 		synq_debug("attach %s: %d TIME_WAIT sockets marked as closing", c->o->iface, n);
 }
 
-static int run_steps(struct attach_ctx *c)
+static int make_dir(struct attach_ctx *c)
+{
+	int err = c->replacing ? pin_staging_dir(c->dir, sizeof(c->dir), c->ifindex)
+			       : pin_dir(c->dir, sizeof(c->dir), c->ifindex);
+
+	if (!err)
+		err = pin_dir_make(c->dir);
+	if (err) {
+		synq_err("attach %s: cannot create %s: %s", c->o->iface, c->dir, strerror(-err));
+		return err;
+	}
+	c->dir_made = true;
+	return 0;
+}
+
+/* A fresh attach: objects, TC link, XDP link, each pinned as it is made. */
+static int attach_steps(struct attach_ctx *c)
 {
 	int err;
 
-	err = c->o->pass_only ? load_pass(c) : load_protect(c);
-	if (err || interrupted())
-		return err ?: -EINTR;
-	if (c->o->replace && is_attached(c->o->iface)) {
-		err = loader_detach(c->o->iface);
-		if (err)
-			return err;
-	}
-	err = check_xdp_free(c) ?: make_pin_dir(c);
-	if (err || interrupted())
-		return err ?: -EINTR;
-	err = attach_xdp(c);
+	err = check_xdp_free(c) ?: make_dir(c) ?: pin_objects_all(c);
 	if (err || interrupted())
 		return err ?: -EINTR;
 	if (!c->o->pass_only) {
+		seed_closing(c);
 		err = attach_tc(c);
 		if (err || interrupted())
 			return err ?: -EINTR;
-		seed_closing(c);
 	}
-	err = pin_all(c);
+	return attach_xdp(c);
+}
+
+/* Point a pinned link of dir at prog_fd: 0 or -errno, with a message. */
+static int link_swap(struct attach_ctx *c, const char *dir, const char *link, int prog_fd)
+{
+	char path[320];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, link);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_link_update(fd, prog_fd, NULL))
+		err = -errno;
+	if (err)
+		synq_err("attach %s: cannot update %s: %s", c->o->iface, path, strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* Also pin the running links in the staging directory: it then holds a whole attach. */
+static int pin_links_too(struct attach_ctx *c, const char *old_dir)
+{
+	char path[320];
+	const char *links[] = { "link_tc", "link_xdp" };
+	int fd, err = 0;
+
+	for (size_t i = 0; i < 2 && !err; i++) {
+		snprintf(path, sizeof(path), "%s/%s", old_dir, links[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			synq_err("attach %s: --replace: %s: %s%s", c->o->iface, path, strerror(errno),
+				 errno == ENOENT ? " (a pass-only attach: synq detach it first)" : "");
+			return err;
+		}
+		err = pin_fd(c, fd, links[i]);
+		close(fd);
+	}
+	return err;
+}
+
+/*
+ * --replace: the new objects in the staging directory, one BPF_LINK_UPDATE per
+ * link (TC first, as for attach), then the staging directory takes the place of
+ * the old one with one rename. A kill before that rename: the next synq drops
+ * the staging directory and points the links back at the pinned programs.
+ */
+static int replace_steps(struct attach_ctx *c)
+{
+	char old[256];
+	int err;
+
+	err = pin_dir(old, sizeof(old), c->ifindex) ?: make_dir(c) ?: pin_objects_all(c) ?:
+	      pin_links_too(c, old);
 	if (err || interrupted())
 		return err ?: -EINTR;
+	seed_closing(c);
+	err = link_swap(c, old, "link_tc", bpf_program__fd(c->skel->progs.synq_tc));
+	if (err)
+		return err;
+	err = link_swap(c, old, "link_xdp", xdp_prog_fd(c));
+	if (err) {
+		char tc[320];
+		int fd;
+
+		snprintf(tc, sizeof(tc), "%s/synq_tc", old);
+		fd = bpf_obj_get(tc);
+		if (fd >= 0 && link_swap(c, old, "link_tc", fd))
+			synq_err("attach %s: the TC link runs the new program; synq detach %s, "
+				 "then attach again", c->o->iface, c->o->iface);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (renameat2(AT_FDCWD, c->dir, AT_FDCWD, old, RENAME_EXCHANGE)) {
+		synq_err("attach %s: warning: cannot move %s to %s (%s): the next synq puts the "
+			 "old programs back", c->o->iface, c->dir, old, strerror(errno));
+		return 0;
+	}
+	remove_pin_dir(c->dir);	/* the old objects, now in the staging directory's place */
 	return 0;
 }
 
 int loader_attach(const struct attach_opts *opts)
 {
-	struct attach_ctx c = { .o = opts };
+	struct attach_ctx c = { .o = opts, .tc_link = -1, .xdp_link = -1 };
 	sigset_t hold, old;
 	int err;
 
@@ -492,17 +571,23 @@ int loader_attach(const struct attach_opts *opts)
 	sigaddset(&hold, SIGINT);
 	sigaddset(&hold, SIGTERM);
 	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &hold, &old);
 	err = check_attach(&c);
 	if (!err && !opts->pass_only)
 		err = prepare_keys(&c);
 	if (!err)
-		err = run_steps(&c);
+		err = opts->pass_only ? load_pass(&c) : load_protect(&c);
+	if (!err && interrupted())
+		err = -EINTR;
+	if (!err)
+		err = c.replacing ? replace_steps(&c) : attach_steps(&c);
 	if (err) {
 		unwind(&c);
 		if (err == -EINTR)
-			synq_err("attach %s: interrupted; everything it had done is undone",
-				 opts->iface);
+			synq_err("attach %s: interrupted; %s", opts->iface, c.replacing ?
+				 "the running protection is unchanged" :
+				 "everything it had done is undone");
 	} else if (!opts->pass_only) {
 		warn_veth_peer(&c);
 	}
@@ -514,22 +599,16 @@ int loader_attach(const struct attach_opts *opts)
 
 /* ---- detach ---- */
 
-static int xdp_remove(const struct pinned *p)
+/* Stop a pinned link of ifindex (its pin stays until remove_pins()). */
+static void pinned_link_stop(int ifindex, const char *name)
 {
-	struct xdp_program *prog;
-	enum xdp_attach_mode mode;
-	int err;
+	char path[320];
+	int fd;
 
-	if (!p->ifindex || !p->xdp_attached_id || p->xdp_attached_id != p->xdp_prog_id)
-		return 0;	/* gone, or someone else's program by now: leave it */
-	prog = xdp_program__from_id(p->xdp_prog_id);
-	err = libxdp_get_error(prog);
-	if (err)
-		return err;
-	mode = !strcmp(p->xdp_mode, "generic") ? XDP_MODE_SKB : XDP_MODE_NATIVE;
-	err = xdp_program__detach(prog, p->ifindex, mode, 0);
-	xdp_program__close(prog);
-	return err;
+	if (pin_path(path, sizeof(path), ifindex, name))
+		return;
+	fd = bpf_obj_get(path);
+	link_stop(&fd);
 }
 
 int loader_detach(const char *iface)
@@ -537,24 +616,33 @@ int loader_detach(const char *iface)
 	struct pinned p;
 	int err;
 
+	if (!iface_name_valid(iface)) {
+		synq_err("detach: '%s' is not an interface name", iface);
+		return -EINVAL;
+	}
+	err = pins_begin("detach", false);
+	if (err)
+		return err;
 	err = pinned_open(iface, &p);
+	pinned_close(&p);
 	if (err == -EPERM || err == -EACCES) {
 		synq_err("detach %s: cannot open synq's pins: %s (run as root)", iface,
 			 strerror(-err));
 		return err;
 	}
-	if (err == -ENOENT && !is_attached(iface)) {
+	if (err == -ENOENT) {
 		synq_err("detach %s: synq is not attached to %s in this network namespace",
 			 iface, iface);
 		return -ENOENT;
 	}
-	/* A damaged pin directory (-EBADF) is still cleaned up below. */
-	err = xdp_remove(&p);
-	if (err)
-		synq_err("detach %s: cannot remove the XDP program: %s", iface, strerror(-err));
-	if (p.ifindex && !p.pass_only)
-		tc_remove(p.ifindex, pin_exists(iface, "owns_clsact"));
-	pinned_close(&p);
-	remove_pins(iface);
-	return err;
+	if (err == -ESTALE) {
+		synq_err("detach %s: %s runs another XDP program than synq's link: left alone%s",
+			 iface, iface, pinned_error_hint(err));
+		return err;
+	}
+	/* Damaged (-EBADF) or foreign maps (-EPROTO): the links are still ours to stop. */
+	pinned_link_stop(p.ifindex, "link_xdp");
+	pinned_link_stop(p.ifindex, "link_tc");
+	remove_pins(p.ifindex);
+	return 0;
 }

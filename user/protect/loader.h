@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The loader of synq's SYN-cookie protection: it loads bpf/synq_protect.bpf.c,
- * fills its maps, attaches XDP (libxdp) and TC ingress (libbpf, filter
- * SYNQ_TC_PRIO/SYNQ_TC_HANDLE) to one interface and pins everything (pins.h
- * owns the layout and the list), so the protection outlives the loader and
- * `status`, `key` and `detach` find it again. `attach --pass-only` puts only
- * an XDP_PASS program on the far end of a veth.
+ * fills its maps, attaches TC ingress (a TCX link) and XDP (an XDP link) to one
+ * interface and pins everything (pins.h owns the layout and the list), so the
+ * protection outlives the loader and `status`, `key` and `detach` find it
+ * again. `attach --pass-only` puts only an XDP_PASS program on the far end of
+ * a veth.
  */
 #ifndef SYNQ_LOADER_H
 #define SYNQ_LOADER_H
@@ -15,9 +15,6 @@
 
 #include <synq/cookie.h>
 #include <synq/protect.h>
-
-#define SYNQ_TC_PRIO 1
-#define SYNQ_TC_HANDLE 0x5351	/* "SQ" */
 
 enum xdp_mode_req {
 	XDP_REQ_AUTO,		/* native, falling back to generic */
@@ -38,7 +35,10 @@ struct attach_opts {
 
 /* Everything `synq attach` does. 0, or -errno with a message printed; nothing half-done stays. */
 int loader_attach(const struct attach_opts *opts);
-/* Everything `synq detach` does. -ENOENT (with a message) when nothing is attached. */
+/*
+ * Everything `synq detach` does: XDP link, then TC link, then the pins.
+ * -ENOENT (with a message) when nothing is attached.
+ */
 int loader_detach(const char *iface);
 
 #endif

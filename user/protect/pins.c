@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -24,6 +26,9 @@
 #include "observe/counters.h"
 #include "protect/protect_parse.h"
 #include "system/system.h"
+
+/* 32 hex digits and white space around them (a newline, CRLF): more is not a key. */
+#define KEY_FILE_MAX 64
 
 #define PERCPU_U64(n) BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(uint64_t), (n)
 
@@ -49,13 +54,16 @@ const struct pin_object pin_objects[] = {
 	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,
 	  "internal: where SYN payload is checksummed" },
 	{ "synq_xdp", PIN_PROG, 0, 0, 0, 0,
-	  "the XDP program (attached through netlink: there is no link to pin)" },
+	  "the XDP program" },
 	{ "synq_tc", PIN_PROG, 0, 0, 0, 0,
 	  "the TC ingress program" },
-	{ "owns_clsact", PIN_DIR, 0, 0, 0, 0,
-	  "an empty directory: synq created the clsact qdisc, detach removes it" },
 	{ "synq_pass", PIN_PROG, 0, 0, 0, 0,
-	  "instead of all the above, after attach --pass-only: passes everything" },
+	  "instead of synq_xdp, synq_tc and the maps, after attach --pass-only" },
+	{ "link_tc", PIN_LINK, 0, 0, 0, 0,
+	  "the TCX ingress link that runs synq_tc (pinned before link_xdp)" },
+	{ "link_xdp", PIN_LINK, 0, 0, 0, 0,
+	  "the XDP link that runs synq_xdp or synq_pass; pinned last: its pin marks a "
+	  "complete attach" },
 };
 const size_t pin_objects_n = sizeof(pin_objects) / sizeof(pin_objects[0]);
 
@@ -67,106 +75,309 @@ const struct pin_object *pin_object_find(const char *name)
 	return NULL;
 }
 
-int pin_dir(char *buf, size_t len, const char *iface)
-{
-	int n;
+/* ---- paths ---- */
 
-	if (iface)
-		n = snprintf(buf, len, SYNQ_PIN_ROOT "/%" PRIu64 "/%s", netns_id(), iface);
-	else
-		n = snprintf(buf, len, SYNQ_PIN_ROOT "/%" PRIu64, netns_id());
+static int fmt_ok(int n, size_t len)
+{
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int pin_path(char *buf, size_t len, const char *iface, const char *name)
+int pin_dir(char *buf, size_t len, int ifindex)
+{
+	if (!ifindex)
+		return fmt_ok(snprintf(buf, len, SYNQ_PIN_ROOT "/" PIN_NETNS "%" PRIu64,
+				       netns_cookie()), len);
+	return fmt_ok(snprintf(buf, len, SYNQ_PIN_ROOT "/" PIN_NETNS "%" PRIu64 "/" PIN_IF "%d",
+			       netns_cookie(), ifindex), len);
+}
+
+int pin_staging_dir(char *buf, size_t len, int ifindex)
+{
+	return fmt_ok(snprintf(buf, len, SYNQ_PIN_ROOT "/" PIN_NETNS "%" PRIu64 "/" PIN_IF "%d"
+			       PIN_STAGING, netns_cookie(), ifindex), len);
+}
+
+int pin_path(char *buf, size_t len, int ifindex, const char *name)
 {
 	char dir[256];
-	int n;
 
-	if (pin_dir(dir, sizeof(dir), iface))
+	if (pin_dir(dir, sizeof(dir), ifindex))
 		return -ENAMETOOLONG;
-	n = snprintf(buf, len, "%s/%s", dir, name);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return fmt_ok(snprintf(buf, len, "%s/%s", dir, name), len);
 }
 
-int pin_dir_make(const char *iface)
+bool is_attached(int ifindex)
 {
-	char ns_dir[256], dir[256];
+	char dir[256];
+	struct stat st;
 
-	if (pin_dir(ns_dir, sizeof(ns_dir), NULL) || pin_dir(dir, sizeof(dir), iface))
-		return -ENAMETOOLONG;
-	if ((mkdir(SYNQ_PIN_ROOT, 0700) && errno != EEXIST) ||
-	    (mkdir(ns_dir, 0700) && errno != EEXIST) || mkdir(dir, 0700))
+	return ifindex && !pin_dir(dir, sizeof(dir), ifindex) && !lstat(dir, &st);
+}
+
+/* ---- synq's directories: made by root, 0700, or not trusted ---- */
+
+/*
+ * bpffs is mode 1777: anyone may create /sys/fs/bpf/synq first. Trust a
+ * directory only if it is one (not a symlink), root's, and closed to others.
+ */
+static int check_private_dir(const char *verb, const char *dir, bool create)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (create && mkdir(dir, 0700) && errno != EEXIST) {
+		int err = -errno;
+
+		synq_err("%s: cannot create %s: %s", verb, dir, strerror(errno));
+		return err;
+	}
+	if (lstat(dir, &st))
 		return -errno;
-	return 0;
+	if (S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 077))
+		return 0;
+	pw = getpwuid(st.st_uid);
+	synq_err("%s: refusing %s: a %s owned by %s (uid %u), mode %04o, that synq did not "
+		 "create; synq trusts only a root-owned 0700 directory (remove it: rm -r %s)",
+		 verb, dir, S_ISDIR(st.st_mode) ? "directory" : S_ISLNK(st.st_mode) ?
+		 "symlink" : "file", pw ? pw->pw_name : "?", st.st_uid,
+		 st.st_mode & 07777, dir);
+	return -EPERM;
 }
 
-bool pin_exists(const char *iface, const char *name)
+/*
+ * The root and this namespace's directory are trusted (made when create).
+ * -ENOENT when one is missing and not to be made.
+ */
+static int pin_dirs_trusted(const char *verb, bool create)
 {
-	char path[320];
-	struct stat st;
+	char ns_dir[256];
+	int err;
 
-	return !pin_path(path, sizeof(path), iface, name) && !stat(path, &st);
+	if (pin_dir(ns_dir, sizeof(ns_dir), 0))
+		return -ENAMETOOLONG;
+	err = check_private_dir(verb, SYNQ_PIN_ROOT, create);
+	if (!err)
+		err = check_private_dir(verb, ns_dir, create);
+	return err;
 }
 
-bool is_attached(const char *iface)
+int pin_dir_make(const char *dir)
 {
-	char dir[256];
-	struct stat st;
-
-	return !pin_dir(dir, sizeof(dir), iface) && !stat(dir, &st);
+	return mkdir(dir, 0700) ? -errno : 0;
 }
 
-void remove_pins(const char *iface)
+void remove_pin_dir(const char *dir)
 {
-	char dir[256], path[512];
+	char path[512];
 	struct dirent *de;
 	DIR *d;
 
-	if (pin_dir(dir, sizeof(dir), iface))
-		return;
-	/* Everything in the directory, listed or not: an older synq may have pinned more. */
+	/* Everything in it, listed or not: an older synq may have pinned more. */
 	d = opendir(dir);
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		/* Pins are files; owns_clsact is an empty directory. */
 		if (unlink(path) && rmdir(path))
-			synq_err("%s: cannot remove %s: %s", iface, path, strerror(errno));
+			synq_err("cannot remove %s: %s", path, strerror(errno));
 	}
 	if (d)
 		closedir(d);
 	if (rmdir(dir) && errno != ENOENT)
-		synq_err("%s: cannot remove %s: %s", iface, dir, strerror(errno));
+		synq_err("cannot remove %s: %s", dir, strerror(errno));
+}
+
+void remove_pins(int ifindex)
+{
+	char dir[256];
+
+	if (pin_dir(dir, sizeof(dir), ifindex))
+		return;
+	remove_pin_dir(dir);
 	/* These fail while other interfaces or namespaces are attached: fine. */
-	if (!pin_dir(dir, sizeof(dir), NULL))
+	if (!pin_dir(dir, sizeof(dir), 0))
 		rmdir(dir);
 	rmdir(SYNQ_PIN_ROOT);
 }
 
 /* A pinned object's fd, or -errno. */
-static int pin_get(const char *iface, const char *name)
+static int obj_get(const char *dir, const char *name)
 {
-	char path[320];
+	char path[512];
 	int fd;
 
-	if (pin_path(path, sizeof(path), iface, name))
+	if (fmt_ok(snprintf(path, sizeof(path), "%s/%s", dir, name), sizeof(path)))
 		return -ENAMETOOLONG;
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
 }
 
+static int pin_get(int ifindex, const char *name)
+{
+	char dir[256];
+
+	if (pin_dir(dir, sizeof(dir), ifindex))
+		return -ENAMETOOLONG;
+	return obj_get(dir, name);
+}
+
+/*
+ * What a link runs and where: XDP and TCX links report the ifindex first in
+ * the same place of bpf_link_info (Debian's headers predate TCX), and 0 once
+ * the device is gone or the link was detached.
+ */
+int link_query(int fd, struct link_state *l)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	memset(l, 0, sizeof(*l));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	l->id = info.id;
+	l->prog_id = info.prog_id;
+	l->ifindex = info.xdp.ifindex;
+	return 0;
+}
+
+uint32_t prog_id_of(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* ---- clean-up of what an interrupted synq or a vanished interface left ---- */
+
+/* Make the link in dir run the program pinned next to it, if it runs another one. */
+static void link_follow_pin(const char *dir, const char *link, const char *prog)
+{
+	int lfd = obj_get(dir, link), pfd = obj_get(dir, prog);
+	struct link_state l;
+
+	if (lfd >= 0 && pfd >= 0 && !link_query(lfd, &l) && l.prog_id != prog_id_of(pfd) &&
+	    bpf_link_update(lfd, pfd, NULL))
+		synq_err("%s/%s: cannot put %s back: %s", dir, link, prog, strerror(errno));
+	if (lfd >= 0)
+		close(lfd);
+	if (pfd >= 0)
+		close(pfd);
+}
+
+/*
+ * One entry of a namespace's directory. An "if-N_new" directory is a replace that
+ * did not finish: dropped, and the links run what the pins hold again. No
+ * link_xdp, or one whose device is gone: the attach was interrupted, or the
+ * interface (or its namespace) was deleted; removing the pins frees the links,
+ * programs and maps. Returns 1 when it removed something.
+ */
+static int sweep_one(const char *ns_dir, const char *name)
+{
+	char dir[512];
+	struct link_state l = {};
+	int fd;
+
+	if (fmt_ok(snprintf(dir, sizeof(dir), "%s/%s", ns_dir, name), sizeof(dir)))
+		return 0;
+	if (strncmp(name, PIN_IF, strlen(PIN_IF)))
+		return 0;	/* not synq's layout (an older synq's): left alone */
+	if (strstr(name, PIN_STAGING)) {
+		remove_pin_dir(dir);
+		return 1;
+	}
+	fd = obj_get(dir, "link_xdp");
+	if (fd >= 0 && !link_query(fd, &l) && l.ifindex) {
+		close(fd);
+		link_follow_pin(dir, "link_tc", "synq_tc");
+		link_follow_pin(dir, "link_xdp", "synq_xdp");
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	synq_err("removed %s: %s", dir, fd == -ENOENT ? "left by an attach or detach that was "
+		 "interrupted" : "its interface or network namespace is gone");
+	remove_pin_dir(dir);
+	return 1;
+}
+
+static void sweep_ns(const char *ns_dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(ns_dir);
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			sweep_one(ns_dir, de->d_name);
+	if (d)
+		closedir(d);
+	rmdir(ns_dir);	/* when it is empty now */
+}
+
+static void sweep_all(void)
+{
+	char ns_dir[512];
+	struct dirent *de;
+	DIR *d = opendir(SYNQ_PIN_ROOT);
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, PIN_NETNS, strlen(PIN_NETNS)))
+			continue;
+		snprintf(ns_dir, sizeof(ns_dir), SYNQ_PIN_ROOT "/%s", de->d_name);
+		sweep_ns(ns_dir);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int lock_fd = -1;
+
+void pins_end(void)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+}
+
+int pins_begin(const char *verb, bool create)
+{
+	int err;
+
+	if (lock_fd >= 0)
+		return 0;
+	err = ensure_bpffs();
+	if (err)
+		return err;
+	/* The root alone: the sweep covers every namespace, also when this one has no pins. */
+	err = check_private_dir(verb, SYNQ_PIN_ROOT, create);
+	if (err == -ENOENT)
+		return 0;	/* nothing pinned anywhere, and nothing to make */
+	if (err)
+		return err;
+	/* Held until exit: one synq at a time changes pins; a kill releases it. */
+	lock_fd = open(SYNQ_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX)) {
+		err = -errno;
+		synq_err("%s: cannot lock %s: %s", verb, SYNQ_PIN_ROOT, strerror(errno));
+		return err;
+	}
+	sweep_all();
+	err = pin_dirs_trusted(verb, create);
+	return err == -ENOENT ? 0 : err;
+}
+
+/* ---- reading what is pinned ---- */
+
 /*
  * A pinned map's fd once it is what pin_objects[] says it is (-EPROTO if not),
  * its ID into *id when id is not NULL; or -errno.
  */
-static int map_get(const char *iface, const char *name, uint32_t *id)
+static int map_get(int ifindex, const char *name, uint32_t *id)
 {
 	const struct pin_object *o = pin_object_find(name);
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = pin_get(iface, name), err = 0;
+	int fd = pin_get(ifindex, name), err = 0;
 
 	if (fd < 0)
 		return fd;
@@ -176,24 +387,16 @@ static int map_get(const char *iface, const char *name, uint32_t *id)
 		 info.value_size != o->value_size || info.max_entries != o->max_entries)
 		err = -EPROTO;
 	if (err) {
-		synq_debug("%s: pinned %s: type %u key %u value %u entries %u, expected %u %u %u %u",
-			   iface, name, info.type, info.key_size, info.value_size,
-			   info.max_entries, o->map_type, o->key_size, o->value_size,
-			   o->max_entries);
+		synq_debug("ifindex %d: pinned %s: type %u key %u value %u entries %u, expected "
+			   "%u %u %u %u", ifindex, name, info.type, info.key_size,
+			   info.value_size, info.max_entries, o->map_type, o->key_size,
+			   o->value_size, o->max_entries);
 		close(fd);
 		return err;
 	}
 	if (id)
 		*id = info.id;
 	return fd;
-}
-
-static uint32_t prog_id_of(int fd)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
 static const char *xdp_mode_name(__u8 attach_mode)
@@ -241,30 +444,51 @@ static int open_result(int a, int b, int c, int d, int e, int f)
 	return err;
 }
 
+/*
+ * The pinned XDP link must still run on this ifindex of this namespace: the
+ * device at ifindex runs the link's program. Anything else (a device moved to
+ * another namespace, a detached link) is not ours to act on: -ESTALE.
+ */
+static int check_identity(struct pinned *p)
+{
+	struct link_state l;
+	int fd = pin_get(p->ifindex, "link_xdp"), err;
+
+	if (fd < 0)
+		return fd == -ENOENT ? -EBADF : fd;
+	err = link_query(fd, &l);
+	close(fd);
+	if (err)
+		return err;
+	p->xdp_prog_id = l.prog_id;
+	xdp_query(p);
+	return l.ifindex == p->ifindex && p->xdp_attached_id == l.prog_id ? 0 : -ESTALE;
+}
+
 int pinned_open(const char *iface, struct pinned *p)
 {
-	int fd;
+	int fd, err;
 
 	pinned_init(p);
+	if (!iface_name_valid(iface))
+		return -EINVAL;
 	snprintf(p->iface, sizeof(p->iface), "%s", iface);
 	p->ifindex = if_nametoindex(iface);
-	fd = pin_get(iface, "synq_pass");
+	if (!p->ifindex || !is_attached(p->ifindex))
+		return -ENOENT;
+	fd = pin_get(p->ifindex, "synq_pass");
 	p->pass_only = fd >= 0;
-	if (fd < 0)
-		fd = pin_get(iface, "synq_xdp");
-	if (fd < 0)
-		return fd;
-	p->xdp_prog_id = prog_id_of(fd);
-	close(fd);
-	xdp_query(p);
-	if (p->pass_only)
-		return 0;
-	p->config_fd = map_get(iface, "synq_config", NULL);
-	p->keys_fd = map_get(iface, "synq_keys", NULL);
-	p->ports_fd = map_get(iface, "synq_ports", NULL);
-	p->stats_fd = map_get(iface, "synq_stats", &p->stats_map_id);
-	p->errors_fd = map_get(iface, "synq_handoff_errors", NULL);
-	p->malformed_fd = map_get(iface, "synq_malformed", NULL);
+	if (fd >= 0)
+		close(fd);
+	err = check_identity(p);
+	if (err || p->pass_only)
+		return err;
+	p->config_fd = map_get(p->ifindex, "synq_config", NULL);
+	p->keys_fd = map_get(p->ifindex, "synq_keys", NULL);
+	p->ports_fd = map_get(p->ifindex, "synq_ports", NULL);
+	p->stats_fd = map_get(p->ifindex, "synq_stats", &p->stats_map_id);
+	p->errors_fd = map_get(p->ifindex, "synq_handoff_errors", NULL);
+	p->malformed_fd = map_get(p->ifindex, "synq_malformed", NULL);
 	fd = open_result(p->config_fd, p->keys_fd, p->ports_fd, p->stats_fd, p->errors_fd,
 			 p->malformed_fd == -ENOENT ? 0 : p->malformed_fd);
 	if (fd)
@@ -279,6 +503,9 @@ const char *pinned_error_hint(int err)
 		return " (damaged pins: synq detach cleans up)";
 	case -EPROTO:
 		return " (pinned by another synq version: synq detach, then attach again)";
+	case -ESTALE:
+		return " (the interface no longer runs synq's link: moved to another namespace, "
+		       "or its XDP program was replaced behind synq's back)";
 	case -EPERM:
 	case -EACCES:
 		return " (run as root)";
@@ -304,22 +531,45 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The interface name of an entry of dir, or NULL (staging, moved away, not ours). */
+static const char *entry_iface(const char *dir, const char *entry, char *name)
+{
+	char *end;
+	long ifindex;
+
+	if (strncmp(entry, PIN_IF, strlen(PIN_IF)))
+		return NULL;
+	ifindex = strtol(entry + strlen(PIN_IF), &end, 10);
+	if (*end || ifindex <= 0 || ifindex > INT32_MAX)
+		return NULL;
+	if (!if_indextoname(ifindex, name)) {
+		/* Its links still run: the device went to another namespace with them. */
+		synq_err("%s/%s: the device of ifindex %ld left this network namespace, with "
+			 "synq's programs still on it: left alone", dir, entry, ifindex);
+		return NULL;
+	}
+	return name;
+}
+
 int pinned_each(int (*fn)(const char *iface, void *arg), void *arg)
 {
-	char dir[256], **names = NULL, **more;
+	char dir[256], ifname[IF_NAMESIZE], **names = NULL, **more;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	int err = 0;
+	int err;
 	DIR *d;
 
-	if (pin_dir(dir, sizeof(dir), NULL))
+	err = pin_dirs_trusted("synq", false);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (pin_dir(dir, sizeof(dir), 0))
 		return -ENAMETOOLONG;
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	/* Every interface: a list cut short would hide some from status. */
 	while (!err && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (!entry_iface(dir, de->d_name, ifname))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -330,7 +580,7 @@ int pinned_each(int (*fn)(const char *iface, void *arg), void *arg)
 			}
 			names = more;
 		}
-		names[n] = strdup(de->d_name);
+		names[n] = strdup(ifname);
 		if (!names[n])
 			err = -ENOMEM;
 		else
@@ -401,36 +651,73 @@ int key_random(struct synq_key *key)
 	return n == (ssize_t)sizeof(*key) ? 0 : -EIO;
 }
 
+/* A key file is a small regular file: one line naming what is wrong. */
+static int key_file_check(const char *verb, const char *path, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode)) {
+		synq_err("%s: --key-file %s: not a regular file", verb, path);
+		return -EINVAL;
+	}
+	if (st->st_size > KEY_FILE_MAX) {
+		synq_err("%s: --key-file %s: not a key (%lld bytes; it must hold 32 hex digits)",
+			 verb, path, (long long)st->st_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Like ssh: a key others could read or change is refused, not merely warned about. */
+static int key_file_rights(const char *verb, const char *path, const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		synq_err("%s: --key-file %s: refused: owned by uid %u, who could change the key "
+			 "(chown root it)", verb, path, st->st_uid);
+		return -EPERM;
+	}
+	if (st->st_mode & 044) {
+		synq_err("%s: --key-file %s: refused: readable by %s (chmod 600 it)", verb, path,
+			 st->st_mode & 004 ? "everyone" : "its group");
+		return -EPERM;
+	}
+	return 0;
+}
+
 int key_load_file(const char *verb, const char *path, struct synq_key *key)
 {
-	char buf[128];
+	char buf[KEY_FILE_MAX + 1];
 	struct stat st;
-	ssize_t n;
+	ssize_t n = -1;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* O_NONBLOCK: a FIFO must not hang us before fstat() says it is not a file. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
 		err = -errno;
 		synq_err("%s: --key-file %s: %s", verb, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return err;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	err = n < 0 ? -errno : 0;
-	if (fstat(fd, &st))
-		st.st_mode = 0;
+	err = key_file_check(verb, path, &st);
+	if (!err) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		err = n < 0 ? -errno : 0;
+		if (err)
+			synq_err("%s: --key-file %s: %s", verb, path, strerror(-err));
+	}
 	close(fd);
-	if (err) {
-		synq_err("%s: --key-file %s: %s", verb, path, strerror(-err));
+	if (err)
 		return err;
-	}
 	buf[n] = '\0';
 	if (key_parse_hex(buf, key)) {
 		synq_err("%s: --key-file %s: not a key (it must hold 32 hex digits)", verb, path);
 		return -EINVAL;
 	}
-	if (st.st_mode & 077)
-		synq_err("%s: warning: key file %s is readable by others (chmod 600 it)", verb, path);
-	return 0;
+	if (!key->k0 && !key->k1) {
+		synq_err("%s: --key-file %s: refused: the key is all zeros", verb, path);
+		return -EINVAL;
+	}
+	return key_file_rights(verb, path, &st);
 }
 
 /* ---- the counters ---- */

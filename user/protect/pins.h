@@ -2,13 +2,21 @@
 /*
  * The one owner of what `synq attach` pins. Nothing else builds a pin path:
  *
- *	/sys/fs/bpf/synq/<netns inode>/<IFACE>/<object>
+ *	/sys/fs/bpf/synq/netns-<netns cookie>/if-<ifindex>/<object>
  *
- * with the objects of pin_objects[] (pins.c): the protection's maps, its two
- * programs and an owns_clsact/ marker, or, for `attach --pass-only`, synq_pass
- * alone. The maps synq reads back are checked before they are trusted (type,
- * key and value size, entries), as a pin may be left by another synq version;
- * the counters are read into one sample that records the map's ID, so a new
+ * keyed by what the kernel never reuses while it runs (the network namespace
+ * cookie) and by what a rename keeps (the ifindex), with the objects of
+ * pin_objects[] (pins.c): the protection's maps, its two programs and the two
+ * bpf_links that run them (link_tc, then link_xdp, pinned last: its pin marks
+ * a complete attach), or, for `attach --pass-only`, synq_pass and link_xdp.
+ * "if-<ifindex>_new" holds a replacement while `attach --replace` builds it
+ * (bpffs refuses names with a dot).
+ * /sys/fs/bpf is open to everyone: synq's directories must be root's and 0700.
+ * Verbs that change pins call pins_begin() first: it takes a lock and sweeps
+ * what an interrupted synq or a vanished interface or namespace left behind.
+ * The maps synq reads back are checked before they are trusted (type, key and
+ * value size, entries), as a pin may be left by another synq version; the
+ * counters are read into one sample that records the map's ID, so a new
  * attach is seen as a new map rather than guessed from the numbers.
  */
 #ifndef SYNQ_PINS_H
@@ -22,11 +30,14 @@
 #include <synq/protect.h>
 
 #define SYNQ_PIN_ROOT "/sys/fs/bpf/synq"
+#define PIN_NETNS "netns-"
+#define PIN_IF "if-"
+#define PIN_STAGING "_new"
 
 enum pin_kind {
 	PIN_MAP,
 	PIN_PROG,
-	PIN_DIR,		/* an empty directory used as a flag */
+	PIN_LINK,
 };
 
 struct pin_object {
@@ -42,20 +53,38 @@ extern const struct pin_object pin_objects[];
 extern const size_t pin_objects_n;
 const struct pin_object *pin_object_find(const char *name);
 
-/* "/sys/fs/bpf/synq/<netns inode>" (iface NULL) or ".../<iface>". 0 or -ENAMETOOLONG. */
-int pin_dir(char *buf, size_t len, const char *iface);
-/* "<pin_dir(iface)>/<name>". */
-int pin_path(char *buf, size_t len, const char *iface, const char *name);
-/* Create pin_dir(iface) (and the directories above it): 0, or -errno (-EEXIST: attached). */
-int pin_dir_make(const char *iface);
-bool pin_exists(const char *iface, const char *name);
-/* iface has a pin directory in this namespace (whole or damaged). */
-bool is_attached(const char *iface);
 /*
- * Remove every pin of iface and its directory, then the namespace's and synq's
- * directories when they are empty. Prints what it could not remove.
+ * Before a verb reads or changes pins: bpffs mounted (and not a private one),
+ * synq's directories trusted (made when create), the lock taken, left-overs
+ * swept. 0, or -errno after a message naming the path and why.
  */
-void remove_pins(const char *iface);
+int pins_begin(const char *verb, bool create);
+/* Release the lock before exit (status --interval must not hold it). */
+void pins_end(void);
+
+/* ".../netns-<cookie>" (ifindex 0) or ".../netns-<cookie>/if-<ifindex>". 0 or -ENAMETOOLONG. */
+int pin_dir(char *buf, size_t len, int ifindex);
+/* Where attach --replace builds the replacement: "<pin_dir(ifindex)>_new". */
+int pin_staging_dir(char *buf, size_t len, int ifindex);
+/* "<pin_dir(ifindex)>/<name>". */
+int pin_path(char *buf, size_t len, int ifindex, const char *name);
+/* mkdir dir 0700: 0 or -errno. */
+int pin_dir_make(const char *dir);
+/* ifindex has a pin directory in this namespace (whole or damaged). */
+bool is_attached(int ifindex);
+/* Remove every pin in dir, then dir. Prints what it could not remove. */
+void remove_pin_dir(const char *dir);
+/* remove_pin_dir() of ifindex's, then the namespace's and synq's directories when empty. */
+void remove_pins(int ifindex);
+
+/* A bpf_link as the kernel reports it; ifindex 0: detached or its device is gone. */
+struct link_state {
+	uint32_t id, prog_id;
+	int ifindex;
+};
+int link_query(int fd, struct link_state *l);
+/* The ID of a program fd, 0 when it cannot be read. */
+uint32_t prog_id_of(int fd);
 
 struct pinned {
 	char iface[32];
@@ -64,15 +93,17 @@ struct pinned {
 	int config_fd, keys_fd, ports_fd, stats_fd, errors_fd;
 	int malformed_fd;		/* -1 when the programs have no synq_malformed */
 	uint32_t stats_map_id;		/* of synq_stats: a new one means a new attach */
-	uint32_t xdp_prog_id;		/* of the pinned program */
+	uint32_t xdp_prog_id;		/* what the pinned XDP link runs */
 	uint32_t xdp_attached_id;	/* what the interface runs now (0: none) */
 	const char *xdp_mode;		/* "native", "generic", "offload", "multi" or "none" */
 };
 
 /*
- * Open and check what attach pinned for iface. -ENOENT when it is not attached,
- * -EBADF when pins are missing, -EPROTO when a map is not what this synq
- * expects; no message.
+ * Open and check what attach pinned for iface (found by its ifindex, so also
+ * after a rename). -EINVAL for a name that is not an interface name, -ENOENT
+ * when it is not attached, -EBADF when pins are missing, -ESTALE when the
+ * device at that ifindex no longer runs the pinned link, -EPROTO when a map is
+ * not what this synq expects; no message.
  */
 int pinned_open(const char *iface, struct pinned *p);
 void pinned_close(struct pinned *p);
@@ -93,7 +124,11 @@ int key_read(const struct pinned *p, unsigned int slot, struct synq_key *key);
 int key_write(const struct pinned *p, unsigned int slot, const struct synq_key *key);
 /* A fresh key from getrandom(). */
 int key_random(struct synq_key *key);
-/* Read a key file (32 hex digits). Prints the reason and returns -errno on failure. */
+/*
+ * Read a key file: a regular file holding 32 hex digits, not all zeros, not
+ * readable by group or others and owned by root (or us): refused otherwise.
+ * Prints the reason and returns -errno on failure.
+ */
 int key_load_file(const char *verb, const char *path, struct synq_key *key);
 
 /* The protection's counters of one interface at one moment, CPUs summed. */

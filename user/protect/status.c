@@ -112,7 +112,7 @@ static void print_json(struct json *j, const struct pinned *p, const struct head
 {
 	char dir[256] = "";
 
-	pin_dir(dir, sizeof(dir), p->iface);
+	pin_dir(dir, sizeof(dir), p->ifindex);
 	json_object_open(j, NULL);
 	json_string(j, "ifname", p->iface);
 	json_i64(j, "ifindex", p->ifindex);
@@ -309,9 +309,15 @@ static int run_status(int argc, char **argv)
 		fprintf(stderr, "synq status: --count needs --interval\n");
 		return EXIT_USAGE;
 	}
+	if (o.iface && cli_iface_arg("status", o.iface))
+		return EXIT_USAGE;
 	/* Reading maps needs CAP_BPF; the pins are root's and a program pin opens read-write. */
 	if (caps_require("status", caps, sizeof(caps) / sizeof(caps[0])))
 		return EXIT_FAIL;
+	/* Sweep what deleted interfaces and interrupted runs left, then let others work. */
+	if (pins_begin("status", false))
+		return EXIT_FAIL;
+	pins_end();
 	if (o.interval)
 		return report_loop(&o);
 	r.o = &o;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Namespaces, capabilities, mounts, sysctls, interfaces and the clock (see system.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -129,8 +131,52 @@ static int ensure_mount(const char *dir, const char *fstype, long magic)
 	return 0;
 }
 
+uint64_t netns_cookie(void)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+/*
+ * This process has a mount namespace of its own, unlike the one that started it
+ * (or, when that cannot be read, init): what `ip netns exec` and `unshare -m` give.
+ */
+static bool mount_ns_private(void)
+{
+	struct stat self, other;
+	char parent[64];
+
+	snprintf(parent, sizeof(parent), "/proc/%d/ns/mnt", (int)getppid());
+	if (stat("/proc/self/ns/mnt", &self))
+		return false;
+	if (!stat(parent, &other) || !stat("/proc/1/ns/mnt", &other))
+		return self.st_ino != other.st_ino;
+	return false;
+}
+
 int ensure_bpffs(void)
 {
+	struct statfs fs;
+
+	/*
+	 * `ip netns exec` gives a mount namespace whose /sys has no bpffs: a bpffs
+	 * mounted there vanishes with the command, and pins with it, so the
+	 * protection would stay attached with nothing left to manage it.
+	 */
+	if ((statfs("/sys/fs/bpf", &fs) || (long)fs.f_type != BPF_FS_MAGIC) &&
+	    mount_ns_private()) {
+		synq_err("/sys/fs/bpf is not mounted in this mount namespace (as under ip netns "
+			 "exec): pins made here would vanish; run synq -n NAME ... instead");
+		return -ENOENT;
+	}
 	return ensure_mount("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
 }
 
@@ -195,6 +241,26 @@ int iface_mac(const char *iface, uint8_t mac[6])
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return err;
+}
+
+bool iface_is_ether(const char *iface)
+{
+	struct ifreq ifr;
+
+	return !iface_ioctl(iface, SIOCGIFHWADDR, &ifr) && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+}
+
+bool iface_name_valid(const char *name)
+{
+	size_t len = strnlen(name, IFNAMSIZ);
+
+	/* The kernel's own rule (dev_valid_name): it also keeps pin paths inside synq's directory. */
+	if (!len || len >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (; *name; name++)
+		if (*name == '/' || *name == ':' || isspace((unsigned char)*name))
+			return false;
+	return true;
 }
 
 double mono_now(void)

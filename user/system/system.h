@@ -22,7 +22,17 @@ int netns_enter(const char *name);
 /* The inode number of this thread's network namespace: a stable id for pin paths. */
 uint64_t netns_id(void);
 
-/* Mount bpffs on /sys/fs/bpf and tracefs on /sys/kernel/tracing when missing. 0 or -errno. */
+/*
+ * The cookie of this thread's network namespace (SO_NETNS_COOKIE): unlike the
+ * inode, never reused while the system runs. 0 if the kernel cannot say.
+ */
+uint64_t netns_cookie(void);
+
+/*
+ * Mount bpffs on /sys/fs/bpf and tracefs on /sys/kernel/tracing when missing. 0 or -errno.
+ * ensure_bpffs refuses, with a message, a private mount namespace without bpffs
+ * (ip netns exec), where pins would vanish with the command.
+ */
 int ensure_bpffs(void);
 int ensure_tracefs(void);
 
@@ -50,6 +60,13 @@ int sysctl_read_ints(const char *name, long *values, int n);
 /* An interface's MTU and MAC address (SIOCGIFMTU, SIOCGIFHWADDR). 0 or -errno. */
 int iface_mtu(const char *iface, unsigned int *mtu);
 int iface_mac(const char *iface, uint8_t mac[6]);
+/* The interface carries Ethernet frames (not tun, wireguard, ipip, ...). */
+bool iface_is_ether(const char *iface);
+/*
+ * name can be an interface name: 1 to 15 bytes, not "." or "..", no '/', ':' or
+ * white space (the kernel's rule).
+ */
+bool iface_name_valid(const char *name);
 
 /*
  * Run a command line (printf-style) with /bin/sh, shown with -v: for the test

@@ -10,6 +10,7 @@
  * Needs root.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,7 +137,7 @@ static void test_xdp_pins(void **state)
 	assert_int_equal(loader_detach("vtest0"), 0);
 	memset(&ns, 0, sizeof(ns));
 	assert_int_equal(synq_xdp_read(&ns), 0);
-	assert_false(is_attached("vtest0"));
+	assert_false(is_attached(if_nametoindex("vtest0")));
 }
 
 /* A pinned synq_stats of another shape (another synq version, say) is not read as ours. */
@@ -150,7 +151,7 @@ static void test_foreign_map(void **state)
 	(void)state;
 	need_namespaces();
 	assert_int_equal(attach("vtest0", false), 0);
-	assert_int_equal(pin_path(path, sizeof(path), "vtest0", "synq_stats"), 0);
+	assert_int_equal(pin_path(path, sizeof(path), if_nametoindex("vtest0"), "synq_stats"), 0);
 	assert_int_equal(unlink(path), 0);
 	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "synq_stats", 4, 4, SYNQ_COUNTER_MAX, NULL);
 	assert_true(fd >= 0);
@@ -160,9 +161,9 @@ static void test_foreign_map(void **state)
 	assert_int_equal(synq_xdp_read(&ns), 0);
 	/* detach still cleans it all up. */
 	loader_detach("vtest0");
-	assert_false(is_attached("vtest0"));
+	assert_false(is_attached(if_nametoindex("vtest0")));
 	assert_int_equal(loader_detach("vtest1"), 0);
-	assert_false(is_attached("vtest1"));
+	assert_false(is_attached(if_nametoindex("vtest1")));
 }
 
 int main(void)

@@ -276,8 +276,8 @@ t_run protect_detach "$SYNQ" -n "$SRV" detach sqs0
 t_run protect_detach_peer "$SYNQ" -n "$CLI" detach sqc0
 pt_xdp_on "$SRV" sqs0 && t_fail protect_detach_removes_xdp "$(ip -n "$SRV" link show sqs0)" ||
 	t_pass protect_detach_removes_xdp
-t_eq protect_detach_removes_tc_filter "" "$(ip netns exec "$SRV" tc filter show dev sqs0 ingress)"
-t_eq protect_detach_removes_clsact "" "$(ip netns exec "$SRV" tc qdisc show dev sqs0 | grep clsact)"
+t_eq protect_detach_removes_tc_program "" "$(pt_tc "$SRV" sqs0)"
+t_eq protect_no_clsact_ever "" "$(ip netns exec "$SRV" tc qdisc show dev sqs0 | grep clsact)"
 t_eq protect_detach_removes_pins "" "$(pt_pins "$SRV"; pt_pins "$CLI")"
 out=$("$SYNQ" -n "$SRV" detach sqs0 2>&1)
 t_eq protect_detach_twice_fails 1 $?

@@ -81,8 +81,7 @@ static void quoted_in(const char *path, const char *header, bool maps_only)
 	for (size_t i = 0; i < pin_objects_n; i++) {
 		if (maps_only && pin_objects[i].kind != PIN_MAP)
 			continue;
-		snprintf(row, sizeof(row), "| `%s%s` |", pin_objects[i].name,
-			 pin_objects[i].kind == PIN_DIR ? "/" : "");
+		snprintf(row, sizeof(row), "| `%s` |", pin_objects[i].name);
 		if (!strstr(table, row))
 			fail_msg("%s does not list %s", path, pin_objects[i].name);
 		rows++;
