@@ -9,6 +9,7 @@
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "protect/attach.h"
+#include "system/netlink.h"
 #include "cli/verb.h"
 
 static const char attach_usage[] =
@@ -146,6 +147,27 @@ static bool same_protection_pinned(const struct attach_opts *o)
 	return same;
 }
 
+/*
+ * Local senders with checksum offload (loopback; a veth peer with TX offload,
+ * the veth default) send partial checksums, which synq_xdp cannot verify: their
+ * SYNs go to the kernel unprotected. Say so where it happens.
+ */
+static void note_local_checksums(const char *iface)
+{
+	unsigned int ifindex = if_nametoindex(iface);
+	struct nl_link l;
+
+	if (ifindex == 1) {	/* loopback is ifindex 1 in every namespace */
+		printf("synq: %s: local senders' SYNs carry partial checksums and go to the kernel "
+		       "unprotected (syn_passed_partial_csum)\n", iface);
+		return;
+	}
+	if (ifindex && !nl_link_get(ifindex, -1, &l) && !strcmp(l.kind, "veth"))
+		printf("synq: %s: SYNs from its veth peer with TX checksum offload on carry partial "
+		       "checksums and go to the kernel unprotected (syn_passed_partial_csum); "
+		       "ethtool -K PEER tx off protects them\n", iface);
+}
+
 static int run_attach(int argc, char **argv)
 {
 	static uint8_t ports[SYNQ_PORTS];
@@ -177,6 +199,7 @@ static int run_attach(int argc, char **argv)
 	} else {
 		ports_format(ports, list, sizeof(list));
 		printf("synq: protecting ports %s on %s (xdp %s)\n", list, o.iface, p.xdp_mode);
+		note_local_checksums(o.iface);
 	}
 	return EXIT_OK;
 }

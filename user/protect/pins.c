@@ -44,6 +44,8 @@ const struct pin_object pin_objects[] = {
 	  "internal: tuples seen closing, for TIME_WAIT SYNs" },
 	{ "synq_handoffs", PIN_MAP, 0, 0, 0, 0,
 	  "internal: handshakes just handed off (50 ms)" },
+	{ "synq_listeners", PIN_MAP, 0, 0, 0, 0,
+	  "internal: each listener's queues and sysctls, refreshed every 1 ms" },
 	{ "synq_time_cache", PIN_MAP, 0, 0, 0, 0,
 	  "internal: the cookie clock, read once per SYN" },
 	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,

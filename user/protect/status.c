@@ -74,6 +74,18 @@ static void read_header(const struct pinned *p, struct header *h)
 			 synq_key_fingerprint(&key));
 }
 
+/* Why protection is off although attached: the kernel would refuse every handoff. */
+static void print_syncookies_note(void)
+{
+	long v;
+
+	if (sysctl_read_int("net/ipv4/tcp_syncookies", &v) || v != 0)
+		return;
+	printf("  note: net.ipv4.tcp_syncookies is 0 in this namespace, so the kernel would refuse "
+	       "synq's connections: SYNs go to the kernel unprotected (syn_passed_syncookies_off); "
+	       "sysctl -w net.ipv4.tcp_syncookies=1 protects them again\n");
+}
+
 static void print_text(const struct pinned *p, const struct header *h,
 		       const struct protect_sample *prev, const struct protect_sample *cur,
 		       double secs)
@@ -89,6 +101,7 @@ static void print_text(const struct pinned *p, const struct header *h,
 		return;
 	}
 	printf("%s: ports %s  xdp %s  key %s\n", p->iface, h->ports, mode, h->fingerprint);
+	print_syncookies_note();
 	for (int i = 0; i < SYNQ_COUNTER_MAX; i++) {
 		printf("  %-26s %14llu", protect_counter_names[i], (unsigned long long)cur->ctr[i]);
 		if (prev)
