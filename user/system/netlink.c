@@ -175,3 +175,25 @@ int nl_neigh_mac(int ifindex, int family, const void *addr, uint8_t mac[6])
 
 	return nl_exchange(&req.nh, neigh_match, &q);
 }
+
+int veth_peer_xdp(int ifindex, struct veth_peer *peer)
+{
+	struct nl_link me, far;
+	int err;
+
+	memset(peer, 0, sizeof(*peer));
+	err = nl_link_get(ifindex, -1, &me);
+	if (err)
+		return err;
+	if (strcmp(me.kind, "veth") || !me.peer_ifindex)
+		return -ENOTSUP;
+	peer->ifindex = me.peer_ifindex;
+	peer->other_netns = me.peer_nsid >= 0;
+	err = nl_link_get(me.peer_ifindex, me.peer_nsid, &far);
+	if (err)
+		return err;
+	snprintf(peer->name, sizeof(peer->name), "%s", far.name);
+	peer->native_xdp = far.xdp_attached == XDP_ATTACHED_DRV ||
+			   far.xdp_attached == XDP_ATTACHED_MULTI;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #ifndef SYNQ_NETLINK_H
 #define SYNQ_NETLINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
 
@@ -27,5 +28,19 @@ int nl_link_get(int ifindex, int nsid, struct nl_link *l);
  * table of ifindex, as `ip neigh show` lists it. 0, -ENOENT or -errno.
  */
 int nl_neigh_mac(int ifindex, int family, const void *addr, uint8_t mac[6]);
+
+/* The far end of a veth, and whether it runs a native XDP program. */
+struct veth_peer {
+	int ifindex;
+	bool other_netns;
+	char name[IF_NAMESIZE];
+	bool native_xdp;	/* without one it drops the frames we send with XDP_TX */
+};
+
+/*
+ * The veth peer of ifindex (in this namespace). 0, -ENOTSUP when ifindex is not
+ * a veth, or -errno (peer->ifindex set when the peer's own query failed).
+ */
+int veth_peer_xdp(int ifindex, struct veth_peer *peer);
 
 #endif
