@@ -634,30 +634,79 @@ static __always_inline void view_read(const struct sock *sk, struct synq_listene
 	v->ecn_ok = ecn_allowed(net->ipv4.sysctl_tcp_ecn);
 }
 
+static __always_inline void switch_state(struct synq_listener_view *v, __u8 to, __u64 now)
+{
+	v->time_ns[v->state & 1] += now - v->state_ns;
+	v->state = to;
+	v->state_ns = now;
+	v->transitions++;
+	count(to == SYNQ_LISTENER_COOKIES ? SYNQ_SWITCHED_TO_COOKIES : SYNQ_SWITCHED_TO_KERNEL);
+}
+
+/* --mode auto, KERNEL: cookies before the kernel's own trigger (see SYNQ_LISTENER_*). */
+static __always_inline void auto_to_cookies(struct synq_listener_view *v, __u64 now)
+{
+	if (v->syn_queue + v->syns < synq_trigger(v->accept_max))
+		return;
+	/* Pressure again soon after the last one: hold the cookies longer. */
+	if (v->transitions && now - v->state_ns < 2 * v->hold_ns)
+		v->hold_ns = v->hold_ns * 2 > SYNQ_HOLD_MAX_NS ? SYNQ_HOLD_MAX_NS : v->hold_ns * 2;
+	else
+		v->hold_ns = SYNQ_HOLD_NS;
+	v->busy_ns = now;
+	switch_state(v, SYNQ_LISTENER_COOKIES, now);
+}
+
+/* --mode auto, COOKIES, at a refresh: is the pressure over, and for how long? */
+static __always_inline void auto_to_kernel(struct synq_listener_view *v, __u64 now, __u64 window)
+{
+	if ((__u64)v->syns * SYNQ_VIEW_FRESH_NS >= synq_busy_per_ms(v->accept_max) * window ||
+	    v->syn_queue >= synq_trigger(v->accept_max))
+		v->busy_ns = now;
+	else if (now - v->busy_ns >= v->hold_ns) {
+		v->cookies_until_ns = now + SYNQ_COOKIE_GRACE_NS;
+		switch_state(v, SYNQ_LISTENER_KERNEL, now);
+	}
+}
+
+static __always_inline struct synq_listener_view *view_lookup(const struct synq_hdr *h)
+{
+	struct synq_listener_key k = { .port = h->flow.dport, .ipv6 = h->ipv6 };
+
+	__builtin_memcpy(k.addr, h->flow.daddr, sizeof(k.addr));
+	return bpf_map_lookup_elem(&synq_listeners, &k);
+}
+
 /*
- * The view of the SYN's listener, refreshed in place if it is stale; NULL only
- * when the map cannot take it. Refreshed in the map itself: a copy on the stack
- * would not fit beside the SYN path's.
+ * The view of the SYN's listener, refreshed in place if it is stale (and the
+ * auto state stepped); NULL only when the map cannot take it. Refreshed in the
+ * map itself: a copy on the stack would not fit beside the SYN path's.
  */
 static __always_inline struct synq_listener_view *listener_view(struct xdp_md *ctx,
-								const struct synq_hdr *h)
+								const struct synq_hdr *h,
+								int is_auto,
+								struct synq_listener_key *k)
 {
 	static const struct synq_listener_view empty;
-	struct synq_listener_key k = { .port = h->flow.dport, .ipv6 = h->ipv6 };
 	struct synq_listener_view *v;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = bpf_ktime_get_ns(), window;
 	struct bpf_sock *skc;
 	struct sock *sk;
 
-	__builtin_memcpy(k.addr, h->flow.daddr, sizeof(k.addr));
-	v = bpf_map_lookup_elem(&synq_listeners, &k);
+	__builtin_memcpy(k->addr, h->flow.daddr, sizeof(k->addr));
+	k->port = h->flow.dport;
+	k->ipv6 = h->ipv6;
+	k->pad = 0;
+	v = bpf_map_lookup_elem(&synq_listeners, k);
 	if (!v) {
-		bpf_map_update_elem(&synq_listeners, &k, &empty, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&synq_listeners, &k);
+		bpf_map_update_elem(&synq_listeners, k, &empty, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&synq_listeners, k);
 		if (!v)
 			return NULL;
+		v->state_ns = now;
 	}
-	if (now - v->refreshed_ns < SYNQ_VIEW_FRESH_NS)
+	window = now - v->refreshed_ns;
+	if (window < SYNQ_VIEW_FRESH_NS)
 		return v;
 	v->refreshed_ns = now;
 	v->listening = 0;
@@ -668,7 +717,31 @@ static __always_inline struct synq_listener_view *listener_view(struct xdp_md *c
 			view_read(sk, v);
 		bpf_sk_release(skc);
 	}
+	if (is_auto && v->listening && v->state == SYNQ_LISTENER_COOKIES)
+		auto_to_kernel(v, now, window);
+	v->syns = 0;
 	return v;
+}
+
+/*
+ * --mode auto: does the kernel answer this SYN? Yes while its listener is
+ * healthy (every kernel behaviour stays: SYN-ACK retransmits, Fast Open,
+ * challenge ACKs), and when nobody listens (the kernel's RST).
+ */
+static __always_inline int auto_kernel_answers(struct synq_listener_view *v)
+{
+	__u64 now;
+
+	if (!v->listening)
+		return 1;
+	if (v->state == SYNQ_LISTENER_COOKIES) {
+		v->syns++;	/* the rate that keeps the cookies on; a lost count is harmless */
+		return 0;
+	}
+	__sync_fetch_and_add(&v->syns, 1);	/* exact: it decides the switch */
+	now = bpf_ktime_get_ns();
+	auto_to_cookies(v, now);
+	return v->state == SYNQ_LISTENER_KERNEL;
 }
 
 /*
@@ -699,20 +772,26 @@ static __always_inline int tight_room_left(struct synq_listener_view *v)
  * (with *sys the option sysctls in force), or the verdict.
  */
 __noinline int synq_xdp_syn_listener(struct xdp_md *ctx, const struct synq_hdr *h,
-				     struct synack_sysctls *sys)
+				     struct synack_sysctls *sys, struct synq_listener_key *scratch)
 {
 	struct synq_listener_view *v;
 	struct synq_config *cfg;
 	__u32 zero = 0;
+	int is_auto;
 
-	if (!ctx || !h || !sys)
+	if (!ctx || !h || !sys || !scratch)
 		return XDP_PASS;
-	v = listener_view(ctx, h);
+	cfg = bpf_map_lookup_elem(&synq_config, &zero);
+	if (!cfg)
+		return XDP_PASS;
+	is_auto = cfg->mode == SYNQ_MODE_AUTO;
+	v = listener_view(ctx, h, is_auto, scratch);
+	if (is_auto && (!v || auto_kernel_answers(v))) {
+		count(SYNQ_SYN_PASSED_HEALTHY);
+		return XDP_PASS;
+	}
 	if (!v || !v->listening) {
 		/* Nobody listens (or not yet visible): the loader's copy of the sysctls. */
-		cfg = bpf_map_lookup_elem(&synq_config, &zero);
-		if (!cfg)
-			return XDP_PASS;
 		sys->sack_ok = cfg->sack_ok;
 		sys->wscale_ok = cfg->wscale_ok;
 		sys->tstamp_ok = cfg->tstamp_ok;
@@ -734,6 +813,26 @@ __noinline int synq_xdp_syn_listener(struct xdp_md *ctx, const struct synq_hdr *
 	sys->tstamp_ok = v->tstamp_ok;
 	sys->ecn_ok = v->ecn_ok;
 	return -1;
+}
+
+/*
+ * --mode auto: may this ACK carry one of our cookies? Only while its listener
+ * takes cookies, or within two cookie periods after it stopped: with none
+ * outstanding, a cookie ACK is a replay or a forgery, and the kernel answers it
+ * as it answers any stray ACK (a RST).
+ */
+static __always_inline int cookies_outstanding(const struct synq_hdr *h)
+{
+	struct synq_config *cfg;
+	struct synq_listener_view *v;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&synq_config, &zero);
+	if (!cfg || cfg->mode != SYNQ_MODE_AUTO)
+		return 1;
+	v = view_lookup(h);
+	return v && (v->state == SYNQ_LISTENER_COOKIES ||
+		     (__s64)(v->cookies_until_ns - bpf_ktime_get_ns()) > 0);
 }
 
 /*
@@ -778,7 +877,8 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 		count(SYNQ_SYN_PASSED_EXISTING);
 		return XDP_PASS;
 	}
-	ret = synq_xdp_syn_listener(ctx, h, &sys);
+	/* The SYN's header is checked: its buffer is the key's scratch (stack is short). */
+	ret = synq_xdp_syn_listener(ctx, h, &sys, (struct synq_listener_key *)w.buf);
 	if (ret >= 0)
 		return ret;
 	cfg = bpf_map_lookup_elem(&synq_config, &zero);
@@ -909,6 +1009,11 @@ static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr 
 			closing_mark(h);	/* the ACK restarts its 60 s */
 		count(SYNQ_ACK_ESTABLISHED);
 		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);
+		return XDP_PASS;
+	}
+	if (!cookies_outstanding(h)) {
+		count(SYNQ_ACK_PASSED_NO_COOKIES);
+		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);	/* synq_tc: hands off nothing */
 		return XDP_PASS;
 	}
 	return synq_xdp_ack_unknown(ctx, h);

@@ -36,6 +36,10 @@ enum synq_counter {
 	SYNQ_SYN_PASSED_SYNCOOKIES_OFF,	/* tcp_syncookies is 0: the kernel would refuse a handoff */
 	SYNQ_ACK_PASSED_SYNCOOKIES_OFF,	/* a valid cookie ACK after tcp_syncookies went to 0: the kernel answers */
 	SYNQ_SYN_PASSED_PARTIAL_CSUM,	/* a local sender's partial checksum (loopback, veth offload) */
+	SYNQ_SYN_PASSED_HEALTHY,	/* --mode auto: the listener is healthy, the kernel answers */
+	SYNQ_ACK_PASSED_NO_COOKIES,	/* --mode auto: no cookie outstanding, the kernel answers */
+	SYNQ_SWITCHED_TO_COOKIES,	/* --mode auto: a listener's SYNs went to cookies */
+	SYNQ_SWITCHED_TO_KERNEL,	/* --mode auto: ... and back to the kernel */
 	SYNQ_COUNTER_MAX
 };
 
@@ -58,6 +62,10 @@ enum synq_counter {
 	[SYNQ_SYN_PASSED_SYNCOOKIES_OFF] = "syn_passed_syncookies_off",	\
 	[SYNQ_ACK_PASSED_SYNCOOKIES_OFF] = "ack_passed_syncookies_off",	\
 	[SYNQ_SYN_PASSED_PARTIAL_CSUM] = "syn_passed_partial_csum",	\
+	[SYNQ_SYN_PASSED_HEALTHY] = "syn_passed_healthy",		\
+	[SYNQ_ACK_PASSED_NO_COOKIES] = "ack_passed_no_cookies",		\
+	[SYNQ_SWITCHED_TO_COOKIES] = "switched_to_cookies",		\
+	[SYNQ_SWITCHED_TO_KERNEL] = "switched_to_kernel",		\
 }
 
 /* Handoff failures are counted by errno (positive), up to this value; larger ones land in 0. */
@@ -79,8 +87,16 @@ struct synq_config {
 	__u8 tstamp_ok;		/* net.ipv4.tcp_timestamps != 0 */
 	__u8 ecn_ok;		/* net.ipv4.tcp_ecn allows answering ECN (1 or 2) */
 	__u8 key_slot;		/* which entry of `synq_keys` is current; the other is previous */
-	__u8 pad;
+	__u8 mode;		/* SYNQ_MODE_* */
 };
+
+/*
+ * --mode: ALWAYS answers every SYN to a protected port with a cookie; AUTO leaves
+ * a listener's SYNs to the kernel while it is healthy and switches it to cookies
+ * under pressure (struct synq_listener_view, docs/protect.md).
+ */
+#define SYNQ_MODE_ALWAYS	0	/* 0: what a zeroed configuration (a test's) means */
+#define SYNQ_MODE_AUTO		1
 
 /*
  * What synq_xdp knows of a listener: the LRU hash map `synq_listeners`, keyed by
@@ -119,14 +135,51 @@ struct synq_listener_view {
 	__u64 tight_ns;		/* when the current tight window opened */
 	__u32 tight_room;	/* the accept queue's room then */
 	__u32 tight_answered;	/* cookie SYN-ACKs sent in the window */
+	/* --mode auto: the listener's state (SYNQ_LISTENER_*) and its history */
+	__u64 state_ns;		/* when the state last changed (bpf_ktime_get_ns) */
+	__u64 busy_ns;		/* the last refresh that found the listener under pressure */
+	__u64 hold_ns;		/* cookies stay on this long after the pressure ends */
+	__u64 cookies_until_ns;	/* cookie ACKs are taken until then */
+	__u64 time_ns[2];	/* time spent in each state, up to state_ns */
+	__u32 transitions;	/* changes of state */
+	__u32 syns;		/* SYNs since the last refresh */
+	__u8 state;
 	__u8 listening;		/* the last look found a listener */
 	__u8 syncookies;	/* net.ipv4.tcp_syncookies */
 	__u8 sack_ok;		/* net.ipv4.tcp_sack */
 	__u8 wscale_ok;		/* net.ipv4.tcp_window_scaling */
 	__u8 tstamp_ok;		/* net.ipv4.tcp_timestamps != 0 */
 	__u8 ecn_ok;		/* net.ipv4.tcp_ecn is 1 or 2 */
-	__u8 pad[2];
+	__u8 pad;
 };
+
+/*
+ * --mode auto, per listener. KERNEL: SYNs go to the kernel. COOKIES: synq answers
+ * them. KERNEL -> COOKIES as soon as the SYN queue plus the SYNs passed since the
+ * last refresh reach half of what makes the kernel use its own cookies
+ * (sk_max_ack_backlog): synq takes over before the kernel would. COOKIES -> KERNEL
+ * once no refresh has seen pressure for hold_ns; hold_ns starts at
+ * SYNQ_HOLD_NS and doubles (up to SYNQ_HOLD_MAX_NS) when the listener is switched
+ * to cookies again within twice the hold. Cookie ACKs stay valid for
+ * SYNQ_COOKIE_GRACE_NS after the switch back: two cookie periods, the most a
+ * cookie lives. In COOKIES, pressure is a SYN rate of at least
+ * synq_busy_per_ms() per millisecond, or a SYN queue still at the trigger.
+ */
+#define SYNQ_LISTENER_KERNEL	0
+#define SYNQ_LISTENER_COOKIES	1
+#define SYNQ_HOLD_NS		(2000 * 1000 * 1000ULL)		/* 2 s */
+#define SYNQ_HOLD_MAX_NS	(64 * 1000 * 1000 * 1000ULL)	/* 64 s */
+#define SYNQ_COOKIE_GRACE_NS	(2ULL << 36)			/* ~137 s */
+
+static __always_inline __u32 synq_trigger(__u32 accept_max)
+{
+	return accept_max / 2 + 1;
+}
+
+static __always_inline __u32 synq_busy_per_ms(__u32 accept_max)
+{
+	return synq_trigger(accept_max) / 64 + 1;
+}
 
 /* A 128-bit SipHash key, two entries (slot 0 and 1) of the array map `synq_keys`. */
 struct synq_key {

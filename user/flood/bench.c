@@ -131,13 +131,16 @@ static int server_xdp(struct bench *b, struct bpf_program *prog)
 static const char *server_synq(struct bench *b)
 {
 	char port[8];
-	const char *const args[] = { "attach", b->env.if_s, "--ports", port, NULL };
+	/* always: every SYN of the flood meets the cookie path from the first one */
+	const char *const args[] = { "attach", b->env.if_s, "--mode", "always", "--ports", port,
+				     NULL };
 
 	if (server_xdp(b, NULL))
 		return "n/a (XDP detach failed)";
 	snprintf(port, sizeof(port), "%d", BENCH_PORT);
 	if (bench_synq(b->env.ns_s, args)) {
-		synq_err("bench: synq attach %s --ports %s failed (synq -v bench shows why)",
+		synq_err("bench: synq attach %s --mode always --ports %s failed (synq -v bench "
+			 "shows why)",
 			 b->env.if_s, port);
 		return "n/a (synq attach failed)";
 	}

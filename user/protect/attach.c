@@ -13,19 +13,24 @@
 #include "cli/verb.h"
 
 static const char attach_usage[] =
-	"Usage: synq [-n NAME] attach IFACE --ports LIST [--xdp-mode auto|native|generic]\n"
-	"                         [--key-file F] [--mss N] [--replace | --exist-ok]\n"
+	"Usage: synq [-n NAME] attach IFACE --ports LIST [--mode auto|always]\n"
+	"                         [--xdp-mode auto|native|generic] [--key-file F] [--mss N]\n"
+	"                         [--replace | --exist-ok]\n"
 	"       synq [-n NAME] attach PEER --pass-only [--xdp-mode auto|native|generic]\n"
 	"\n"
 	"Protects the listed TCP ports on IFACE against SYN floods: an XDP program answers\n"
 	"SYNs with SYN cookies, and a TC ingress program hands every valid final ACK to the\n"
-	"kernel, which creates the connection. The kernel's SYN queue is never used.\n"
+	"kernel, which creates the connection. In --mode auto (the default) a listener's\n"
+	"SYNs go to the kernel while it is healthy, and to cookies under pressure.\n"
 	"Programs and maps are pinned under " SYNQ_PIN_ROOT "/<netns inode>/IFACE/, so the\n"
 	"protection stays after synq exits; synq detach IFACE removes it.\n"
 	"Each flag is given once, except --ports.\n"
 	"\n"
 	"  --ports LIST        ports and ranges to protect, e.g. 80,443,9000-9010; given\n"
 	"                      more than once, every list is protected\n"
+	"  --mode auto|always  auto (default): cookies only for a listener under pressure,\n"
+	"                      the kernel's own handshake otherwise; always: cookies for\n"
+	"                      every SYN to the ports\n"
 	"  --xdp-mode MODE     auto (default: native, falling back to generic with a message),\n"
 	"                      native (fail if the driver has no XDP) or generic\n"
 	"  --key-file F        the cookie key: 32 hex digits (default: random). Give several\n"
@@ -52,6 +57,19 @@ static int parse_mode(const char *v, enum xdp_mode_req *mode)
 	return 0;
 }
 
+static int parse_cookie_mode(const char *v, uint8_t *mode)
+{
+	if (!strcmp(v, "auto"))
+		*mode = SYNQ_MODE_AUTO;
+	else if (!strcmp(v, "always"))
+		*mode = SYNQ_MODE_ALWAYS;
+	else {
+		fprintf(stderr, "synq attach: --mode: '%s' is not auto or always\n", v);
+		return -1;
+	}
+	return 0;
+}
+
 /* One --ports LIST, added to ports: the flag may be given more than once. */
 static int parse_ports_arg(const char *v, uint8_t *ports)
 {
@@ -73,6 +91,7 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 {
 	static const struct option longopts[] = {
 		{ "ports", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'c' },
 		{ "xdp-mode", required_argument, NULL, 'm' },
 		{ "key-file", required_argument, NULL, 'k' },
 		{ "mss", required_argument, NULL, 's' },
@@ -83,18 +102,21 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 	};
 	struct cli_seen seen = { .repeatable = "p" };
 	const char *key_file = NULL;
-	bool have_ports = false;
+	bool have_ports = false, have_mode = false;
 	int opt;
 
 	memset(ports, 0, SYNQ_PORTS);
+	o->cookie_mode = SYNQ_MODE_AUTO;
 	while ((opt = cli_getopt("attach", argc, argv, "", longopts, &seen)) != -1) {
 		if (opt == '?' || (opt == 'p' && parse_ports_arg(optarg, ports)) ||
 		    (opt == 'm' && parse_mode(optarg, &o->mode)) ||
+		    (opt == 'c' && parse_cookie_mode(optarg, &o->cookie_mode)) ||
 		    (opt == 's' && cli_parse_uint("attach", "--mss", optarg, 536, 65495, &o->mss)))
 			return EXIT_USAGE;
 		if (opt == 'k')
 			key_file = optarg;
 		have_ports |= opt == 'p';
+		have_mode |= opt == 'c';
 		o->replace |= opt == 'r';
 		o->exist_ok |= opt == 'e';
 		o->pass_only |= opt == 'P';
@@ -106,9 +128,9 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 	o->iface = argv[optind++];
 	if (cli_no_extra_args("attach", argc, argv))
 		return EXIT_USAGE;
-	if (o->pass_only && (have_ports || key_file || o->mss || o->replace)) {
-		fprintf(stderr, "synq attach: --pass-only takes no --ports, --key-file, --mss or "
-			"--replace\n");
+	if (o->pass_only && (have_ports || have_mode || key_file || o->mss || o->replace)) {
+		fprintf(stderr, "synq attach: --pass-only takes no --ports, --mode, --key-file, --mss "
+			"or --replace\n");
 		return EXIT_USAGE;
 	}
 	if (o->replace && o->exist_ok) {
@@ -198,7 +220,8 @@ static int run_attach(int argc, char **argv)
 		       o.iface, p.xdp_mode, o.iface);
 	} else {
 		ports_format(ports, list, sizeof(list));
-		printf("synq: protecting ports %s on %s (xdp %s)\n", list, o.iface, p.xdp_mode);
+		printf("synq: protecting ports %s on %s (xdp %s, --mode %s)\n", list, o.iface,
+		       p.xdp_mode, o.cookie_mode == SYNQ_MODE_AUTO ? "auto" : "always");
 		note_local_checksums(o.iface);
 	}
 	return EXIT_OK;

@@ -44,8 +44,9 @@ const struct pin_object pin_objects[] = {
 	  "internal: tuples seen closing, for TIME_WAIT SYNs" },
 	{ "synq_handoffs", PIN_MAP, 0, 0, 0, 0,
 	  "internal: handshakes just handed off (50 ms)" },
-	{ "synq_listeners", PIN_MAP, 0, 0, 0, 0,
-	  "internal: each listener's queues and sysctls, refreshed every 1 ms" },
+	{ "synq_listeners", PIN_MAP, BPF_MAP_TYPE_LRU_HASH, sizeof(struct synq_listener_key),
+	  sizeof(struct synq_listener_view), 4096,
+	  "each listener's queues, sysctls and --mode auto state, refreshed every 1 ms" },
 	{ "synq_time_cache", PIN_MAP, 0, 0, 0, 0,
 	  "internal: the cookie clock, read once per SYN" },
 	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,
@@ -356,6 +357,25 @@ static int map_rw(int fd, uint32_t idx, void *val, bool write)
 			: bpf_map_lookup_elem(fd, &idx, val);
 
 	return err ? -errno : 0;
+}
+
+int pins_each_listener(const char *iface, listener_fn *fn, void *arg)
+{
+	struct synq_listener_key key, next;
+	struct synq_listener_view view;
+	int fd = map_get(iface, "synq_listeners", NULL), err = 0;
+	void *prev = NULL;
+
+	if (fd < 0)
+		return fd;
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &view))
+			err = fn(&key, &view, arg);
+	}
+	close(fd);
+	return err;
 }
 
 int config_read(const struct pinned *p, struct synq_config *cfg)

@@ -84,6 +84,14 @@ const char *pinned_error_hint(int err);
  */
 int pinned_each(int (*fn)(const char *iface, void *arg), void *arg);
 
+/*
+ * Call fn for each listener synq_xdp keeps a view of on iface (synq_listeners);
+ * stops at fn's first nonzero return, which it returns; or -errno.
+ */
+typedef int listener_fn(const struct synq_listener_key *key,
+			const struct synq_listener_view *view, void *arg);
+int pins_each_listener(const char *iface, listener_fn *fn, void *arg);
+
 int config_read(const struct pinned *p, struct synq_config *cfg);
 int config_write(const struct pinned *p, const struct synq_config *cfg);
 /* ports[SYNQ_PORTS] from the pinned synq_ports map. */

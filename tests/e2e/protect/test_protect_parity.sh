@@ -24,7 +24,7 @@ if ! pt_setup; then
 	t_done
 fi
 t_run parity_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
-out=$("$SYNQ" -n "$SRV" attach sqs0 --ports "$GUARD,$BGUARD,$IGUARD" 2>&1)
+out=$("$SYNQ" -n "$SRV" attach sqs0 --mode always --ports "$GUARD,$BGUARD,$IGUARD" 2>&1)
 t_eq parity_attach_exit 0 $?
 case $out in
 *sqs0*partial*checksums*) t_pass parity_attach_names_partial_checksums ;;
@@ -184,7 +184,7 @@ t_eq parity_tx_offload_served 2 "$ok"
 t_eq parity_tx_offload_counted 2 $(($(pt_counter syn_passed_partial_csum) - before))
 ip netns exec "$CLI" ethtool -K sqc0 tx off >/dev/null
 
-out=$("$SYNQ" -n "$SRV" attach lo --ports "$GUARD" 2>&1)
+out=$("$SYNQ" -n "$SRV" attach lo --mode always --ports "$GUARD" 2>&1)
 t_eq parity_attach_lo_exit 0 $?
 case $out in
 *lo*partial\ checksums*) t_pass parity_attach_lo_says_which ;;
