@@ -22,6 +22,7 @@
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "system/system.h"
+#include "system/netlink.h"
 #include "cli/verb.h"
 #include "system/system.h"
 
@@ -141,6 +142,36 @@ static void print_listeners(const char *iface, struct json *j)
 		json_array_close(j);
 }
 
+/*
+ * synack_sent counts XDP_TX verdicts; the device says how many of those frames
+ * it could not send (veth: the peer's ring was full, or the peer has no XDP
+ * program and every one is dropped, which it also warns about).
+ */
+static void print_delivery(const struct pinned *p)
+{
+	struct veth_peer peer;
+	uint64_t errors;
+
+	if (!iface_stat_sum(p->iface, "xdp_tx_errors", &errors))
+		printf("  %-26s %14llu  (the device's: XDP_TX frames it could not send)\n",
+		       "device_xdp_tx_errors", (unsigned long long)errors);
+	if (p->ifindex && !veth_peer_xdp(p->ifindex, &peer) && !peer.native_xdp)
+		printf("  warning: the veth peer %s has no native XDP program, so it drops every "
+		       "SYN-ACK synq sends (synq [-n PEER_NS] attach %s --pass-only)\n", peer.name,
+		       peer.name);
+}
+
+static void json_delivery(struct json *j, const struct pinned *p)
+{
+	struct veth_peer peer;
+	uint64_t errors;
+
+	if (!iface_stat_sum(p->iface, "xdp_tx_errors", &errors))
+		json_u64(j, "device_xdp_tx_errors", errors);
+	if (p->ifindex && !veth_peer_xdp(p->ifindex, &peer))
+		json_bool(j, "veth_peer_xdp", peer.native_xdp);
+}
+
 /* Why protection is off although attached: the kernel would refuse every handoff. */
 static void print_syncookies_note(void)
 {
@@ -176,6 +207,8 @@ static void print_text(const struct pinned *p, const struct header *h,
 			printf("  %12.1f/s",
 			       counter_rate(prev->ctr[i], cur->ctr[i], restarted, secs));
 		putchar('\n');
+		if (i == SYNQ_SYNACK_SENT)
+			print_delivery(p);
 	}
 	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
 		if (cur->err[e])
@@ -206,6 +239,7 @@ static void print_json(struct json *j, const struct pinned *p, const struct head
 		json_string(j, "ports", h->ports);
 		json_string(j, "key_fingerprint", h->fingerprint);
 		json_string(j, "mode", h->cookie_mode);
+		json_delivery(j, p);
 		protect_sample_json(j, NULL, prev, cur, secs);
 		print_listeners(p->iface, j);
 	}

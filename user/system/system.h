@@ -50,6 +50,12 @@ int sysctl_read_ints(const char *name, long *values, int n);
 /* An interface's MTU and MAC address (SIOCGIFMTU, SIOCGIFHWADDR). 0 or -errno. */
 int iface_mtu(const char *iface, unsigned int *mtu);
 int iface_mac(const char *iface, uint8_t mac[6]);
+/*
+ * The sum of the driver statistics (ethtool -S) of iface whose names end in
+ * suffix, e.g. "xdp_tx_errors" (veth: one per queue). 0, -EOPNOTSUPP when the
+ * driver has no statistics, or -errno.
+ */
+int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum);
 
 /*
  * Run a command line (printf-style) with /bin/sh, shown with -v: for the test

@@ -8,6 +8,7 @@
 #   - the MSS a cookie keeps for the common path MTUs (9000 only in the unit test:
 #     the XDP programs are not frags-aware, so veth cannot take that MTU)
 #   - local senders with checksum offload: a veth peer with TX offload, loopback
+#   - SYN-ACKs the device could not send, and a veth peer without XDP, in status
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
@@ -193,5 +194,22 @@ esac
 code=$(ip netns exec "$SRV" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GUARD/")
 t_eq parity_loopback_served 200 "$code"
 t_run parity_detach_lo "$SYNQ" -n "$SRV" detach lo
+
+# ---- F18: what synack_sent does not prove ----
+
+txerr() { "$SYNQ" -n "$SRV" status sqs0 --json | jq -r '.interfaces[0].device_xdp_tx_errors'; }
+err0=$(txerr)
+t_run parity_peer_detached "$SYNQ" -n "$CLI" detach sqc0
+nsenter --net="/run/netns/$CLI" curl -s -m 1 -o /dev/null "http://192.0.2.1:$GUARD/"
+out=$("$SYNQ" -n "$SRV" status sqs0)
+case $out in
+*"warning: the veth peer sqc0 has no native XDP program"*) t_pass parity_status_warns_peer ;;
+*) t_fail parity_status_warns_peer "status said: $(head -5 <<< "$out")" ;;
+esac
+if [ "$(txerr)" -gt "$err0" ]; then t_pass parity_status_device_tx_errors
+else t_fail parity_status_device_tx_errors "device_xdp_tx_errors stayed at $err0"; fi
+t_eq parity_status_json_peer false \
+	"$("$SYNQ" -n "$SRV" status sqs0 --json | jq -r '.interfaces[0].veth_peer_xdp')"
+t_run parity_peer_reattached "$SYNQ" -n "$CLI" attach sqc0 --pass-only
 
 t_done
