@@ -150,13 +150,14 @@ int attach_parse_args(int argc, char **argv, struct attach_opts *o, uint8_t *por
 }
 
 /*
- * --exist-ok: is IFACE already protected exactly as asked? Ports and pass-only are
- * compared; the key is not, since a `synq key rotate` since then must not count as
+ * --exist-ok: is IFACE already protected exactly as asked? Ports, --mode and
+ * pass-only are compared; the key is not, since a `synq key rotate` since then must not count as
  * a difference. A service's start is then a no-op rather than a failure.
  */
 static bool same_protection_pinned(const struct attach_opts *o)
 {
 	static uint8_t pinned_ports[SYNQ_PORTS];
+	struct synq_config cfg;
 	struct pinned p;
 	bool same;
 
@@ -164,7 +165,8 @@ static bool same_protection_pinned(const struct attach_opts *o)
 		return false;
 	same = p.pass_only == o->pass_only &&
 	       (o->pass_only || (!ports_read(&p, pinned_ports) &&
-				 !memcmp(pinned_ports, o->ports, SYNQ_PORTS)));
+				 !memcmp(pinned_ports, o->ports, SYNQ_PORTS) &&
+				 !config_read(&p, &cfg) && cfg.mode == o->cookie_mode));
 	pinned_close(&p);
 	return same;
 }
