@@ -13,6 +13,9 @@ trap 'ns_cleanup; pt_cleanup_files' EXIT
 
 PORT=8095	# synq serve, protected in --mode auto
 PLAIN=8096	# synq serve, not protected: the kernel alone
+BANNER=8097	# a server-first service, protected (auto)
+BPLAIN=8098	# the same, not protected
+PY=/usr/bin/python3
 
 if ! pt_setup; then
 	t_fail auto_setup "cannot build the namespaces and the veth pair"
@@ -22,7 +25,7 @@ if pt_serve "$T/serve.log" "$PORT" --backlog 1024 && pt_serve "$T/plain.log" "$P
 then t_pass auto_serve_starts
 else t_fail auto_serve_starts "$(cat "$T/serve.log" "$T/plain.log")"; fi
 t_run auto_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
-out=$("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT" 2>&1)
+out=$("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$BANNER" 2>&1)
 t_eq auto_attach_exit 0 $?
 case $out in *"--mode auto"*) t_pass auto_is_the_default ;;
 *) t_fail auto_is_the_default "attach said: $out" ;; esac
@@ -58,6 +61,47 @@ retransmits() {	# retransmits PORT: SYN-ACKs seen for one unanswered SYN in 1.6 
 	pt_count "$T/rtx.$1.pcap" "src port $1"
 }
 t_eq auto_synack_retransmitted "$(retransmits "$PLAIN")" "$(retransmits "$PORT")"
+
+# A server-first protocol whose client's final ACK is lost: the kernel retransmits
+# its SYN-ACK after 1 s, the client ACKs again, the banner follows.
+cat > "$T/banner.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", int(sys.argv[1])))
+s.listen(16)
+print("listening", flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"220 ready\r\n")
+    c.close()
+PY
+cat > "$T/bclient.py" <<'PY'
+import socket, sys, time
+t = time.monotonic()
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=4)
+c.settimeout(4)
+try:
+    got = c.recv(64).startswith(b"220")
+except OSError:
+    got = False
+dt = time.monotonic() - t
+# The lost ACK shows as a wait of one SYN-ACK retransmission (1 s).
+print("none" if not got or dt >= 2 else "at-once" if dt < 0.8 else "after-retransmit")
+PY
+banner_after_lost_ack() {	# banner_after_lost_ack PORT: when the banner came, see bclient.py
+	local srv
+	ns_bg srv "$SRV" "$PY" "$T/banner.py" "$1" > "$T/banner.$1"
+	t_wait_for "$T/banner.$1" listening 5
+	nsenter --net="/run/netns/$CLI" "$PY" "$T/bclient.py" 192.0.2.1 "$1"
+}
+tc -n "$CLI" qdisc add dev sqc0 clsact &&
+	tc -n "$CLI" filter add dev sqc0 egress bpf direct-action \
+		obj "$E2E_BIN/drop_first_ack.bpf.o" sec tc ||
+	t_fail auto_drop_first_ack_loads "tc could not load drop_first_ack.bpf.o"
+t_eq auto_lost_ack_kernel_alone after-retransmit "$(banner_after_lost_ack "$BPLAIN")"
+t_eq auto_lost_ack_recovered after-retransmit "$(banner_after_lost_ack "$BANNER")"
+tc -n "$CLI" qdisc del dev sqc0 clsact
 
 # Stray ACKs (a replayed or forged final ACK) with no cookie outstanding: the kernel
 # answers each with a RST, as without synq; none is taken as a cookie.
