@@ -53,17 +53,18 @@ t_eq auto_healthy_state kernel "$(listener state)"
 
 # A SYN nobody ACKs: the kernel's request retransmits its SYN-ACK (what saves a
 # server-first protocol whose final ACK was lost), as it does without synq.
-retransmits() {	# retransmits PORT: SYN-ACKs seen for one unanswered SYN in 1.6 s
+retransmits() {	# retransmits PORT: SYN-ACKs seen for one unanswered SYN in 2.5 s
 	pt_capture_start "$T/rtx.$1.pcap" "src port $1 and tcp[tcpflags] & tcp-syn != 0"
 	nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" syns 198.18.0.11 192.0.2.1 "$1" 1
-	sleep 1.6
+	sleep 2.5	# the retransmits come at 1 s and 3 s
 	pt_capture_stop
 	pt_count "$T/rtx.$1.pcap" "src port $1"
 }
 t_eq auto_synack_retransmitted "$(retransmits "$PLAIN")" "$(retransmits "$PORT")"
 
 # A server-first protocol whose client's final ACK is lost: the kernel retransmits
-# its SYN-ACK after 1 s, the client ACKs again, the banner follows.
+# its SYN-ACK after 1 s, the client ACKs again, the banner follows (here within
+# 1-2 s; only its arrival and the retransmission before it are checked).
 cat > "$T/banner.py" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -79,15 +80,16 @@ PY
 cat > "$T/bclient.py" <<'PY'
 import socket, sys, time
 t = time.monotonic()
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=4)
-c.settimeout(4)
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=8)
+c.settimeout(8)
 try:
     got = c.recv(64).startswith(b"220")
 except OSError:
     got = False
 dt = time.monotonic() - t
-# The lost ACK shows as a wait of one SYN-ACK retransmission (1 s).
-print("none" if not got or dt >= 2 else "at-once" if dt < 0.8 else "after-retransmit")
+# The lost ACK shows as a wait of one SYN-ACK retransmission (1 s); a slow
+# machine may take longer, which is not a failure.
+print("none" if not got else "at-once" if dt < 0.8 else "after-retransmit")
 PY
 banner_after_lost_ack() {	# banner_after_lost_ack PORT: when the banner came, see bclient.py
 	local srv
