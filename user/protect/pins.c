@@ -489,12 +489,24 @@ static int read_percpu(int fd, unsigned int n, uint64_t *out)
 	return err;
 }
 
+static int count_listener(const struct synq_listener_key *key,
+			  const struct synq_listener_view *view, void *arg)
+{
+	struct protect_sample *s = arg;
+
+	(void)key;
+	if (view->listening)
+		s->listeners[view->state & 1]++;
+	return 0;
+}
+
 int pins_read_counters(const struct pinned *p, struct protect_sample *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (p->pass_only)
 		return 0;
 	s->map_id = p->stats_map_id;
+	pins_each_listener(p->iface, count_listener, s);	/* older pins have none: 0 */
 	return read_percpu(p->stats_fd, SYNQ_COUNTER_MAX, s->ctr) ?:
 	       read_percpu(p->errors_fd, SYNQ_ERRNO_MAX, s->err) ?:
 	       (p->malformed_fd < 0 ? 0 : read_percpu(p->malformed_fd, SYNQ_MALFORMED_MAX, s->mal));
@@ -549,4 +561,8 @@ void protect_sample_json(struct json *j, const struct protect_sample *base,
 		     base_restarted, protect_errno_name);
 	json_nonzero(j, "malformed", base ? base->mal : NULL, cur->mal, SYNQ_MALFORMED_MAX,
 		     base_restarted, malformed_name);
+	json_object_open(j, "listener_states");
+	json_u64(j, "kernel", cur->listeners[SYNQ_LISTENER_KERNEL]);
+	json_u64(j, "cookies", cur->listeners[SYNQ_LISTENER_COOKIES]);
+	json_object_close(j);
 }

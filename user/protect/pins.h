@@ -110,6 +110,7 @@ struct protect_sample {
 	uint64_t ctr[SYNQ_COUNTER_MAX];		/* synq_stats, by enum synq_counter */
 	uint64_t err[SYNQ_ERRNO_MAX];		/* synq_handoff_errors, by errno */
 	uint64_t mal[SYNQ_MALFORMED_MAX];	/* synq_malformed, by reason */
+	uint32_t listeners[2];			/* listeners by --mode auto state (SYNQ_LISTENER_*) */
 };
 
 /* Read every counter of p into s (all zero for a pass-only pin). 0 or -errno. */

@@ -132,6 +132,8 @@ ns_bg flood "$CLI" "$SYNQ" flood --iface sqc0 --dst "192.0.2.1:$PORT" --rate 100
 	--duration 5 > "$T/flood.log" 2>&1
 sleep 1
 t_eq auto_flood_switched_to_cookies cookies "$(listener state)"
+t_eq auto_flood_watch_shows_cookies 1 "$("$SYNQ" -n "$SRV" watch --json --count 1 --interval 0.2 |
+	jq -r '[.. | .listener_states? // empty | .cookies] | add')"
 during=$(curl_ok 10)
 wait "$flood"
 t_eq auto_flood_legit_clients 10 "$during"
