@@ -689,7 +689,7 @@ static __always_inline struct synq_listener_view *listener_view(struct xdp_md *c
 {
 	static const struct synq_listener_view empty;
 	struct synq_listener_view *v;
-	__u64 now = bpf_ktime_get_ns(), window;
+	__u64 jiffies = bpf_jiffies64(), now, window;
 	struct bpf_sock *skc;
 	struct sock *sk;
 
@@ -703,12 +703,16 @@ static __always_inline struct synq_listener_view *listener_view(struct xdp_md *c
 		v = bpf_map_lookup_elem(&synq_listeners, k);
 		if (!v)
 			return NULL;
-		v->state_ns = now;
+		v->state_ns = bpf_ktime_get_ns();
 	}
+	if (v->refreshed_jiffies == jiffies)
+		return v;	/* the common case under a flood: no clock read */
+	now = bpf_ktime_get_ns();
 	window = now - v->refreshed_ns;
 	if (window < SYNQ_VIEW_FRESH_NS)
 		return v;
 	v->refreshed_ns = now;
+	v->refreshed_jiffies = jiffies;
 	v->listening = 0;
 	skc = lookup_skc(ctx, h);
 	if (skc) {
@@ -726,7 +730,8 @@ static __always_inline struct synq_listener_view *listener_view(struct xdp_md *c
 /*
  * --mode auto: does the kernel answer this SYN? Yes while its listener is
  * healthy (every kernel behaviour stays: SYN-ACK retransmits, Fast Open,
- * challenge ACKs), and when nobody listens (the kernel's RST).
+ * challenge ACKs), and when nobody listens (the kernel's RST); never with
+ * tcp_syncookies=2, where the kernel would answer every SYN with a cookie.
  */
 static __always_inline int auto_kernel_answers(struct synq_listener_view *v)
 {
@@ -734,6 +739,9 @@ static __always_inline int auto_kernel_answers(struct synq_listener_view *v)
 
 	if (!v->listening)
 		return 1;
+	/* tcp_syncookies=2: the kernel itself answers every SYN with a cookie. */
+	if (v->syncookies == 2)
+		return 0;
 	if (v->state == SYNQ_LISTENER_COOKIES) {
 		v->syns++;	/* the rate that keeps the cookies on; a lost count is harmless */
 		return 0;
@@ -831,7 +839,7 @@ static __always_inline int cookies_outstanding(const struct synq_hdr *h)
 	if (!cfg || cfg->mode != SYNQ_MODE_AUTO)
 		return 1;
 	v = view_lookup(h);
-	return v && (v->state == SYNQ_LISTENER_COOKIES ||
+	return v && (v->state == SYNQ_LISTENER_COOKIES || v->syncookies == 2 ||
 		     (__s64)(v->cookies_until_ns - bpf_ktime_get_ns()) > 0);
 }
 

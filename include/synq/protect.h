@@ -101,9 +101,9 @@ struct synq_config {
 /*
  * What synq_xdp knows of a listener: the LRU hash map `synq_listeners`, keyed by
  * the local address and port a SYN is for. Refreshed from the socket itself
- * (bpf_skc_lookup_tcp, bpf_skc_to_tcp_sock) when older than
- * SYNQ_VIEW_FRESH_NS, so a flood pays one hash lookup per SYN and one socket
- * lookup per listener and interval. The sysctls are the listener's network
+ * (bpf_skc_lookup_tcp, bpf_skc_to_tcp_sock) in a new jiffy once it is older than
+ * SYNQ_VIEW_FRESH_NS (so at most one jiffy, 1-10 ms, old), so a flood pays one
+ * hash lookup per SYN and one socket lookup per listener and interval. The sysctls are the listener's network
  * namespace's, as they are now.
  */
 #define SYNQ_VIEW_FRESH_NS	(1000 * 1000ULL)	/* 1 ms */
@@ -129,6 +129,7 @@ struct synq_listener_key {
 
 struct synq_listener_view {
 	__u64 refreshed_ns;	/* bpf_ktime_get_ns() of the last look at the socket */
+	__u64 refreshed_jiffies;	/* and its jiffy: within one, no clock is read at all */
 	__u32 accept_queue;	/* sk_ack_backlog */
 	__u32 accept_max;	/* sk_max_ack_backlog: full when accept_queue > accept_max */
 	__u32 syn_queue;	/* icsk_accept_queue.qlen */

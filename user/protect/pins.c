@@ -46,7 +46,7 @@ const struct pin_object pin_objects[] = {
 	  "internal: handshakes just handed off (50 ms)" },
 	{ "synq_listeners", PIN_MAP, BPF_MAP_TYPE_LRU_HASH, sizeof(struct synq_listener_key),
 	  sizeof(struct synq_listener_view), 4096,
-	  "each listener's queues, sysctls and --mode auto state, refreshed every 1 ms" },
+	  "each listener's queues, sysctls and --mode auto state, refreshed once a jiffy" },
 	{ "synq_time_cache", PIN_MAP, 0, 0, 0, 0,
 	  "internal: the cookie clock, read once per SYN" },
 	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,
