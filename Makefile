@@ -74,6 +74,9 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests
 # Helper programs the end-to-end tests run (clients, probes): tests/tools/*.c
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+# BPF programs the end-to-end tests load themselves (tc): tests/tools/bpf/*.bpf.c
+TOOL_BPF_SRCS := $(wildcard tests/tools/bpf/*.bpf.c)
+TOOL_BPF_OBJS := $(TOOL_BPF_SRCS:tests/tools/bpf/%.bpf.c=$(BUILD)/tests/tools/%.bpf.o)
 
 .PHONY: all test test-unit test-bpf test-e2e demo bench fuzz deps vmlinux clean
 .DELETE_ON_ERROR:
@@ -81,7 +84,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(BUILD)/synq $(BUILD)/libsynq.a $(EXAMPLES) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(TOOL_BINS) \
-     $(FUZZ_RUN)
+     $(FUZZ_RUN) $(TOOL_BPF_OBJS)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h include/synq/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
@@ -146,6 +149,10 @@ $(BUILD)/tests/bench/%: tests/bench/%.c $(INTERNAL) $(BUILD)/libsynq.a $(SKELS) 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -lbpf -lelf -lz -lpthread -lm -o $@
+
+$(BUILD)/tests/tools/%.bpf.o: tests/tools/bpf/%.bpf.c bpf/synq_defs.bpf.h vmlinux/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
 $(BUILD):
 	$(Q)mkdir -p $@

@@ -35,6 +35,7 @@
 
 /* linux/pkt_cls.h */
 #define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
 
 /* asm-generic/errno-base.h, errno.h */
 #define ENOENT		2

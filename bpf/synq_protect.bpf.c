@@ -108,6 +108,14 @@ struct {
 	__type(value, __u64);
 } synq_handoffs SEC(".maps");
 
+/* What synq_xdp last saw of each listener: see struct synq_listener_view. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct synq_listener_key);
+	__type(value, struct synq_listener_view);
+} synq_listeners SEC(".maps");
+
 /* Far longer than a receive batch, far shorter than a retransmission timeout (200 ms). */
 #define HANDOFF_FRESH_NS	(50 * 1000 * 1000ULL)
 
@@ -269,15 +277,30 @@ static __always_inline int ip4_csum_bad(struct xdp_md *ctx, const struct synq_hd
 }
 
 /*
+ * A local sender with checksum offload (loopback, a veth peer with TX offload)
+ * leaves in the checksum field only the folded sum of the pseudo-header, for a
+ * device to finish; the kernel trusts such a frame (CHECKSUM_PARTIAL), which
+ * XDP cannot see. Such a SYN goes to the kernel: dropping it would blackhole
+ * every local connection, answering it would trust a checksum nobody computed.
+ */
+#define SYN_PARTIAL_CSUM	(-2)
+
+static __always_inline int csum_is_partial(const struct opt_walk *w, __u64 pseudo)
+{
+	return *(const __u16 *)&w->buf[16] == csum_fold(pseudo);
+}
+
+/*
  * Why a SYN must be dropped, cheapest checks first; the options come last
  * because a checksum that catches corruption explains garbage options better.
- * Returns -1 when the SYN is fine to answer (its options are then in w->o).
+ * Returns -1 when the SYN is fine to answer (its options are then in w->o),
+ * SYN_PARTIAL_CSUM when its checksum is a local sender's partial one.
  */
 static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *h,
 				     struct opt_walk *w)
 {
 	__u32 doff = h->doff;
-	__u64 sum;
+	__u64 sum, pseudo;
 
 	if (h->flags & (TCPF_FIN | TCPF_RST))
 		return SYNQ_MAL_FLAGS;
@@ -292,12 +315,13 @@ static __always_inline int syn_check(struct xdp_md *ctx, const struct synq_hdr *
 	}
 	if (load_tcp_xdp(ctx, h, w))
 		return SYNQ_MAL_DOFF;
+	pseudo = sum;
 	sum += csum_buf64(w->buf);	/* zero past the header */
 	if (h->seg_len > doff &&
 	    csum_frame_bytes(ctx, h->l4_off + doff, h->seg_len - doff, &sum))
 		return SYNQ_MAL_TCP_CSUM;
 	if (csum_fold(sum) != 0xffff)
-		return SYNQ_MAL_TCP_CSUM;
+		return csum_is_partial(w, pseudo) ? SYN_PARTIAL_CSUM : SYNQ_MAL_TCP_CSUM;
 	if (tcpopt_parse(w, doff))
 		return SYNQ_MAL_OPTIONS;
 	return -1;
@@ -350,9 +374,15 @@ struct synack {
 	struct synack_opts o;
 };
 
+/* The option sysctls in force: the listener's namespace's now, or the loader's copy. */
+struct synack_sysctls {
+	__u8 sack_ok, wscale_ok, tstamp_ok, ecn_ok;
+};
+
 /* Options "as the kernel would answer": the client's offer ANDed with the sysctls. */
 static __always_inline void synack_negotiate(const struct synq_hdr *h, const struct synq_opts *co,
-					     const struct synq_config *cfg, struct synack *s,
+					     const struct synq_config *cfg,
+					     const struct synack_sysctls *sys, struct synack *s,
 					     struct synq_cookie_opts *ck)
 {
 	__u16 ours = h->ipv6 ? cfg->mss_v6 : cfg->mss_v4;
@@ -364,14 +394,14 @@ static __always_inline void synack_negotiate(const struct synq_hdr *h, const str
 	if (ck->mss > ours)
 		ck->mss = ours;
 	s->o.mss = ck->mss ? ck->mss : ours;
-	s->o.sack = cfg->sack_ok && (co->seen & OPT_SEEN_SACK_PERM);
-	s->o.ts = cfg->tstamp_ok && (co->seen & OPT_SEEN_TS);
-	s->o.ws = cfg->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
+	s->o.sack = sys->sack_ok && (co->seen & OPT_SEEN_SACK_PERM);
+	s->o.ts = sys->tstamp_ok && (co->seen & OPT_SEEN_TS);
+	s->o.ws = sys->wscale_ok && (co->seen & OPT_SEEN_WSCALE);
 	s->o.wscale = our_wscale(cfg);
 	s->o.tsecr = co->tsval;
 	/* As tcp_ecn_create_request(): ECE+CWR, on a SYN that is itself not ECT-marked
 	 * and has no reserved bits set. */
-	s->ece = cfg->ecn_ok && !h->ecn_bits &&
+	s->ece = sys->ecn_ok && !h->ecn_bits &&
 		 (h->flags & (TCPF_ECE | TCPF_CWR)) == (TCPF_ECE | TCPF_CWR);
 	s->ttl = cfg->ttl ? cfg->ttl : DEFAULT_TTL;
 	ck->wscale = s->o.ws ? co->wscale : SYNQ_WSCALE_NONE;
@@ -595,6 +625,256 @@ static __always_inline void note_fin(void *ctx, const struct synq_hdr *h)
 }
 
 /*
+ * The listener's view (struct synq_listener_view). The SYN's own tuple finds the
+ * listener, as the kernel's lookup would; anything else it finds (a TIME_WAIT
+ * socket) leaves the view empty until the next refresh.
+ */
+static __always_inline struct sock *listener_of(struct bpf_sock *skc)
+{
+	struct tcp_sock *tp;
+
+	if (skc->state != BPF_TCP_LISTEN)
+		return NULL;
+	tp = bpf_skc_to_tcp_sock(skc);
+	return tp ? &tp->inet_conn.icsk_inet.sk : NULL;
+}
+
+static __always_inline int accept_queue_full(const struct sock *sk)
+{
+	return sk->sk_ack_backlog > sk->sk_max_ack_backlog;	/* as sk_acceptq_is_full() */
+}
+
+static __always_inline __u8 ecn_allowed(__u8 tcp_ecn)
+{
+	return tcp_ecn == 1 || tcp_ecn == 2;
+}
+
+static __always_inline void view_read(const struct sock *sk, struct synq_listener_view *v)
+{
+	const struct inet_connection_sock *icsk = (const void *)sk;
+	const struct net *net = sk->__sk_common.skc_net.net;
+
+	v->listening = 1;
+	v->accept_queue = sk->sk_ack_backlog;
+	v->accept_max = sk->sk_max_ack_backlog;
+	v->syn_queue = icsk->icsk_accept_queue.qlen.counter;
+	v->syncookies = net->ipv4.sysctl_tcp_syncookies;
+	v->sack_ok = !!net->ipv4.sysctl_tcp_sack;
+	v->wscale_ok = !!net->ipv4.sysctl_tcp_window_scaling;
+	v->tstamp_ok = !!net->ipv4.sysctl_tcp_timestamps;
+	v->ecn_ok = ecn_allowed(net->ipv4.sysctl_tcp_ecn);
+}
+
+static __always_inline void switch_state(struct synq_listener_view *v, __u8 to, __u64 now)
+{
+	v->time_ns[v->state & 1] += now - v->state_ns;
+	v->state = to;
+	v->state_ns = now;
+	v->transitions++;
+	count(to == SYNQ_LISTENER_COOKIES ? SYNQ_SWITCHED_TO_COOKIES : SYNQ_SWITCHED_TO_KERNEL);
+}
+
+/* --mode auto, KERNEL: cookies before the kernel's own trigger (see SYNQ_LISTENER_*). */
+static __always_inline void auto_to_cookies(struct synq_listener_view *v, __u64 now)
+{
+	if (v->syn_queue + v->syns < synq_trigger(v->accept_max))
+		return;
+	/* Pressure again soon after the last one: hold the cookies longer. */
+	if (v->transitions && now - v->state_ns < 2 * v->hold_ns)
+		v->hold_ns = v->hold_ns * 2 > SYNQ_HOLD_MAX_NS ? SYNQ_HOLD_MAX_NS : v->hold_ns * 2;
+	else
+		v->hold_ns = SYNQ_HOLD_NS;
+	v->busy_ns = now;
+	switch_state(v, SYNQ_LISTENER_COOKIES, now);
+}
+
+/* --mode auto, COOKIES, at a refresh: is the pressure over, and for how long? */
+static __always_inline void auto_to_kernel(struct synq_listener_view *v, __u64 now, __u64 window)
+{
+	if ((__u64)v->syns * SYNQ_VIEW_FRESH_NS >= synq_busy_per_ms(v->accept_max) * window ||
+	    v->syn_queue >= synq_trigger(v->accept_max))
+		v->busy_ns = now;
+	else if (now - v->busy_ns >= v->hold_ns) {
+		v->cookies_until_ns = now + SYNQ_COOKIE_GRACE_NS;
+		switch_state(v, SYNQ_LISTENER_KERNEL, now);
+	}
+}
+
+static __always_inline struct synq_listener_view *view_lookup(const struct synq_hdr *h)
+{
+	struct synq_listener_key k = { .port = h->flow.dport, .ipv6 = h->ipv6 };
+
+	__builtin_memcpy(k.addr, h->flow.daddr, sizeof(k.addr));
+	return bpf_map_lookup_elem(&synq_listeners, &k);
+}
+
+/*
+ * The view of the SYN's listener, refreshed in place if it is stale (and the
+ * auto state stepped); NULL only when the map cannot take it. Refreshed in the
+ * map itself: a copy on the stack would not fit beside the SYN path's.
+ */
+static __always_inline struct synq_listener_view *listener_view(struct xdp_md *ctx,
+								const struct synq_hdr *h,
+								int is_auto,
+								struct synq_listener_key *k)
+{
+	static const struct synq_listener_view empty;
+	struct synq_listener_view *v;
+	__u64 jiffies = bpf_jiffies64(), now, window;
+	struct bpf_sock *skc;
+	struct sock *sk;
+
+	__builtin_memcpy(k->addr, h->flow.daddr, sizeof(k->addr));
+	k->port = h->flow.dport;
+	k->ipv6 = h->ipv6;
+	k->pad = 0;
+	v = bpf_map_lookup_elem(&synq_listeners, k);
+	if (!v) {
+		bpf_map_update_elem(&synq_listeners, k, &empty, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&synq_listeners, k);
+		if (!v)
+			return NULL;
+		v->state_ns = bpf_ktime_get_ns();
+	}
+	if (v->refreshed_jiffies == jiffies)
+		return v;	/* the common case under a flood: no clock read */
+	now = bpf_ktime_get_ns();
+	window = now - v->refreshed_ns;
+	if (window < SYNQ_VIEW_FRESH_NS)
+		return v;
+	v->refreshed_ns = now;
+	v->refreshed_jiffies = jiffies;
+	v->listening = 0;
+	skc = lookup_skc(ctx, h);
+	if (skc) {
+		sk = listener_of(skc);
+		if (sk)
+			view_read(sk, v);
+		bpf_sk_release(skc);
+	}
+	if (is_auto && v->listening && v->state == SYNQ_LISTENER_COOKIES)
+		auto_to_kernel(v, now, window);
+	v->syns = 0;
+	return v;
+}
+
+/*
+ * --mode auto: does the kernel answer this SYN? Yes while its listener is
+ * healthy (every kernel behaviour stays: SYN-ACK retransmits, Fast Open,
+ * challenge ACKs), and when nobody listens (the kernel's RST); never with
+ * tcp_syncookies=2, where the kernel would answer every SYN with a cookie.
+ */
+static __always_inline int auto_kernel_answers(struct synq_listener_view *v)
+{
+	__u64 now;
+
+	if (!v->listening)
+		return 1;
+	/* tcp_syncookies=2: the kernel itself answers every SYN with a cookie. */
+	if (v->syncookies == 2)
+		return 0;
+	if (v->state == SYNQ_LISTENER_COOKIES) {
+		v->syns++;	/* the rate that keeps the cookies on; a lost count is harmless */
+		return 0;
+	}
+	__sync_fetch_and_add(&v->syns, 1);	/* exact: it decides the switch */
+	now = bpf_ktime_get_ns();
+	auto_to_cookies(v, now);
+	return v->state == SYNQ_LISTENER_KERNEL;
+}
+
+/*
+ * Takes one answer from a nearly full listener's budget (SYNQ_TIGHT_ROOM); 0
+ * when none is left. Listeners with room to spare pay nothing here.
+ */
+static __always_inline int tight_room_left(struct synq_listener_view *v)
+{
+	__u32 room = v->accept_max + 1 - v->accept_queue;	/* the caller saw it not full */
+	__u64 now;
+
+	if (room > SYNQ_TIGHT_ROOM)
+		return 1;
+	now = bpf_ktime_get_ns();
+	if (now - v->tight_ns >= SYNQ_TIGHT_WINDOW_NS) {
+		v->tight_ns = now;
+		v->tight_room = room;
+		v->tight_answered = 0;
+	}
+	if (v->tight_answered >= v->tight_room)
+		return 0;
+	__sync_fetch_and_add(&v->tight_answered, 1);
+	return 1;
+}
+
+/*
+ * What the listener's state asks of a SYN before synq answers it: -1 to answer
+ * (with *sys the option sysctls in force), or the verdict.
+ */
+__noinline int synq_xdp_syn_listener(struct xdp_md *ctx, const struct synq_hdr *h,
+				     struct synack_sysctls *sys, struct synq_listener_key *scratch)
+{
+	struct synq_listener_view *v;
+	struct synq_config *cfg;
+	__u32 zero = 0;
+	int is_auto;
+
+	if (!ctx || !h || !sys || !scratch)
+		return XDP_PASS;
+	cfg = bpf_map_lookup_elem(&synq_config, &zero);
+	if (!cfg)
+		return XDP_PASS;
+	is_auto = cfg->mode == SYNQ_MODE_AUTO;
+	v = listener_view(ctx, h, is_auto, scratch);
+	if (is_auto && (!v || auto_kernel_answers(v))) {
+		count(SYNQ_SYN_PASSED_HEALTHY);
+		return XDP_PASS;
+	}
+	if (!v || !v->listening) {
+		/* Nobody listens (or not yet visible): the loader's copy of the sysctls. */
+		sys->sack_ok = cfg->sack_ok;
+		sys->wscale_ok = cfg->wscale_ok;
+		sys->tstamp_ok = cfg->tstamp_ok;
+		sys->ecn_ok = cfg->ecn_ok;
+		return -1;
+	}
+	/* With tcp_syncookies=0 the kernel would build no connection from a cookie. */
+	if (!v->syncookies) {
+		count(SYNQ_SYN_PASSED_SYNCOOKIES_OFF);
+		return XDP_PASS;
+	}
+	/* As tcp_conn_request(): no room to accept, no answer; the client retries. */
+	if (v->accept_queue > v->accept_max || !tight_room_left(v)) {
+		count(SYNQ_SYN_DROPPED_ACCEPT_FULL);
+		return XDP_DROP;
+	}
+	sys->sack_ok = v->sack_ok;
+	sys->wscale_ok = v->wscale_ok;
+	sys->tstamp_ok = v->tstamp_ok;
+	sys->ecn_ok = v->ecn_ok;
+	return -1;
+}
+
+/*
+ * --mode auto: may this ACK carry one of our cookies? Only while its listener
+ * takes cookies, or within two cookie periods after it stopped: with none
+ * outstanding, a cookie ACK is a replay or a forgery, and the kernel answers it
+ * as it answers any stray ACK (a RST).
+ */
+static __always_inline int cookies_outstanding(const struct synq_hdr *h)
+{
+	struct synq_config *cfg;
+	struct synq_listener_view *v;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&synq_config, &zero);
+	if (!cfg || cfg->mode != SYNQ_MODE_AUTO)
+		return 1;
+	v = view_lookup(h);
+	return v && (v->state == SYNQ_LISTENER_COOKIES || v->syncookies == 2 ||
+		     (__s64)(v->cookies_until_ns - bpf_ktime_get_ns()) > 0);
+}
+
+/*
  * The SYN and ACK work lives in global functions: the verifier checks each once,
  * with unknown header values, instead of once per parser outcome (VLAN depth,
  * family, IP header length), which brought it close to its instruction limit.
@@ -602,6 +882,7 @@ static __always_inline void note_fin(void *ctx, const struct synq_hdr *h)
  */
 __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 {
+	struct synack_sysctls sys = {};
 	struct synq_cookie_opts ck = {};
 	struct synq_config *cfg;
 	struct opt_walk w = {};
@@ -614,6 +895,10 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 		return XDP_ABORTED;
 	count(SYNQ_SYN_RECEIVED);
 	reason = syn_check(ctx, h, &w);
+	if (reason == SYN_PARTIAL_CSUM) {
+		count(SYNQ_SYN_PASSED_PARTIAL_CSUM);
+		return XDP_PASS;
+	}
 	if (reason >= 0) {
 		count(SYNQ_SYN_MALFORMED);
 		count_malformed(reason);
@@ -631,6 +916,10 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 		count(SYNQ_SYN_PASSED_EXISTING);
 		return XDP_PASS;
 	}
+	/* The SYN's header is checked: its buffer is the key's scratch (stack is short). */
+	ret = synq_xdp_syn_listener(ctx, h, &sys, (struct synq_listener_key *)w.buf);
+	if (ret >= 0)
+		return ret;
 	cfg = bpf_map_lookup_elem(&synq_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
@@ -638,7 +927,7 @@ __noinline int synq_xdp_syn(struct xdp_md *ctx, const struct synq_hdr *h)
 	key = bpf_map_lookup_elem(&synq_keys, &slot);
 	if (!key)
 		return XDP_PASS;
-	synack_negotiate(h, &w.o, cfg, &s, &ck);
+	synack_negotiate(h, &w.o, cfg, &sys, &s, &ck);
 	s.cookie = cookie_make(h, key, slot, now, &ck, &s.o.tsval);
 	/* The SYN's header has been parsed: its buffer now holds the SYN-ACK's. */
 	__builtin_memset(w.buf, 0, sizeof(w.buf));
@@ -761,6 +1050,11 @@ static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr 
 		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);
 		return XDP_PASS;
 	}
+	if (!cookies_outstanding(h)) {
+		count(SYNQ_ACK_PASSED_NO_COOKIES);
+		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);	/* synq_tc: hands off nothing */
+		return XDP_PASS;
+	}
 	return synq_xdp_ack_unknown(ctx, h);
 }
 
@@ -830,29 +1124,59 @@ static __always_inline __u32 meta_get(struct __sk_buff *skb, struct synq_meta *m
 	return kind;
 }
 
+/*
+ * Hands a valid cookie ACK to its listener, as the kernel's own cookie check
+ * would take it, and returns synq_tc's verdict. The kernel drops a final ACK
+ * that finds the accept queue full (tcp_abort_on_overflow=0); so does synq,
+ * before any handoff, and the client's retransmission tries again. With
+ * tcp_syncookies=0 the kernel ignores the request a handoff makes and resets
+ * the client: the ACK goes to the kernel as it is, which answers it as it
+ * answers any stray ACK. Options the sysctls now forbid are left out, as the
+ * kernel would not accept them.
+ */
 static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
-				   const struct synq_meta *m)
+				   const struct synq_hdr *h, const struct synq_meta *m)
 {
 	struct bpf_tcp_req_attrs attrs = {};
 	struct synq_config *cfg;
-	struct tcp_sock *tp;
+	const struct net *net;
+	struct sock *sk;
 	__u32 zero = 0;
+	int err;
 
 	cfg = bpf_map_lookup_elem(&synq_config, &zero);
-	tp = bpf_skc_to_tcp_sock(skc);
-	if (!cfg || !tp)
-		return -ESOCKTNOSUPPORT;
+	sk = listener_of(skc);
+	if (!cfg || !sk) {
+		count_handoff_error(-ESOCKTNOSUPPORT);
+		return TC_ACT_OK;
+	}
+	net = sk->__sk_common.skc_net.net;
+	if (!net->ipv4.sysctl_tcp_syncookies) {
+		count(SYNQ_ACK_PASSED_SYNCOOKIES_OFF);
+		return TC_ACT_OK;
+	}
+	if (accept_queue_full(sk)) {
+		count(SYNQ_ACK_DROPPED_ACCEPT_FULL);
+		return TC_ACT_SHOT;
+	}
+	if (handoff_pending(h))
+		return TC_ACT_OK;
 	attrs.rcv_tsval = m->rcv_tsval;
 	attrs.rcv_tsecr = m->rcv_tsecr;
 	attrs.mss = m->mss;
-	attrs.wscale_ok = !!(m->flags & SYNQ_META_F_WSCALE);
+	attrs.wscale_ok = (m->flags & SYNQ_META_F_WSCALE) && net->ipv4.sysctl_tcp_window_scaling;
 	attrs.snd_wscale = attrs.wscale_ok ? m->snd_wscale : 0;
 	attrs.rcv_wscale = attrs.wscale_ok ? our_wscale(cfg) : 0;
-	attrs.sack_ok = !!(m->flags & SYNQ_META_F_SACK);
-	attrs.tstamp_ok = !!(m->flags & SYNQ_META_F_TSTAMP);
-	attrs.ecn_ok = !!(m->flags & SYNQ_META_F_ECN);
+	attrs.sack_ok = (m->flags & SYNQ_META_F_SACK) && net->ipv4.sysctl_tcp_sack;
+	attrs.tstamp_ok = (m->flags & SYNQ_META_F_TSTAMP) && net->ipv4.sysctl_tcp_timestamps;
+	attrs.ecn_ok = (m->flags & SYNQ_META_F_ECN) && ecn_allowed(net->ipv4.sysctl_tcp_ecn);
 	attrs.usec_ts_ok = 0;
-	return bpf_sk_assign_tcp_reqsk(skb, (struct sock *)tp, &attrs, sizeof(attrs));
+	err = bpf_sk_assign_tcp_reqsk(skb, sk, &attrs, sizeof(attrs));
+	if (err)
+		count_handoff_error(err);
+	else
+		count(SYNQ_HANDOFF_OK);
+	return TC_ACT_OK;
 }
 
 SEC("tc")
@@ -863,7 +1187,7 @@ int synq_tc(struct __sk_buff *skb)
 	struct synq_hdr h = {};
 	struct bpf_sock *skc;
 	__u32 kind;
-	int err;
+	int verdict;
 
 	kind = meta_get(skb, &m);
 	if (kind == SYNQ_META_ESTABLISHED)
@@ -880,18 +1204,13 @@ int synq_tc(struct __sk_buff *skb)
 	}
 	/* Without synq_xdp's tag (no metadata on this path), check for ourselves. */
 	if (skc->state != BPF_TCP_LISTEN ||
-	    (kind != SYNQ_META_COOKIE && synq_tc_ack_cookie(skb, &h, &m)) ||
-	    handoff_pending(&h)) {
+	    (kind != SYNQ_META_COOKIE && synq_tc_ack_cookie(skb, &h, &m))) {
 		bpf_sk_release(skc);
 		return TC_ACT_OK;
 	}
-	err = handoff(skb, skc, &m);
+	verdict = handoff(skb, skc, &h, &m);
 	bpf_sk_release(skc);
-	if (err)
-		count_handoff_error(err);
-	else
-		count(SYNQ_HANDOFF_OK);
-	return TC_ACT_OK;
+	return verdict;
 }
 
 char LICENSE[] SEC("license") = "GPL";

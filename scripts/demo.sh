@@ -105,7 +105,7 @@ protect() {
 	say "Then the server's end: SYNs to port $PORT are answered right there, valid final"
 	say "ACKs are handed to the kernel as finished connections. The kernel's SYN queue is"
 	say "never used for this port, so a flood of SYNs costs it nothing."
-	synq_in "$SRV" attach "$SRV_IF" --ports "$PORT" || die "synq attach failed"
+	synq_in "$SRV" attach "$SRV_IF" --mode always --ports "$PORT" || die "synq attach failed"
 	PINS=$("$SYNQ" -n "$SRV" status "$SRV_IF" --json | jq -r '.interfaces[0].pins')
 	say "pinned under $PINS"
 }

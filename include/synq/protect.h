@@ -25,12 +25,21 @@ enum synq_counter {
 	SYNQ_ACK_COOKIE_VALID,		/* final ACKs carrying a valid cookie */
 	SYNQ_ACK_COOKIE_INVALID,	/* dropped: no cookie, no connection */
 	SYNQ_ACK_ESTABLISHED,		/* ACKs of existing connections, passed */
-	SYNQ_HANDOFF_OK,		/* bpf_sk_assign_tcp_reqsk() succeeded (TC) */
+	SYNQ_HANDOFF_OK,		/* handed to a listener with room in its accept queue (TC) */
 	SYNQ_HANDOFF_FAILED,		/* it failed: by errno in `synq_handoff_errors` */
 	SYNQ_PASSED_NOT_TCP,
 	SYNQ_PASSED_UNPROTECTED,
 	SYNQ_PASSED_FRAGMENT,
 	SYNQ_PASSED_IPV6_EXT,
+	SYNQ_SYN_DROPPED_ACCEPT_FULL,	/* the listener's accept queue was full: dropped, as the kernel does */
+	SYNQ_ACK_DROPPED_ACCEPT_FULL,	/* a valid cookie ACK met a full accept queue: dropped, the client retransmits */
+	SYNQ_SYN_PASSED_SYNCOOKIES_OFF,	/* tcp_syncookies is 0: the kernel would refuse a handoff */
+	SYNQ_ACK_PASSED_SYNCOOKIES_OFF,	/* a valid cookie ACK after tcp_syncookies went to 0: the kernel answers */
+	SYNQ_SYN_PASSED_PARTIAL_CSUM,	/* a local sender's partial checksum (loopback, veth offload) */
+	SYNQ_SYN_PASSED_HEALTHY,	/* --mode auto: the listener is healthy, the kernel answers */
+	SYNQ_ACK_PASSED_NO_COOKIES,	/* --mode auto: no cookie outstanding, the kernel answers */
+	SYNQ_SWITCHED_TO_COOKIES,	/* --mode auto: a listener's SYNs went to cookies */
+	SYNQ_SWITCHED_TO_KERNEL,	/* --mode auto: ... and back to the kernel */
 	SYNQ_COUNTER_MAX
 };
 
@@ -48,6 +57,15 @@ enum synq_counter {
 	[SYNQ_PASSED_UNPROTECTED] = "passed_unprotected",		\
 	[SYNQ_PASSED_FRAGMENT] = "passed_fragment",			\
 	[SYNQ_PASSED_IPV6_EXT] = "passed_ipv6_ext",			\
+	[SYNQ_SYN_DROPPED_ACCEPT_FULL] = "syn_dropped_accept_full",	\
+	[SYNQ_ACK_DROPPED_ACCEPT_FULL] = "ack_dropped_accept_full",	\
+	[SYNQ_SYN_PASSED_SYNCOOKIES_OFF] = "syn_passed_syncookies_off",	\
+	[SYNQ_ACK_PASSED_SYNCOOKIES_OFF] = "ack_passed_syncookies_off",	\
+	[SYNQ_SYN_PASSED_PARTIAL_CSUM] = "syn_passed_partial_csum",	\
+	[SYNQ_SYN_PASSED_HEALTHY] = "syn_passed_healthy",		\
+	[SYNQ_ACK_PASSED_NO_COOKIES] = "ack_passed_no_cookies",		\
+	[SYNQ_SWITCHED_TO_COOKIES] = "switched_to_cookies",		\
+	[SYNQ_SWITCHED_TO_KERNEL] = "switched_to_kernel",		\
 }
 
 /* Handoff failures are counted by errno (positive), up to this value; larger ones land in 0. */
@@ -55,7 +73,9 @@ enum synq_counter {
 
 /*
  * Per-interface settings, one entry (key 0) of the array map `synq_config`.
- * The loader fills it from the namespace's sysctls and the interface MTU.
+ * The loader fills it from the namespace's sysctls and the interface MTU. The
+ * option sysctls here are only the fallback for a SYN whose listener synq_xdp
+ * cannot see (struct synq_listener_view has the live ones).
  */
 struct synq_config {
 	__u16 mss_v4;		/* our MSS towards IPv4 clients: MTU - 40, or --mss */
@@ -67,8 +87,100 @@ struct synq_config {
 	__u8 tstamp_ok;		/* net.ipv4.tcp_timestamps != 0 */
 	__u8 ecn_ok;		/* net.ipv4.tcp_ecn allows answering ECN (1 or 2) */
 	__u8 key_slot;		/* which entry of `synq_keys` is current; the other is previous */
+	__u8 mode;		/* SYNQ_MODE_* */
+};
+
+/*
+ * --mode: ALWAYS answers every SYN to a protected port with a cookie; AUTO leaves
+ * a listener's SYNs to the kernel while it is healthy and switches it to cookies
+ * under pressure (struct synq_listener_view, docs/protect.md).
+ */
+#define SYNQ_MODE_ALWAYS	0	/* 0: what a zeroed configuration (a test's) means */
+#define SYNQ_MODE_AUTO		1
+
+/*
+ * What synq_xdp knows of a listener: the LRU hash map `synq_listeners`, keyed by
+ * the local address and port a SYN is for. Refreshed from the socket itself
+ * (bpf_skc_lookup_tcp, bpf_skc_to_tcp_sock) in a new jiffy once it is older than
+ * SYNQ_VIEW_FRESH_NS (so at most one jiffy, 1-10 ms, old), so a flood pays one
+ * hash lookup per SYN and one socket lookup per listener and interval. The sysctls are the listener's network
+ * namespace's, as they are now.
+ */
+#define SYNQ_VIEW_FRESH_NS	(1000 * 1000ULL)	/* 1 ms */
+
+/*
+ * A listener with little room left in its accept queue (at most
+ * SYNQ_TIGHT_ROOM) gets at most that many cookie SYN-ACKs per
+ * SYNQ_TIGHT_WINDOW_NS, and drops the other SYNs as if the queue were full: their
+ * final ACKs would find it full, and a dropped final ACK is lost for good to a
+ * server-first protocol (no request socket retransmits our SYN-ACK), while a
+ * dropped SYN is retried by the client. The window covers a round trip; the
+ * room is the one seen when the window opened.
+ */
+#define SYNQ_TIGHT_ROOM		16
+#define SYNQ_TIGHT_WINDOW_NS	(200 * 1000 * 1000ULL)	/* 200 ms */
+
+struct synq_listener_key {
+	__be32 addr[4];		/* IPv4: addr[0], zeros after it */
+	__be16 port;
+	__u8 ipv6;
 	__u8 pad;
 };
+
+struct synq_listener_view {
+	__u64 refreshed_ns;	/* bpf_ktime_get_ns() of the last look at the socket */
+	__u64 refreshed_jiffies;	/* and its jiffy: within one, no clock is read at all */
+	__u32 accept_queue;	/* sk_ack_backlog */
+	__u32 accept_max;	/* sk_max_ack_backlog: full when accept_queue > accept_max */
+	__u32 syn_queue;	/* icsk_accept_queue.qlen */
+	__u64 tight_ns;		/* when the current tight window opened */
+	__u32 tight_room;	/* the accept queue's room then */
+	__u32 tight_answered;	/* cookie SYN-ACKs sent in the window */
+	/* --mode auto: the listener's state (SYNQ_LISTENER_*) and its history */
+	__u64 state_ns;		/* when the state last changed (bpf_ktime_get_ns) */
+	__u64 busy_ns;		/* the last refresh that found the listener under pressure */
+	__u64 hold_ns;		/* cookies stay on this long after the pressure ends */
+	__u64 cookies_until_ns;	/* cookie ACKs are taken until then */
+	__u64 time_ns[2];	/* time spent in each state, up to state_ns */
+	__u32 transitions;	/* changes of state */
+	__u32 syns;		/* SYNs since the last refresh */
+	__u8 state;
+	__u8 listening;		/* the last look found a listener */
+	__u8 syncookies;	/* net.ipv4.tcp_syncookies */
+	__u8 sack_ok;		/* net.ipv4.tcp_sack */
+	__u8 wscale_ok;		/* net.ipv4.tcp_window_scaling */
+	__u8 tstamp_ok;		/* net.ipv4.tcp_timestamps != 0 */
+	__u8 ecn_ok;		/* net.ipv4.tcp_ecn is 1 or 2 */
+	__u8 pad;
+};
+
+/*
+ * --mode auto, per listener. KERNEL: SYNs go to the kernel. COOKIES: synq answers
+ * them. KERNEL -> COOKIES as soon as the SYN queue plus the SYNs passed since the
+ * last refresh reach half of what makes the kernel use its own cookies
+ * (sk_max_ack_backlog): synq takes over before the kernel would. COOKIES -> KERNEL
+ * once no refresh has seen pressure for hold_ns; hold_ns starts at
+ * SYNQ_HOLD_NS and doubles (up to SYNQ_HOLD_MAX_NS) when the listener is switched
+ * to cookies again within twice the hold. Cookie ACKs stay valid for
+ * SYNQ_COOKIE_GRACE_NS after the switch back: two cookie periods, the most a
+ * cookie lives. In COOKIES, pressure is a SYN rate of at least
+ * synq_busy_per_ms() per millisecond, or a SYN queue still at the trigger.
+ */
+#define SYNQ_LISTENER_KERNEL	0
+#define SYNQ_LISTENER_COOKIES	1
+#define SYNQ_HOLD_NS		(2000 * 1000 * 1000ULL)		/* 2 s */
+#define SYNQ_HOLD_MAX_NS	(64 * 1000 * 1000 * 1000ULL)	/* 64 s */
+#define SYNQ_COOKIE_GRACE_NS	(2ULL << 36)			/* ~137 s */
+
+static __always_inline __u32 synq_trigger(__u32 accept_max)
+{
+	return accept_max / 2 + 1;
+}
+
+static __always_inline __u32 synq_busy_per_ms(__u32 accept_max)
+{
+	return synq_trigger(accept_max) / 64 + 1;
+}
 
 /* A 128-bit SipHash key, two entries (slot 0 and 1) of the array map `synq_keys`. */
 struct synq_key {
@@ -136,7 +248,7 @@ enum synq_malformed {
 	SYNQ_MAL_OPTIONS,	/* SYN: options cut short, length 0/1, or a wrong fixed length */
 	SYNQ_MAL_FLAGS,		/* SYN with FIN or RST */
 	SYNQ_MAL_IP_CSUM,	/* SYN: bad IPv4 header checksum */
-	SYNQ_MAL_TCP_CSUM,	/* SYN: bad TCP checksum (also a sender's unfilled offload checksum) */
+	SYNQ_MAL_TCP_CSUM,	/* SYN: bad TCP checksum (a partial one from a local sender passes instead) */
 	SYNQ_MALFORMED_MAX
 };
 

@@ -96,7 +96,7 @@ static void opt_put(struct optbuf *o, const uint8_t *p, size_t n)
 
 static uint16_t pick_mss(struct gen_src *s)
 {
-	static const uint32_t v[] = { 0, 1, 535, 536, 1220, 1300, 1379, 1380, 1440, 1452,
+	static const uint32_t v[] = { 0, 1, 535, 536, 1220, 1240, 1300, 1320, 1339, 1340, 1379, 1380, 1390, 1440, 1452,
 				      1459, 1460, 1461, 8940, 8960, 9000, 65535 };
 
 	return pick_of(s, v, sizeof(v) / sizeof(v[0]), 0xffff);

@@ -217,8 +217,8 @@ static int parse_opts(const uint8_t *tcp, size_t doff, struct opts *o)
 /* ---- the cookie: include/synq/cookie.h, FORMAT, MESSAGE, MSS TABLES ---- */
 
 static const uint16_t mss_table[2][8] = {
-	{ 536, 1300, 1380, 1420, 1440, 1452, 1460, 8960 },
-	{ 1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940 },
+	{ 536, 1240, 1340, 1380, 1440, 1452, 1460, 8960 },
+	{ 1220, 1320, 1360, 1390, 1420, 1432, 1440, 8940 },
 };
 
 static uint32_t mss_class(int v6, uint16_t mss)

@@ -39,11 +39,12 @@
 
 #define VERB "bench"
 
-enum responder { R_KERNEL, R_SYNQ, R_REFLECT, R_MAX };
+enum responder { R_KERNEL, R_SYNQ, R_SYNQ_AUTO, R_REFLECT, R_MAX };
 static const char *const responder_names[R_MAX] = {
-	"kernel SYN cookies (tcp_syncookies=2)", "synq XDP cookies", "bare XDP_TX reflector (ceiling)",
+	"kernel SYN cookies (tcp_syncookies=2)", "synq XDP cookies (--mode always)",
+	"synq --mode auto (switches to cookies)", "bare XDP_TX reflector (ceiling)",
 };
-static const char *const responder_keys[R_MAX] = { "kernel", "synq", "reflector" };
+static const char *const responder_keys[R_MAX] = { "kernel", "synq", "synq_auto", "reflector" };
 
 #define MAX_RATES 5
 
@@ -127,23 +128,33 @@ static int server_xdp(struct bench *b, struct bpf_program *prog)
 	return err;
 }
 
-/* synq's own programs on the server's veth; NULL, or why they are not there. */
-static const char *server_synq(struct bench *b)
+/*
+ * synq's own programs on the server's veth, in --mode mode; NULL, or why they are
+ * not there. "always" unless a row measures auto: every SYN of the flood then
+ * meets the cookie path from the first one.
+ */
+static const char *server_synq_mode(struct bench *b, const char *mode)
 {
 	char port[8];
-	const char *const args[] = { "attach", b->env.if_s, "--ports", port, NULL };
+	const char *const args[] = { "attach", b->env.if_s, "--mode", mode, "--ports", port,
+				     NULL };
 
 	if (server_xdp(b, NULL))
 		return "n/a (XDP detach failed)";
 	snprintf(port, sizeof(port), "%d", BENCH_PORT);
 	if (bench_synq(b->env.ns_s, args)) {
-		synq_err("bench: synq attach %s --ports %s failed (synq -v bench shows why)",
-			 b->env.if_s, port);
+		synq_err("bench: synq attach %s --mode %s --ports %s failed (synq -v bench "
+			 "shows why)", b->env.if_s, mode, port);
 		return "n/a (synq attach failed)";
 	}
 	b->synq_on = true;
 	repin(b);
 	return NULL;
+}
+
+static const char *server_synq(struct bench *b)
+{
+	return server_synq_mode(b, "always");
 }
 
 /* The attacker-side counter: SYN-ACKs received since the last reset. */
@@ -223,8 +234,8 @@ static void synack_rate(struct bench *b, enum responder r)
 	struct flood_job j;
 	double pps;
 
-	if (r == R_SYNQ)
-		res->resp[r].c.na = server_synq(b);
+	if (r == R_SYNQ || r == R_SYNQ_AUTO)
+		res->resp[r].c.na = server_synq_mode(b, r == R_SYNQ ? "always" : "auto");
 	else if (server_xdp(b, r == R_KERNEL ? b->pass->progs.synq_pass :
 			    b->progs->progs.synq_reflect))
 		res->resp[r].c.na = "n/a (XDP attach failed)";
@@ -549,8 +560,9 @@ static const char usage[] =
 	"a veth (removed at the end, also on failure or Ctrl-C):\n"
 	"  0. the flood generator's rate into a veth whose peer drops everything;\n"
 	"  1. SYN-ACKs per second under the same flood: the kernel's SYN cookies\n"
-	"     (tcp_syncookies=2), synq's XDP cookies, and a bare XDP_TX reflector (the\n"
-	"     machine's ceiling), counted on the attacker side;\n"
+	"     (tcp_syncookies=2), synq's XDP cookies (--mode always, then --mode auto,\n"
+	"     which switches to them), and a bare XDP_TX reflector (the machine's\n"
+	"     ceiling), counted on the attacker side;\n"
 	"  2. a legitimate client (connect + request + reply, 2 s timeout) under floods of\n"
 	"     rising rate, with the kernel's cookies and with synq: success rate and\n"
 	"     p50/p99/max latency;\n"

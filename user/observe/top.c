@@ -228,6 +228,17 @@ static double xdp_rate(const struct top *t, int k, int *n_if, int *n_omitted)
 	return sum;
 }
 
+/* --mode auto: how many listeners the kernel answers, and how many take cookies. */
+static void listener_states(const struct top *t, unsigned int n[2])
+{
+	n[0] = n[1] = 0;
+	for (size_t i = 0; i < t->cur.n_ns; i++)
+		for (int x = 0; x < t->cur.ns[i].n_xdp; x++) {
+			n[0] += t->cur.ns[i].xdp[x].s.listeners[SYNQ_LISTENER_KERNEL];
+			n[1] += t->cur.ns[i].xdp[x].s.listeners[SYNQ_LISTENER_COOKIES];
+		}
+}
+
 static void draw_header(struct top *t)
 {
 	static const int shown[] = {
@@ -238,6 +249,7 @@ static void draw_header(struct top *t)
 	struct tm tm;
 	time_t s = synq_collector_since(t->c);
 	int n_if = 0, n_omitted = 0;
+	unsigned int states[2];
 
 	localtime_r(&s, &tm);
 	strftime(since, sizeof(since), "%H:%M:%S", &tm);
@@ -262,6 +274,8 @@ static void draw_header(struct top *t)
 		for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
 			printw(" %s %.0f", synq_counter_names[shown[k]],
 			       xdp_rate(t, shown[k], &n_if, &n_omitted));
+		listener_states(t, states);
+		printw("  listeners: %u kernel, %u cookies", states[0], states[1]);
 	}
 	if (t->cur.qc[SYNQ_QC_TABLE_FULL])
 		mvprintw(3, 0, "listener table full (%d): %llu events not attributed",

@@ -193,7 +193,9 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 		for (int i = 0; i < SYNQ_COUNTER_MAX; i++)
 			fprintf(out, " %s +%llu", synq_counter_names[i],
 				(unsigned long long)xdp_delta(&ns->xdp[x], bx, i));
-		fputc('\n', out);
+		fprintf(out, " listeners kernel=%u cookies=%u\n",
+			ns->xdp[x].s.listeners[SYNQ_LISTENER_KERNEL],
+			ns->xdp[x].s.listeners[SYNQ_LISTENER_COOKIES]);
 	}
 	if (ns->xdp_omitted)
 		fprintf(out, "  (%d more interfaces protected by synq, not shown: at most %d are)\n",

@@ -133,6 +133,7 @@ static int fill_config(struct attach_ctx *c, struct synq_config *cfg)
 	/* tcp_ecn 1 and 2 both answer ECN requests; 0 never does. */
 	cfg->ecn_ok = !sysctl_read_int("net/ipv4/tcp_ecn", &v) && (v == 1 || v == 2);
 	cfg->key_slot = c->key_slot;
+	cfg->mode = c->o->cookie_mode;
 	return 0;
 }
 

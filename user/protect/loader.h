@@ -26,6 +26,7 @@ struct attach_opts {
 	const char *iface;
 	const uint8_t *ports;		/* SYNQ_PORTS entries */
 	enum xdp_mode_req mode;
+	uint8_t cookie_mode;		/* SYNQ_MODE_AUTO or SYNQ_MODE_ALWAYS (--mode) */
 	const struct synq_key *key;	/* NULL: random */
 	unsigned int mss;		/* 0: from the MTU */
 	bool replace;

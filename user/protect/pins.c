@@ -49,6 +49,9 @@ const struct pin_object pin_objects[] = {
 	  "internal: tuples seen closing, for TIME_WAIT SYNs" },
 	{ "synq_handoffs", PIN_MAP, 0, 0, 0, 0,
 	  "internal: handshakes just handed off (50 ms)" },
+	{ "synq_listeners", PIN_MAP, BPF_MAP_TYPE_LRU_HASH, sizeof(struct synq_listener_key),
+	  sizeof(struct synq_listener_view), 4096,
+	  "each listener's queues, sysctls and --mode auto state, refreshed once a jiffy" },
 	{ "synq_time_cache", PIN_MAP, 0, 0, 0, 0,
 	  "internal: the cookie clock, read once per SYN" },
 	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,
@@ -606,6 +609,25 @@ static int map_rw(int fd, uint32_t idx, void *val, bool write)
 	return err ? -errno : 0;
 }
 
+int pins_each_listener(const struct pinned *p, listener_fn *fn, void *arg)
+{
+	struct synq_listener_key key, next;
+	struct synq_listener_view view;
+	int fd = map_get(p->ifindex, "synq_listeners", NULL), err = 0;
+	void *prev = NULL;
+
+	if (fd < 0)
+		return fd;
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &view))
+			err = fn(&key, &view, arg);
+	}
+	close(fd);
+	return err;
+}
+
 int config_read(const struct pinned *p, struct synq_config *cfg)
 {
 	return map_rw(p->config_fd, 0, cfg, false);
@@ -754,12 +776,24 @@ static int read_percpu(int fd, unsigned int n, uint64_t *out)
 	return err;
 }
 
+static int count_listener(const struct synq_listener_key *key,
+			  const struct synq_listener_view *view, void *arg)
+{
+	struct protect_sample *s = arg;
+
+	(void)key;
+	if (view->listening)
+		s->listeners[view->state & 1]++;
+	return 0;
+}
+
 int pins_read_counters(const struct pinned *p, struct protect_sample *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (p->pass_only)
 		return 0;
 	s->map_id = p->stats_map_id;
+	pins_each_listener(p, count_listener, s);	/* older pins have none: 0 */
 	return read_percpu(p->stats_fd, SYNQ_COUNTER_MAX, s->ctr) ?:
 	       read_percpu(p->errors_fd, SYNQ_ERRNO_MAX, s->err) ?:
 	       (p->malformed_fd < 0 ? 0 : read_percpu(p->malformed_fd, SYNQ_MALFORMED_MAX, s->mal));
@@ -814,4 +848,8 @@ void protect_sample_json(struct json *j, const struct protect_sample *base,
 		     base_restarted, protect_errno_name);
 	json_nonzero(j, "malformed", base ? base->mal : NULL, cur->mal, SYNQ_MALFORMED_MAX,
 		     base_restarted, malformed_name);
+	json_object_open(j, "listener_states");
+	json_u64(j, "kernel", cur->listeners[SYNQ_LISTENER_KERNEL]);
+	json_u64(j, "cookies", cur->listeners[SYNQ_LISTENER_COOKIES]);
+	json_object_close(j);
 }

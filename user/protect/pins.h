@@ -115,6 +115,14 @@ const char *pinned_error_hint(int err);
  */
 int pinned_each(int (*fn)(const char *iface, void *arg), void *arg);
 
+/*
+ * Call fn for each listener synq_xdp keeps a view of on p's interface (synq_listeners);
+ * stops at fn's first nonzero return, which it returns; or -errno.
+ */
+typedef int listener_fn(const struct synq_listener_key *key,
+			const struct synq_listener_view *view, void *arg);
+int pins_each_listener(const struct pinned *p, listener_fn *fn, void *arg);
+
 int config_read(const struct pinned *p, struct synq_config *cfg);
 int config_write(const struct pinned *p, const struct synq_config *cfg);
 /* ports[SYNQ_PORTS] from the pinned synq_ports map. */
@@ -137,6 +145,7 @@ struct protect_sample {
 	uint64_t ctr[SYNQ_COUNTER_MAX];		/* synq_stats, by enum synq_counter */
 	uint64_t err[SYNQ_ERRNO_MAX];		/* synq_handoff_errors, by errno */
 	uint64_t mal[SYNQ_MALFORMED_MAX];	/* synq_malformed, by reason */
+	uint32_t listeners[2];			/* listeners by --mode auto state (SYNQ_LISTENER_*) */
 };
 
 /* Read every counter of p into s (all zero for a pass-only pin). 0 or -errno. */

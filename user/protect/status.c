@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/capability.h>
 
 #include <synq/cookie.h>
@@ -21,6 +22,7 @@
 #include "protect/pins.h"
 #include "protect/protect_parse.h"
 #include "system/system.h"
+#include "system/netlink.h"
 #include "cli/verb.h"
 #include "system/system.h"
 
@@ -53,6 +55,7 @@ struct status_opts {
 struct header {
 	char ports[SYNQ_PORTS_TEXT_MAX];	/* every port: never cut */
 	char fingerprint[9];
+	const char *cookie_mode;	/* --mode: "auto" or "always" */
 	bool xdp_ours;		/* the interface still runs the pinned program */
 };
 
@@ -64,14 +67,121 @@ static void read_header(const struct pinned *p, struct header *h)
 	struct synq_key key;
 
 	memset(h, 0, sizeof(*h));
+	h->cookie_mode = "?";
 	h->xdp_ours = p->xdp_attached_id && p->xdp_attached_id == p->xdp_prog_id;
 	if (p->pass_only)
 		return;
 	if (!ports_read(p, ports))
 		ports_format(ports, h->ports, sizeof(h->ports));
-	if (!config_read(p, &cfg) && !key_read(p, cfg.key_slot, &key))
+	if (config_read(p, &cfg))
+		return;
+	h->cookie_mode = cfg.mode == SYNQ_MODE_AUTO ? "auto" : "always";
+	if (!key_read(p, cfg.key_slot, &key))
 		snprintf(h->fingerprint, sizeof(h->fingerprint), "%08x",
 			 synq_key_fingerprint(&key));
+}
+
+/* ---- listeners: --mode auto's state, time in each state, transitions ---- */
+
+static const char *const listener_states[] = { "kernel", "cookies" };
+
+struct listener_out {
+	struct json *j;		/* NULL: text */
+	double now_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+};
+
+static void listener_addr(const struct synq_listener_key *k, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(k->ipv6 ? AF_INET6 : AF_INET, k->addr, a, sizeof(a));
+	snprintf(buf, len, k->ipv6 ? "[%s]:%u" : "%s:%u", a, ntohs(k->port));
+}
+
+static int print_listener(const struct synq_listener_key *k, const struct synq_listener_view *v,
+			  void *arg)
+{
+	const struct listener_out *o = arg;
+	double in_state = (o->now_ns - (double)v->state_ns) / 1e9;
+	double secs[2] = { v->time_ns[0] / 1e9, v->time_ns[1] / 1e9 };
+	char addr[64];
+
+	if (!v->listening)
+		return 0;
+	secs[v->state & 1] += in_state > 0 ? in_state : 0;
+	listener_addr(k, addr, sizeof(addr));
+	if (!o->j) {
+		printf("  listener %-24s %-7s %8.1f s  transitions %u  kernel %.1f s  cookies %.1f s"
+		       "  accept queue %u/%u  SYN queue %u\n", addr, listener_states[v->state & 1],
+		       in_state, v->transitions, secs[0], secs[1], v->accept_queue,
+		       v->accept_max + 1, v->syn_queue);
+		return 0;
+	}
+	json_object_open(o->j, NULL);
+	json_string(o->j, "listener", addr);
+	json_string(o->j, "state", listener_states[v->state & 1]);
+	json_double(o->j, "state_seconds", in_state, 3);
+	json_u64(o->j, "transitions", v->transitions);
+	json_double(o->j, "kernel_seconds", secs[0], 3);
+	json_double(o->j, "cookies_seconds", secs[1], 3);
+	json_u64(o->j, "accept_queue", v->accept_queue);
+	json_u64(o->j, "accept_queue_max", v->accept_max + 1ULL);
+	json_u64(o->j, "syn_queue", v->syn_queue);
+	json_object_close(o->j);
+	return 0;
+}
+
+static void print_listeners(const struct pinned *p, struct json *j)
+{
+	struct listener_out o = { .j = j, .now_ns = mono_now() * 1e9 };
+
+	if (j)
+		json_array_open(j, "listeners");
+	pins_each_listener(p, print_listener, &o);
+	if (j)
+		json_array_close(j);
+}
+
+/*
+ * synack_sent counts XDP_TX verdicts; the device says how many of those frames
+ * it could not send (veth: the peer's ring was full, or the peer has no XDP
+ * program and every one is dropped, which it also warns about).
+ */
+static void print_delivery(const struct pinned *p)
+{
+	struct veth_peer peer;
+	uint64_t errors;
+
+	if (!iface_stat_sum(p->iface, "xdp_tx_errors", &errors))
+		printf("  %-26s %14llu  (the device's: XDP_TX frames it could not send)\n",
+		       "device_xdp_tx_errors", (unsigned long long)errors);
+	if (p->ifindex && !veth_peer_xdp(p->ifindex, &peer) && !peer.native_xdp)
+		printf("  warning: the veth peer %s has no native XDP program, so it drops every "
+		       "SYN-ACK synq sends (synq [-n PEER_NS] attach %s --pass-only)\n", peer.name,
+		       peer.name);
+}
+
+static void json_delivery(struct json *j, const struct pinned *p)
+{
+	struct veth_peer peer;
+	uint64_t errors;
+
+	if (!iface_stat_sum(p->iface, "xdp_tx_errors", &errors))
+		json_u64(j, "device_xdp_tx_errors", errors);
+	if (p->ifindex && !veth_peer_xdp(p->ifindex, &peer))
+		json_bool(j, "veth_peer_xdp", peer.native_xdp);
+}
+
+/* Why protection is off although attached: the kernel would refuse every handoff. */
+static void print_syncookies_note(void)
+{
+	long v;
+
+	if (sysctl_read_int("net/ipv4/tcp_syncookies", &v) || v != 0)
+		return;
+	printf("  note: net.ipv4.tcp_syncookies is 0 in this namespace, so the kernel would refuse "
+	       "synq's connections: SYNs go to the kernel unprotected (syn_passed_syncookies_off); "
+	       "sysctl -w net.ipv4.tcp_syncookies=1 protects them again\n");
 }
 
 static void print_text(const struct pinned *p, const struct header *h,
@@ -88,13 +198,17 @@ static void print_text(const struct pinned *p, const struct header *h,
 		       p->iface, mode);
 		return;
 	}
-	printf("%s: ports %s  xdp %s  key %s\n", p->iface, h->ports, mode, h->fingerprint);
+	printf("%s: ports %s  xdp %s  key %s  --mode %s\n", p->iface, h->ports, mode,
+	       h->fingerprint, h->cookie_mode);
+	print_syncookies_note();
 	for (int i = 0; i < SYNQ_COUNTER_MAX; i++) {
 		printf("  %-26s %14llu", protect_counter_names[i], (unsigned long long)cur->ctr[i]);
 		if (prev)
 			printf("  %12.1f/s",
 			       counter_rate(prev->ctr[i], cur->ctr[i], restarted, secs));
 		putchar('\n');
+		if (i == SYNQ_SYNACK_SENT)
+			print_delivery(p);
 	}
 	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
 		if (cur->err[e])
@@ -104,6 +218,7 @@ static void print_text(const struct pinned *p, const struct header *h,
 		if (cur->mal[m])
 			printf("  malformed %-16s %14llu\n", protect_malformed_names[m],
 			       (unsigned long long)cur->mal[m]);
+	print_listeners(p, NULL);
 }
 
 static void print_json(struct json *j, const struct pinned *p, const struct header *h,
@@ -123,7 +238,10 @@ static void print_json(struct json *j, const struct pinned *p, const struct head
 	if (!p->pass_only) {
 		json_string(j, "ports", h->ports);
 		json_string(j, "key_fingerprint", h->fingerprint);
+		json_string(j, "mode", h->cookie_mode);
+		json_delivery(j, p);
 		protect_sample_json(j, NULL, prev, cur, secs);
+		print_listeners(p, j);
 	}
 	json_object_close(j);
 }

@@ -20,6 +20,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/magic.h>
 
 #include "cli/cli.h"
@@ -261,6 +263,64 @@ bool iface_name_valid(const char *name)
 		if (*name == '/' || *name == ':' || isspace((unsigned char)*name))
 			return false;
 	return true;
+}
+
+/* One SIOCETHTOOL request (cmd is its first word) on iface. 0 or -errno. */
+static int ethtool_ioctl(const char *iface, void *cmd)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ifr.ifr_data = cmd;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum)
+{
+	struct { struct ethtool_sset_info hdr; __u32 len; } info = {
+		.hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS },
+	};
+	struct ethtool_gstrings *names = NULL;
+	struct ethtool_stats *vals = NULL;
+	size_t n, slen = strlen(suffix), len;
+	int err = ethtool_ioctl(iface, &info);
+
+	*sum = 0;
+	if (err)
+		return err;
+	n = info.hdr.sset_mask ? info.len : 0;
+	names = calloc(1, sizeof(*names) + n * ETH_GSTRING_LEN);
+	vals = calloc(1, sizeof(*vals) + n * sizeof(__u64));
+	if (!names || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	vals->cmd = ETHTOOL_GSTATS;
+	vals->n_stats = n;
+	err = ethtool_ioctl(iface, names) ?: ethtool_ioctl(iface, vals);
+	for (size_t i = 0; !err && i < n; i++) {
+		const char *name = (const char *)names->data + i * ETH_GSTRING_LEN;
+
+		len = strnlen(name, ETH_GSTRING_LEN);
+		if (len >= slen && !memcmp(name + len - slen, suffix, slen))
+			*sum += vals->data[i];
+	}
+	if (!err && !n)
+		err = -EOPNOTSUPP;
+out:
+	free(names);
+	free(vals);
+	return err;
 }
 
 double mono_now(void)

@@ -67,6 +67,12 @@ bool iface_is_ether(const char *iface);
  * white space (the kernel's rule).
  */
 bool iface_name_valid(const char *name);
+/*
+ * The sum of the driver statistics (ethtool -S) of iface whose names end in
+ * suffix, e.g. "xdp_tx_errors" (veth: one per queue). 0, -EOPNOTSUPP when the
+ * driver has no statistics, or -errno.
+ */
+int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum);
 
 /*
  * Run a command line (printf-style) with /bin/sh, shown with -v: for the test

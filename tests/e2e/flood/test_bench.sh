@@ -42,8 +42,8 @@ def pos(name, v, required=True):
     elif not v > 0:
         bad.append("%s = %r" % (name, v))
 pos("generator_pps", j["generator_pps"])
-for r in ("kernel", "synq", "reflector"):
-    need = attach or r != "synq"
+for r in ("kernel", "synq", "synq_auto", "reflector"):
+    need = attach or not r.startswith("synq")
     pos(r + " flood_pps", j["synack"][r]["flood_pps"], need)
     pos(r + " synack_per_s", j["synack"][r]["synack_per_s"], need)
 for row in j["legit"]:

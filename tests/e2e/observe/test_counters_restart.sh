@@ -28,7 +28,7 @@ until_count() {
 
 pt_setup || { t_fail counters_restart_setup "namespaces not made"; t_done; }
 "$SYNQ" -n "$CLI" attach sqc0 --pass-only >/dev/null &&
-	"$SYNQ" -n "$SRV" attach sqs0 --ports $port >/dev/null ||
+	"$SYNQ" -n "$SRV" attach sqs0 --mode always --ports $port >/dev/null ||
 	{ t_fail counters_restart_setup "synq attach failed"; t_done; }
 spoof $before
 until_count $before || { t_fail counters_restart_setup "the first SYNs were not counted"; t_done; }
@@ -41,7 +41,7 @@ t_wait_for "$T/status" sqs0 && t_wait_for "$T/watch" sqs0 ||
 	{ t_fail counters_restart_setup "status or watch printed nothing"; t_done; }
 
 "$SYNQ" -n "$SRV" detach sqs0 &&
-	"$SYNQ" -n "$SRV" attach sqs0 --ports $port >/dev/null ||
+	"$SYNQ" -n "$SRV" attach sqs0 --mode always --ports $port >/dev/null ||
 	{ t_fail counters_restart_reattach "detach or attach failed"; t_done; }
 spoof $after
 until_count $after || t_fail counters_restart_counted "$(pt_counter syn_received) SYNs, not $after"

@@ -103,7 +103,7 @@ test_syn_queue() {
 		"$(ev "$out" SQ104 syn_max) $(ev "$out" SQ104 syn_peak)"
 	t_eq syn_queue_retrans_vs_nstat "$((r1 - r0))" "$(ev "$out" SQ104 synack_retrans)"
 	t_eq syn_queue_fix "synq -n $srv attach vq0 --ports 8081" "$(fld "$out" SQ104 .fix)"
-	"$SYNQ" -n "$srv" attach vq0 --ports 8081 > /dev/null 2>&1 &&
+	"$SYNQ" -n "$srv" attach vq0 --mode always --ports 8081 > /dev/null 2>&1 &&
 		"$SYNQ" -n "$att" attach vq1 --pass-only > /dev/null 2>&1 ||
 		{ t_fail syn_queue_protected "attach failed"; return; }
 	doctor_json "$srv" "$out" > /dev/null
@@ -152,7 +152,7 @@ test_synq_state() {
 		{ t_fail synq_state "namespaces not made"; return; }
 	serve "$srv" "$TMP/state.l" --bind 192.0.2.1 --port 8080 ||
 		{ t_fail synq_state "listener did not start"; return; }
-	"$SYNQ" -n "$srv" attach vs0 --ports 8080,9090 > /dev/null 2>&1 ||
+	"$SYNQ" -n "$srv" attach vs0 --mode always --ports 8080,9090 > /dev/null 2>&1 ||
 		{ t_fail synq_state "attach failed"; return; }
 	doctor_json "$srv" "$out" > /dev/null
 	t_eq synq_state_peer_without_xdp "SQ302 SQ301 9090 vs1" \

@@ -18,7 +18,7 @@ pt_setup || { t_fail queue_xdp_setup "namespaces not made"; t_done; }
 port=8086
 ns_bg l "$SRV" "$SYNQ" serve --bind 192.0.2.1 --port $port --backlog 64 > "$T/l" 2>&1
 t_wait_for "$T/l" "listening on" || { t_fail queue_xdp_setup "listener did not start"; t_done; }
-"$SYNQ" -n "$SRV" attach sqs0 --ports $port > /dev/null 2> "$T/attach.log" &&
+"$SYNQ" -n "$SRV" attach sqs0 --mode always --ports $port > /dev/null 2> "$T/attach.log" &&
 	"$SYNQ" -n "$CLI" attach sqc0 --pass-only > /dev/null ||
 	{ t_fail queue_xdp_setup "synq attach failed"; t_done; }
 

@@ -80,7 +80,7 @@ nsenter --net="/run/netns/$CLI" curl -sS -m 5 --local-port 40001 -H 'Connection:
 	-o /dev/null "http://192.0.2.1:$PORT/"
 
 # Without an XDP program on the client's veth, the SYN-ACKs would vanish: attach says so.
-out=$("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$INFO_PORT,$ECHO_PORT" 2>&1)
+out=$("$SYNQ" -n "$SRV" attach sqs0 --mode always --ports "$PORT,$INFO_PORT,$ECHO_PORT" 2>&1)
 t_eq protect_attach_exit 0 $?
 case $out in
 *warning*sqc0*--pass-only*) t_pass protect_attach_warns_about_veth_peer ;;
@@ -288,7 +288,7 @@ esac
 
 # ---- generic XDP: SYN-ACKs leave through the normal transmit path, no peer program ----
 
-t_run protect_generic_attach "$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT" --xdp-mode generic
+t_run protect_generic_attach "$SYNQ" -n "$SRV" attach sqs0 --mode always --ports "$PORT" --xdp-mode generic
 t_eq protect_generic_mode generic "$("$SYNQ" -n "$SRV" status --json | jq -r '.interfaces[0].xdp_mode')"
 curl_ok=0
 for url in "http://192.0.2.1:$PORT/" "http://[2001:db8::1]:$PORT/"; do

@@ -51,9 +51,9 @@ printf '00112233445566778899aabbccddeeff\n' > "$T/shared.key"
 printf 'ffeeddccbbaa99887766554433221100\n' > "$T/other.key"
 chmod 600 "$T"/*.key
 
-t_run protect_anycast_attach_a "$SYNQ" -n "$HA" attach sqs0 --ports "$PORT" \
+t_run protect_anycast_attach_a "$SYNQ" -n "$HA" attach sqs0 --mode always --ports "$PORT" \
 	--key-file "$T/shared.key" --xdp-mode generic
-t_run protect_anycast_attach_b "$SYNQ" -n "$HB" attach sqs0 --ports "$PORT" \
+t_run protect_anycast_attach_b "$SYNQ" -n "$HB" attach sqs0 --mode always --ports "$PORT" \
 	--key-file "$T/shared.key" --xdp-mode generic
 t_eq protect_anycast_same_fingerprint "$("$SYNQ" -n "$HA" key show sqs0)" \
 	"$("$SYNQ" -n "$HB" key show sqs0)"
@@ -65,7 +65,7 @@ t_eq protect_anycast_b_has_the_connection 1 "$(established "$HB")"
 t_eq protect_anycast_a_has_no_connection 0 "$(established "$HA")"
 
 # Control: B with a key of its own drops the ACK as a forgery.
-t_run protect_anycast_b_other_key "$SYNQ" -n "$HB" attach sqs0 --ports "$PORT" \
+t_run protect_anycast_b_other_key "$SYNQ" -n "$HB" attach sqs0 --mode always --ports "$PORT" \
 	--key-file "$T/other.key" --xdp-mode generic --replace
 cross_handshake
 t_eq protect_anycast_other_key_rejected 1 "$(counter "$HB" ack_cookie_invalid)"

@@ -16,9 +16,10 @@ ns_new SRV sj && ns_new CLI sj && ns_veth "$SRV" "$IF" "$CLI" sjc0 ||
 t_eq status_json_iface_name "$IF" "$(ip -n "$SRV" -o link show | awk -F': ' '$2 ~ /^q/ { sub(/@.*/, "", $2); print $2 }')"
 ports=$(seq -s, 10000 3 10597)	# 200 ports, none next to another: no ranges
 "$SYNQ" -n "$CLI" attach sjc0 --pass-only >/dev/null &&
-	"$SYNQ" -n "$SRV" attach "$IF" --ports "$ports" >"$T/attach" 2>"$T/attach.err" ||
+	"$SYNQ" -n "$SRV" attach "$IF" --mode always --ports "$ports" >"$T/attach" 2>"$T/attach.err" ||
 	{ t_fail status_json_attach "attach failed: $(cat "$T/attach.err")"; t_done; }
-t_eq status_json_attach_line_uncut "synq: protecting ports $ports on $IF (xdp native)" "$(cat "$T/attach")"
+t_eq status_json_attach_line_uncut "synq: protecting ports $ports on $IF (xdp native, --mode always)" \
+	"$(head -1 "$T/attach")"
 
 "$SYNQ" -n "$SRV" status --json >"$T/json" 2>"$T/err" || t_fail status_json_run "$(cat "$T/err")"
 got=$(python3 - "$T/json" "$IF" "$ports" <<'PY'

@@ -103,7 +103,15 @@ static void test_bad_flags_one_line(void **state)
 		{ { "attach", "eth0", "eth1", "--ports", "80" },
 		  "synq attach: unexpected argument 'eth1'\n" },
 		{ { "attach", "eth0", "--pass-only", "--ports", "80" },
-		  "synq attach: --pass-only takes no --ports, --key-file, --mss or --replace\n" },
+		  "synq attach: --pass-only takes no --ports, --mode, --key-file, --mss or "
+		  "--replace\n" },
+		{ { "attach", "eth0", "--pass-only", "--mode", "auto" },
+		  "synq attach: --pass-only takes no --ports, --mode, --key-file, --mss or "
+		  "--replace\n" },
+		{ { "attach", "eth0", "--ports", "80", "--mode", "sometimes" },
+		  "synq attach: --mode: 'sometimes' is not auto or always\n" },
+		{ { "attach", "eth0", "--ports", "80", "--mode", "auto", "--mode", "always" },
+		  "synq attach: --mode given twice (give each flag once)\n" },
 		{ { "attach", "eth0", "--ports", "80", "--replace", "--exist-ok" },
 		  "synq attach: --replace and --exist-ok exclude each other\n" },
 	};
@@ -159,6 +167,24 @@ static void test_xdp_mode_names(void **state)
 	}
 }
 
+/* --mode: auto unless told, and each name to its value. */
+static void test_cookie_mode_names(void **state)
+{
+	char *plain[] = { "attach", "eth0", "--ports", "80", NULL };
+	char *always[] = { "attach", "eth0", "--ports", "80", "--mode", "always", NULL };
+	char *automatic[] = { "attach", "eth0", "--mode", "auto", "--ports", "80", NULL };
+	struct attach_opts o;
+	struct synq_key key;
+
+	(void)state;
+	assert_int_equal(parse(&o, &key, plain), EXIT_OK);
+	assert_int_equal(o.cookie_mode, SYNQ_MODE_AUTO);
+	assert_int_equal(parse(&o, &key, always), EXIT_OK);
+	assert_int_equal(o.cookie_mode, SYNQ_MODE_ALWAYS);
+	assert_int_equal(parse(&o, &key, automatic), EXIT_OK);
+	assert_int_equal(o.cookie_mode, SYNQ_MODE_AUTO);
+}
+
 static void test_pass_only(void **state)
 {
 	char *argv[] = { "attach", "veth1", "--pass-only", NULL };
@@ -191,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_bad_flags_one_line),
 		cmocka_unit_test(test_ports_twice_merge),
 		cmocka_unit_test(test_xdp_mode_names),
+		cmocka_unit_test(test_cookie_mode_names),
 		cmocka_unit_test(test_pass_only),
 		cmocka_unit_test(test_exist_ok),
 	};

@@ -76,9 +76,9 @@ static int check6(const struct synq_key *key, const void *flow, __u32 isn, __u32
 
 static const struct family families[] = {
 	{ "IPv4", AF_INET, &flow4, sizeof(flow4),
-	  { 536, 1300, 1380, 1420, 1440, 1452, 1460, 8960 }, make4, check4 },
+	  { 536, 1240, 1340, 1380, 1440, 1452, 1460, 8960 }, make4, check4 },
 	{ "IPv6", AF_INET6, &flow6, sizeof(flow6),
-	  { 1220, 1280, 1360, 1400, 1420, 1432, 1440, 8940 }, make6, check6 },
+	  { 1220, 1320, 1360, 1390, 1420, 1432, 1440, 8940 }, make6, check6 },
 };
 
 #define ISN 0x9e3779b9U
@@ -180,8 +180,9 @@ static void test_mss_rounding(void **state)
 		{ AF_INET, 1460, 1460 },	/* 1500-byte MTU both ways */
 		{ AF_INET, 1400, 1380 },
 		{ AF_INET, 1459, 1452 },
-		{ AF_INET, 1300, 1300 },
-		{ AF_INET, 1299, 536 },
+		{ AF_INET, 1300, 1240 },
+		{ AF_INET, 1240, 1240 },	/* 1280-byte MTU (an IPv6 tunnel) */
+		{ AF_INET, 1239, 536 },
 		{ AF_INET, 536, 536 },
 		{ AF_INET, 500, 536 },	/* clamped up: the kfunc refuses < 536 */
 		{ AF_INET, 0, 536 },	/* no MSS option: RFC 9293 default */
@@ -189,8 +190,8 @@ static void test_mss_rounding(void **state)
 		{ AF_INET, 65535, 8960 },
 		{ AF_INET6, 1440, 1440 },	/* 1500-byte MTU */
 		{ AF_INET6, 1439, 1432 },
-		{ AF_INET6, 1280, 1280 },
-		{ AF_INET6, 1279, 1220 },
+		{ AF_INET6, 1320, 1320 },
+		{ AF_INET6, 1319, 1220 },
 		{ AF_INET6, 1000, 1220 },	/* clamped up: the kfunc refuses < 1220 */
 		{ AF_INET6, 0, 1220 },
 		{ AF_INET6, 8940, 8940 },
@@ -205,6 +206,32 @@ static void test_mss_rounding(void **state)
 		if (got != cases[i].want)
 			fail_msg("family %d, MSS %u: encoded as %u, want %u", cases[i].af,
 				 cases[i].mss, got, cases[i].want);
+	}
+}
+
+/*
+ * The common path MTUs keep at least 95% of their MSS through a cookie, as the
+ * segment size the connection uses: the MSS, less 12 bytes with timestamps.
+ */
+static void test_mss_path_mtus(void **state)
+{
+	static const unsigned int mtus[] = { 1280, 1380, 1400, 1420, 1450, 1480, 1492, 1500, 9000 };
+	const struct family *f;
+	unsigned int i, ts, mss, got;
+
+	(void)state;
+	for (f = families; f < families + ARRAY_SIZE(families); f++) {
+		for (i = 0; i < ARRAY_SIZE(mtus); i++) {
+			mss = mtus[i] - (f->af == AF_INET ? 40 : 60);
+			got = synq_mss_decode(f->af, synq_mss_encode(f->af, mss));
+			if (got > mss)
+				fail_msg("%s MTU %u: MSS %u grew to %u", f->name, mtus[i], mss, got);
+			for (ts = 0; ts <= 12; ts += 12)
+				if (100 * (got - ts) < 95 * (mss - ts))
+					fail_msg("%s MTU %u%s: segments of %u for a client's %u",
+						 f->name, mtus[i], ts ? " with timestamps" : "",
+						 got - ts, mss - ts);
+		}
 	}
 }
 
@@ -459,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_message_layout),
 		cmocka_unit_test(test_mss_tables),
 		cmocka_unit_test(test_mss_rounding),
+		cmocka_unit_test(test_mss_path_mtus),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_ack_without_timestamp),
 		cmocka_unit_test(test_timestamp_mismatch),
