@@ -249,7 +249,10 @@ bool iface_is_ether(const char *iface)
 {
 	struct ifreq ifr;
 
-	return !iface_ioctl(iface, SIOCGIFHWADDR, &ifr) && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	/* Loopback frames carry an Ethernet header too (all zero addresses). */
+	return !iface_ioctl(iface, SIOCGIFHWADDR, &ifr) &&
+	       (ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ||
+		ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK);
 }
 
 bool iface_name_valid(const char *name)

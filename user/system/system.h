@@ -60,7 +60,7 @@ int sysctl_read_ints(const char *name, long *values, int n);
 /* An interface's MTU and MAC address (SIOCGIFMTU, SIOCGIFHWADDR). 0 or -errno. */
 int iface_mtu(const char *iface, unsigned int *mtu);
 int iface_mac(const char *iface, uint8_t mac[6]);
-/* The interface carries Ethernet frames (not tun, wireguard, ipip, ...). */
+/* The interface carries Ethernet frames, as Ethernet and lo do (not tun, wireguard, ipip, ...). */
 bool iface_is_ether(const char *iface);
 /*
  * name can be an interface name: 1 to 15 bytes, not "." or "..", no '/', ':' or

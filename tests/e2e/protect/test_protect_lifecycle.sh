@@ -32,7 +32,8 @@ if ! pt_setup || ! pt_serve "$T/serve.log" "$PORT" ||
 	t_fail lifecycle_setup "cannot build the namespaces or start the servers"
 	t_done
 fi
-A=("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$ECHO_PORT")
+# --mode always: every handshake takes the cookie path, which is what these steps exercise.
+A=("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$ECHO_PORT" --mode always)
 "$SYNQ" -n "$CLI" attach sqc0 --pass-only >/dev/null	# the SYN-ACKs (XDP_TX) arrive
 
 curl_ok() { [ "$(nsenter --net="/run/netns/$CLI" curl -s -m 3 -o /dev/null -w '%{http_code}' "$URL")" = 200 ]; }

@@ -18,7 +18,8 @@ if ! pt_setup; then
 	t_fail protect_tailroom_setup "cannot build the namespaces and the veth pair"
 	t_done
 fi
-t_run protect_tailroom_attach "$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT"
+# --mode always: the SYNs must meet synq_xdp's cookie path, not a healthy listener's kernel path.
+t_run protect_tailroom_attach "$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT" --mode always
 t_run protect_tailroom_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
 mac=$(ip -n "$SRV" -j link show sqs0 | jq -r '.[0].address')
 
