@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -422,11 +423,13 @@ static const char *addr_str(const struct flood_addr *a, char *buf, size_t len)
 	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, buf, len);
 }
 
-/* Interface index, both MACs, the frame template. 0, EXIT_USAGE or EXIT_FAIL. */
+/*
+ * Interface index, the target's checks, both MACs, the frame template. 0,
+ * EXIT_USAGE or EXIT_FAIL.
+ */
 static int flood_prepare(const struct flood_opts *o, int *ifindex, struct flood_cfg *cfg)
 {
 	uint8_t smac[6], dmac[6];
-	char a[INET6_ADDRSTRLEN];
 	int err;
 
 	*ifindex = if_nametoindex(o->iface);
@@ -439,18 +442,13 @@ static int flood_prepare(const struct flood_opts *o, int *ifindex, struct flood_
 		synq_err("flood %s: cannot read its MAC address: %s", o->iface, strerror(-err));
 		return EXIT_FAIL;
 	}
-	if (o->have_mac) {
+	err = flood_check_target(o, *ifindex);
+	if (err)
+		return err;
+	if (o->have_mac)
 		memcpy(dmac, o->dst_mac, 6);
-	} else if ((err = nl_neigh_mac(*ifindex, o->dst.family == 4 ? AF_INET : AF_INET6,
-					o->dst.addr, dmac))) {
-		addr_str(&o->dst, a, sizeof(a));
-		if (err == -ENOENT)
-			synq_err("flood %s: no neighbour entry for %s: reach it once (ping -c1 %s) "
-				 "or pass --dst-mac", o->iface, a, a);
-		else
-			synq_err("flood %s: neighbour table: %s", o->iface, strerror(-err));
-		return EXIT_FAIL;
-	}
+	else if ((err = flood_next_hop_mac(o, *ifindex, dmac)))
+		return err;
 	flood_cfg_init(cfg, &o->dst, &o->src, smac, dmac, o->options);
 	return 0;
 }
@@ -494,6 +492,19 @@ static const char *backend_name(enum flood_backend b)
 	return b == FLOOD_PACKET ? "AF_PACKET" : "live frames";
 }
 
+static bool live_privileged(void)
+{
+	return cap_held(CAP_BPF) && cap_held(CAP_NET_ADMIN);
+}
+
+/* One line instead of libbpf's complaints about each call it could not make. */
+static int needs_root(const struct flood_opts *o)
+{
+	synq_err("flood %s: needs root (CAP_BPF and CAP_NET_ADMIN for live frames, or "
+		 "CAP_NET_RAW for --backend packet)", o->iface);
+	return EXIT_FAIL;
+}
+
 /* Chooses the backend: live frames when they work, else AF_PACKET (with a message). */
 static int open_backend(const struct flood_opts *o, const struct flood_cfg *cfg, int ifindex,
 			struct synq_flood_bpf **skel, enum flood_backend *used)
@@ -504,6 +515,15 @@ static int open_backend(const struct flood_opts *o, const struct flood_cfg *cfg,
 	*used = FLOOD_PACKET;
 	if (o->backend == FLOOD_PACKET)
 		return 0;
+	if (!live_privileged()) {
+		/* spare the user libbpf's complaints: say what is missing, once */
+		if (o->backend == FLOOD_LIVE || !cap_held(CAP_NET_RAW)) {
+			return needs_root(o);
+		}
+		fprintf(stderr, "synq flood: no CAP_BPF and CAP_NET_ADMIN for live frames: sending "
+			"with AF_PACKET instead, about ten times slower\n");
+		return 0;
+	}
 	err = live_open(cfg, ifindex, o->batch, skel);
 	if (!err) {
 		*used = FLOOD_LIVE;
@@ -629,6 +649,10 @@ int flood_run(const struct flood_opts *o, volatile sig_atomic_t *stop, struct fl
 	int ifindex, err;
 
 	memset(res, 0, sizeof(*res));
+	if (!cap_held(CAP_NET_RAW) && !live_privileged()) {
+		/* resolving neighbours and sending both need privileges: say so first */
+		return needs_root(o);
+	}
 	err = flood_prepare(o, &ifindex, &cfg);
 	if (!err)
 		err = open_backend(o, &cfg, ifindex, &skel, &res->backend);
@@ -675,7 +699,8 @@ static const char usage[] =
 	"\n"
 	"  -i, --iface IF        the interface to send from\n"
 	"  -d, --dst IP:PORT     the target: 192.0.2.2:80 or [2001:db8::2]:80\n"
-	"  -m, --dst-mac MAC     the next hop's MAC (default: from the neighbour table)\n"
+	"  -m, --dst-mac MAC     the next hop's MAC (default: from the neighbour table,\n"
+	"                        resolved by the kernel when it has no entry yet)\n"
 	"  -s, --src CIDR        source addresses (default " FLOOD_DEFAULT_SRC_V4 ", or\n"
 	"                        " FLOOD_DEFAULT_SRC_V6 " for an IPv6 target); replies to them\n"
 	"                        must be routed somewhere that drops them\n"
@@ -688,6 +713,11 @@ static const char usage[] =
 	"      --backend B       auto (default), live, or packet (AF_PACKET + sendmmsg,\n"
 	"                        chosen automatically when live frames are unavailable)\n"
 	"      --batch N         live frames per kernel batch, 1..256 (default 128)\n"
+	"      --i-own-these-addresses\n"
+	"                        allow a --dst that is neither on IF's networks nor in a\n"
+	"                        private, documentation or benchmarking range, and --src\n"
+	"                        outside those ranges; broadcast, multicast, unspecified\n"
+	"                        and source = destination are always refused\n"
 	"\n"
 	"Ctrl-C stops early. The summary (sent, elapsed, pps) goes to stdout; a progress\n"
 	"line a second goes to stderr when it is a terminal.\n";
@@ -704,6 +734,7 @@ static const struct option longopts[] = {
 	{ "options", required_argument, NULL, 'o' },
 	{ "backend", required_argument, NULL, 'B' },
 	{ "batch", required_argument, NULL, 'b' },
+	{ "i-own-these-addresses", no_argument, NULL, 'O' },
 	{ 0 }
 };
 
@@ -725,8 +756,12 @@ static int parse_one(int opt, const char *arg, struct flood_opts *o)
 		       bad("--dst", arg, "IP:PORT or [IPv6]:PORT with a port from 1 to 65535") : 0;
 	case 'm':
 		o->have_mac = true;
-		return flood_parse_mac(arg, o->dst_mac) ?
-		       bad("--dst-mac", arg, "a MAC address like 02:00:00:00:00:01") : 0;
+		/* the group bit: a broadcast or multicast MAC reaches every host on the link */
+		return flood_parse_mac(arg, o->dst_mac) || (o->dst_mac[0] & 1) ?
+		       bad("--dst-mac", arg, "a unicast MAC address like 02:00:00:00:00:01") : 0;
+	case 'O':
+		o->own_addresses = true;
+		return 0;
 	case 's':
 		o->have_src = true;
 		return flood_parse_cidr(arg, &o->src) ?
@@ -762,6 +797,7 @@ static int parse_one(int opt, const char *arg, struct flood_opts *o)
 static int check_opts(struct flood_opts *o)
 {
 	char a[INET6_ADDRSTRLEN];
+	const char *why;
 
 	if (!o->iface) {
 		fprintf(stderr, "synq flood: --iface IF is required\n");
@@ -782,6 +818,16 @@ static int check_opts(struct flood_opts *o)
 	if (o->src.family != o->dst.family) {
 		fprintf(stderr, "synq flood: --src is IPv%d but --dst %s is IPv%d\n", o->src.family,
 			addr_str(&o->dst, a, sizeof(a)), o->dst.family);
+		return EXIT_USAGE;
+	}
+	if ((why = flood_addr_refused(&o->dst))) {
+		fprintf(stderr, "synq flood: --dst %s is %s: refused\n",
+			addr_str(&o->dst, a, sizeof(a)), why);
+		return EXIT_USAGE;
+	}
+	if (flood_cidr_contains(&o->src, o->dst.family, o->dst.addr)) {
+		fprintf(stderr, "synq flood: --src contains --dst %s: frames whose source is their "
+			"destination are refused\n", addr_str(&o->dst, a, sizeof(a)));
 		return EXIT_USAGE;
 	}
 	return 0;

@@ -34,6 +34,7 @@ struct flood_opts {
 	struct flood_addr dst;
 	struct flood_cidr src;
 	bool have_src, have_mac;
+	bool own_addresses;	/* --i-own-these-addresses: public targets and sources allowed */
 	uint8_t dst_mac[6];
 	uint64_t rate;		/* frames per second in total; 0 = as fast as possible */
 	uint64_t count;		/* 0 = until the duration ends */
@@ -60,6 +61,27 @@ int flood_parse_cidr(const char *s, struct flood_cidr *out);
 int flood_parse_mac(const char *s, uint8_t mac[6]);
 /* "none", "linux", "random": the enum value or -EINVAL. */
 int flood_parse_options(const char *s);
+
+/*
+ * Where a flood may go (target.c). flood_addr_refused: why a is never a target
+ * (unspecified, multicast, broadcast), or NULL. flood_cidr_private: whether all of
+ * c lies in a private, link-local, documentation or benchmarking range.
+ */
+const char *flood_addr_refused(const struct flood_addr *a);
+bool flood_cidr_contains(const struct flood_cidr *c, int family, const uint8_t *addr);
+bool flood_cidr_private(const struct flood_cidr *c);
+/*
+ * The checks that need the interface's addresses: its own address or a directed
+ * broadcast (refused), and the ownership rule for public targets and sources.
+ * 0, or EXIT_USAGE after one line.
+ */
+int flood_check_target(const struct flood_opts *o, int ifindex);
+/*
+ * The MAC of the next hop towards o->dst out of ifindex, from the neighbour
+ * table; when there is no entry the kernel is asked to resolve it, for a few
+ * seconds at most. 0, or EXIT_FAIL after one line.
+ */
+int flood_next_hop_mac(const struct flood_opts *o, int ifindex, uint8_t mac[6]);
 
 /* Fills the frame template and source range for flood_write_v4/v6(). */
 void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
