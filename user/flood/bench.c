@@ -34,6 +34,7 @@
 #include "flood/flood.h"
 #include "cli/verb.h"
 #include "synq/bench_count.h"
+#include "system/system.h"
 #include "synq_bench.skel.h"
 #include "synq_pass.skel.h"
 
@@ -46,6 +47,7 @@ static const char *const responder_names[R_MAX] = {
 static const char *const responder_keys[R_MAX] = { "kernel", "synq", "reflector" };
 
 #define MAX_RATES 5
+#define GEN_FRAME_LEN 54	/* synq_gen's IPv4 SYN without options */
 
 /* What the server's veth runs while one TCP stream goes through it. */
 enum bulk_mode { BULK_NONE, BULK_PASS, BULK_SYNQ, BULK_MAX };
@@ -59,7 +61,8 @@ struct cell {
 };
 
 struct results {
-	double gen_pps;
+	/* synq flood and the minimal generator (synq_gen), one thread each */
+	struct { struct cell c; double pps, per_cpu; } gen, ceiling;
 	struct { struct cell c; double flood_pps, synack_ps; } resp[R_MAX];
 	int nrates;
 	double rates[MAX_RATES];	/* 0 = no flood; < 0 = as fast as possible */
@@ -187,7 +190,7 @@ static int flood_start(struct bench *b, struct flood_job *j, double rate, double
 	memset(j, 0, sizeof(*j));
 	j->o = (struct flood_opts){
 		.iface = b->env.if_a, .duration = seconds, .rate = (uint64_t)rate,
-		.threads = 1, .batch = 128, .options = FLOOD_OPT_LINUX,
+		.threads = 1, .batch = FLOOD_DEFAULT_BATCH, .options = FLOOD_OPT_LINUX,
 	};
 	flood_parse_ipport("192.0.2.2:8080", &j->o.dst);
 	flood_parse_cidr(FLOOD_DEFAULT_SRC_V4, &j->o.src);
@@ -196,25 +199,88 @@ static int flood_start(struct bench *b, struct flood_job *j, double rate, double
 	return j->pid < 0 ? (int)j->pid : 0;
 }
 
+/* Frames per second of wall time, or -1; *per_cpu: per CPU-second of the sender. */
+static double sender_rate(const struct flood_result *r, double *per_cpu)
+{
+	if (!r->sent || r->elapsed <= 0)
+		return -1;
+	if (per_cpu)
+		*per_cpu = r->cpu > 0 ? r->sent / r->cpu : 0;
+	return r->sent / r->elapsed;
+}
+
 /* Waits for the flood; its rate in pps, or -1. */
-static double flood_wait(struct flood_job *j)
+static double flood_wait(struct flood_job *j, double *per_cpu)
 {
 	struct flood_result r;
 
-	if (bench_child_wait(j->pid, j->rfd, &r, sizeof(r)) || !r.sent || r.elapsed <= 0)
+	if (bench_child_wait(j->pid, j->rfd, &r, sizeof(r)))
 		return -1;
-	return r.sent / r.elapsed;
+	return sender_rate(&r, per_cpu);
 }
 
 /* -------------------------------------------------------------- scenarios */
 
+/* The minimal generator for `seconds`, in a child in the attacker namespace. */
+struct gen_job {
+	int prog_fd, ifindex;
+	double seconds;
+	uint8_t frame[GEN_FRAME_LEN];	/* the program writes every byte of it */
+};
+
+static void gen_child(void *arg, void *res)
+{
+	const struct gen_job *g = arg;
+	struct flood_result *r = res;
+	double start = mono_now(), cpu0 = thread_cpu_seconds();
+	int n;
+
+	while (!synq_stop && mono_now() - start < g->seconds) {
+		n = flood_live_run(g->prog_fd, g->ifindex, g->frame, GEN_FRAME_LEN,
+				   FLOOD_LIVE_CHUNK, FLOOD_DEFAULT_BATCH);
+		if (n < 0)
+			return;
+		r->sent += n;
+	}
+	r->elapsed = mono_now() - start;
+	r->cpu = thread_cpu_seconds() - cpu0;
+}
+
+static double gen_run(struct bench *b, double seconds, double *per_cpu)
+{
+	struct gen_job g = { .prog_fd = bpf_program__fd(b->progs->progs.synq_gen),
+			     .ifindex = b->env.ifindex_a, .seconds = seconds };
+	struct flood_result r;
+	int rfd;
+	pid_t pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, gen_child, &g, sizeof(r), &rfd);
+
+	if (pid < 0 || bench_child_wait(pid, rfd, &r, sizeof(r)))
+		return -1;
+	return sender_rate(&r, per_cpu);
+}
+
+/*
+ * synq flood and the minimal generator in turns, twice each, so that both see
+ * the same machine: the mean rate of each.
+ */
 static void generator(struct bench *b)
 {
+	struct results *res = &b->res;
+	double f, g, fc, gc;
 	struct flood_job j;
 
-	if (server_xdp(b, b->progs->progs.synq_drop) || flood_start(b, &j, 0, b->flood_s))
+	if (server_xdp(b, b->progs->progs.synq_drop))
 		return;
-	b->res.gen_pps = flood_wait(&j);
+	/* the drop runs in softirq on the generator's CPU: nothing but the sender limits it */
+	bench_napi_pin(b->env.ns_s, b->env.if_s, -1);
+	for (int i = 0; i < 2 && !synq_stop; i++) {
+		if (flood_start(b, &j, 0, b->flood_s / 2) || (f = flood_wait(&j, &fc)) <= 0 ||
+		    (g = gen_run(b, b->flood_s / 2, &gc)) <= 0)
+			return;
+		res->gen.pps += f / 2, res->gen.per_cpu += fc / 2;
+		res->ceiling.pps += g / 2, res->ceiling.per_cpu += gc / 2;
+	}
+	res->gen.c.ok = res->ceiling.c.ok = !synq_stop;
 }
 
 static void synack_rate(struct bench *b, enum responder r)
@@ -233,7 +299,7 @@ static void synack_rate(struct bench *b, enum responder r)
 	synacks(b, true);
 	if (flood_start(b, &j, 0, b->flood_s))
 		return;
-	pps = flood_wait(&j);
+	pps = flood_wait(&j, NULL);
 	usleep(200000);		/* answers still in flight */
 	if (pps <= 0)
 		return;
@@ -260,7 +326,7 @@ static void legit(struct bench *b, int prot, int i)
 	pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, bench_client, &ca, sizeof(cell->r), &rfd);
 	if (pid > 0 && !bench_child_wait(pid, rfd, &cell->r, sizeof(cell->r)))
 		cell->c.ok = cell->r.attempts > 0;
-	cell->flood_pps = rate != 0 ? flood_wait(&j) : 0;
+	cell->flood_pps = rate != 0 ? flood_wait(&j, NULL) : 0;
 	if (rate != 0 && cell->flood_pps < 0)
 		cell->c.ok = false;
 }
@@ -358,12 +424,21 @@ static const char *rate_name(double r, char *buf, size_t len)
 
 static void report_synack(const struct results *r)
 {
-	const struct cell gen = { .ok = r->gen_pps > 0 };
+	const struct cell *g = &r->gen.c, *ce = &r->ceiling.c;
 	char a[64], c[64], d[64];
 
-	printf("### Flood generator\n\n| what | rate |\n| --- | --- |\n");
-	printf("| synq flood (live frames, 1 thread) into a veth whose peer drops | %s |\n\n",
-	       cell(&gen, a, sizeof(a), "%.2f Mpps", r->gen_pps / 1e6));
+	printf("### Flood generator (1 thread, into a veth whose peer drops on the same CPU)\n\n"
+	       "| sender | Mpps | M frames per CPU-second |\n| --- | --- | --- |\n");
+	printf("| synq flood (live frames) | %s | %s |\n",
+	       cell(g, a, sizeof(a), "%.2f", r->gen.pps / 1e6),
+	       cell(g, c, sizeof(c), "%.2f", r->gen.per_cpu / 1e6));
+	printf("| minimal generator (54-byte SYN template; the ceiling) | %s | %s |\n",
+	       cell(ce, a, sizeof(a), "%.2f", r->ceiling.pps / 1e6),
+	       cell(ce, c, sizeof(c), "%.2f", r->ceiling.per_cpu / 1e6));
+	printf("| synq flood / ceiling | %s | %s |\n\n",
+	       cell(g, a, sizeof(a), "%.2f", r->ceiling.pps > 0 ? r->gen.pps / r->ceiling.pps : 0),
+	       cell(g, d, sizeof(d), "%.2f", r->ceiling.per_cpu > 0 ?
+		    r->gen.per_cpu / r->ceiling.per_cpu : 0));
 	printf("### 1. SYN-ACK rate under the same flood (counted on the attacker side)\n\n"
 	       "| responder | flood sent | SYN-ACK/s | synq / this |\n| --- | --- | --- | --- |\n");
 	for (int i = 0; i < R_MAX; i++) {
@@ -468,7 +543,6 @@ static void json_legit(struct json *j, const struct results *r, int i, int p)
 static int write_json(const struct bench *b, const char *path)
 {
 	const struct results *r = &b->res;
-	const struct cell gen = { .ok = r->gen_pps > 0 };
 	FILE *f = fopen(path, "w");
 	struct json j;
 
@@ -479,7 +553,10 @@ static int write_json(const struct bench *b, const char *path)
 	json_start(&j, f);
 	json_object_open(&j, NULL);
 	json_bool(&j, "quick", b->quick);
-	jnum(&j, "generator_pps", &gen, r->gen_pps, 0);
+	jnum(&j, "generator_pps", &r->gen.c, r->gen.pps, 0);
+	jnum(&j, "generator_per_cpu_s", &r->gen.c, r->gen.per_cpu, 0);
+	jnum(&j, "generator_ceiling_pps", &r->ceiling.c, r->ceiling.pps, 0);
+	jnum(&j, "generator_ceiling_per_cpu_s", &r->ceiling.c, r->ceiling.per_cpu, 0);
 	json_object_open(&j, "synack");
 	for (int i = 0; i < R_MAX; i++) {
 		json_object_open(&j, responder_keys[i]);
@@ -568,7 +645,7 @@ static const char usage[] =
 static void setup_rates(struct bench *b)
 {
 	struct results *r = &b->res;
-	double g = r->gen_pps > 0 ? r->gen_pps : 1e6;
+	double g = r->gen.pps > 0 ? r->gen.pps : 1e6;
 
 	r->nrates = 0;
 	r->rates[r->nrates++] = 0;
@@ -577,6 +654,43 @@ static void setup_rates(struct bench *b)
 		r->rates[r->nrates++] = g / 2;
 	}
 	r->rates[r->nrates++] = -1;	/* as fast as the generator goes */
+}
+
+struct mac_req {
+	const char *ifname;
+	uint8_t mac[6];
+};
+
+static int mac_of(void *arg)
+{
+	struct mac_req *m = arg;
+
+	return iface_mac(m->ifname, m->mac);
+}
+
+/* synq_gen's frame: the flood's own writer, no options, every random field zero. */
+static int gen_template(struct bench *b)
+{
+	struct mac_req src = { .ifname = b->env.if_a }, dst = { .ifname = b->env.if_s };
+	struct flood_rand zero = { 0 };
+	struct flood_addr to;
+	struct flood_cidr from;
+	struct flood_cfg cfg;
+	uint8_t f[FLOOD_FRAME_V4];
+	int err;
+
+	err = bench_in_ns(&b->env, b->env.ns_a, mac_of, &src);
+	if (!err)
+		err = bench_in_ns(&b->env, b->env.ns_s, mac_of, &dst);
+	if (err)
+		return err;
+	flood_parse_ipport(BENCH_SERVER_ADDR ":8080", &to);
+	flood_parse_cidr(FLOOD_DEFAULT_SRC_V4, &from);
+	flood_cfg_init(&cfg, &to, &from, src.mac, dst.mac, FLOOD_OPT_NONE);
+	flood_write_v4(f, &cfg, &zero);
+	memcpy((void *)b->progs->rodata->gen_tmpl, f, GEN_FRAME_LEN);
+	b->progs->rodata->gen_src_mask = cfg.src_mask[0];
+	return 0;
 }
 
 static int load_progs(struct bench *b)
@@ -588,6 +702,9 @@ static int load_progs(struct bench *b)
 	b->progs = synq_bench_bpf__open();
 	if (!b->progs || !b->pass)
 		return -errno;
+	err = gen_template(b);
+	if (err)
+		return err;
 	/* the counter on the attacker side takes only answers to the spoofed range */
 	b->progs->rodata->watch_net = htonl(0xc6120000);	/* 198.18.0.0 */
 	b->progs->rodata->watch_mask = htonl(0xfffe0000);	/* /15 */

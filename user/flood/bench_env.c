@@ -116,6 +116,7 @@ int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *ar
  * veth's NAPI runs in softirq on the CPU that sent the frame: the flood's CPU. In
  * threaded mode it is a kernel thread "napi/IF-ID" that we can put on a CPU of our
  * choosing. The threads come and go with XDP programs, so call this after each change.
+ * cpu < 0: back to softirq NAPI, on the sending CPU.
  */
 void bench_napi_pin(const char *ns, const char *ifname, int cpu)
 {
@@ -123,7 +124,10 @@ void bench_napi_pin(const char *ns, const char *ifname, int cpu)
 	struct dirent *d;
 	DIR *dir;
 
-	sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded' 2>/dev/null", ns, ifname);
+	sh("ip netns exec %s sh -c 'echo %d > /sys/class/net/%s/threaded' 2>/dev/null", ns,
+	   cpu >= 0, ifname);
+	if (cpu < 0)
+		return;
 	snprintf(prefix, sizeof(prefix), "napi/%s-", ifname);
 	dir = opendir("/proc");
 	if (!dir)

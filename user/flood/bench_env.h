@@ -32,7 +32,7 @@ int bench_env_up(struct bench_env *e);
 void bench_env_down(struct bench_env *e);
 /* Run fn in the named namespace (then come back); 0 or -errno. */
 int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg);
-/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu. */
+/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu; cpu < 0: softirq NAPI. */
 void bench_napi_pin(const char *ns, const char *ifname, int cpu);
 /* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */
 int bench_synq(const char *ns, const char *const *args);

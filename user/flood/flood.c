@@ -38,8 +38,6 @@
 #include "synq_flood.skel.h"
 
 #define VERB "flood"
-/* Frames per bpf_prog_test_run_opts() call when not paced: ~30 ms at 9 Mpps. */
-#define LIVE_CHUNK	(1u << 18)
 #define PACKET_BATCH	64
 
 /* ---------------------------------------------------------------- parsing */
@@ -167,6 +165,23 @@ static void cidr_mask(const struct flood_cidr *src, uint8_t mask[16])
 		mask[i / 8] |= 0x80 >> (i % 8);
 }
 
+/*
+ * Fixed option sets: the template becomes the whole frame for all-zero random
+ * fields, so the writer only adds the random ones (flood_write_sealed).
+ */
+static void flood_seal(struct flood_cfg *c)
+{
+	struct flood_rand zero = { 0 };
+	uint8_t f[FLOOD_FRAME_MAX];
+
+	if (c->family == 4)
+		flood_write_full_v4(f, c, &zero);
+	else
+		flood_write_full_v6(f, c, &zero);
+	memcpy(c->tmpl, f, sizeof(f));
+	c->sealed = 1;
+}
+
 void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 		    const struct flood_cidr *src, const uint8_t smac[6],
 		    const uint8_t dmac[6], int options)
@@ -201,6 +216,8 @@ void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 	}
 	memcpy(t + 2, &port, 2);
 	memcpy(t + 14, &win, 2);
+	if (options != FLOOD_OPT_RANDOM)
+		flood_seal(c);
 }
 
 /* xorshift64*: the fallback's random words; quality matters less than speed here. */
@@ -239,6 +256,7 @@ struct worker {
 	int err;		/* -errno of the first failure */
 	int finished;
 	double end;		/* seconds after start when it stopped */
+	double cpu_s;		/* CPU seconds this thread used */
 };
 
 static double since(const struct timespec *t0)
@@ -247,6 +265,14 @@ static double since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+double thread_cpu_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 static void sleep_until(const struct timespec *t0, double at)
@@ -259,24 +285,28 @@ static void sleep_until(const struct timespec *t0, double at)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-static int live_send(struct worker *w, uint32_t n)
+int flood_live_run(int prog_fd, int ifindex, const void *frame, unsigned int len, uint32_t n,
+		   unsigned int batch)
 {
-	struct xdp_md ctx = {
-		.data_end = w->cfg->family == 4 ? FLOOD_FRAME_V4 : FLOOD_FRAME_V6,
-		.ingress_ifindex = w->ifindex,
-	};
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = w->cfg->tmpl,
-		.data_size_in = ctx.data_end,
+		.data_in = frame,
+		.data_size_in = len,
 		.ctx_in = &ctx,
 		.ctx_size_in = sizeof(ctx),
 		.repeat = n,
 		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-		.batch_size = w->o->batch,
+		.batch_size = batch,
 	);
-	int err = bpf_prog_test_run_opts(w->prog_fd, &opts);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
 
 	return err ? -errno : (int)n;
+}
+
+static int live_send(struct worker *w, uint32_t n)
+{
+	return flood_live_run(w->prog_fd, w->ifindex, w->cfg->tmpl,
+			      w->cfg->family == 4 ? FLOOD_FRAME_V4 : FLOOD_FRAME_V6, n, w->o->batch);
 }
 
 static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
@@ -367,7 +397,7 @@ static void *worker_main(void *arg)
 	 * bursts of at least 50 ms worth. AF_PACKET has no such cost: 1 ms worth.
 	 */
 	uint64_t min_burst = live ? w->rate / 20 : w->rate / 1000;
-	uint64_t max_burst = live ? LIVE_CHUNK : PACKET_BATCH;
+	uint64_t max_burst = live ? FLOOD_LIVE_CHUNK : PACKET_BATCH;
 	int fd = -1;
 
 	if (!min_burst)
@@ -412,6 +442,7 @@ static void *worker_main(void *arg)
 	if (fd >= 0)
 		close(fd);
 	w->end = since(&w->start);
+	w->cpu_s = thread_cpu_seconds();
 	__atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -628,9 +659,11 @@ static void collect(const struct flood_opts *o, struct worker *w, unsigned int n
 		    struct flood_result *res)
 {
 	res->sent = total_sent(w, n);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		if (w[i].end > res->elapsed)
 			res->elapsed = w[i].end;
+		res->cpu += w[i].cpu_s;
+	}
 	res->capped = o->duration == 0 && res->elapsed >= FLOOD_MAX_SECONDS &&
 		      (!o->count || res->sent < o->count);
 	for (unsigned int i = 0; i < n; i++)
@@ -838,7 +871,7 @@ int flood_parse_args(int argc, char **argv, struct flood_opts *o)
 	struct cli_seen seen = {};
 	int opt, err;
 
-	*o = (struct flood_opts){ .threads = 1, .batch = 128, .options = FLOOD_OPT_LINUX };
+	*o = (struct flood_opts){ .threads = 1, .batch = FLOOD_DEFAULT_BATCH, .options = FLOOD_OPT_LINUX };
 	while ((opt = cli_getopt(VERB, argc, argv, "i:d:m:s:r:c:t:T:o:", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;

@@ -14,6 +14,9 @@
 
 #define FLOOD_MAX_SECONDS	300	/* the hard cap on any flood */
 #define FLOOD_MAX_THREADS	64
+/* Frames per bpf_prog_test_run_opts() call when not paced: ~30 ms at 9 Mpps. */
+#define FLOOD_LIVE_CHUNK	(1u << 18)
+#define FLOOD_DEFAULT_BATCH	128	/* live frames per kernel batch */
 
 struct flood_addr {
 	int family;		/* 4 or 6 */
@@ -49,6 +52,7 @@ struct flood_opts {
 struct flood_result {
 	uint64_t sent;
 	double elapsed;		/* seconds from the first frame to the last */
+	double cpu;		/* CPU seconds the sending threads used (the kernel's work in them included) */
 	enum flood_backend backend;	/* the one that ran */
 	bool capped;		/* stopped by the hard cap */
 };
@@ -87,6 +91,17 @@ int flood_next_hop_mac(const struct flood_opts *o, int ifindex, uint8_t mac[6]);
 void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 		    const struct flood_cidr *src, const uint8_t smac[6],
 		    const uint8_t dmac[6], int options);
+
+/*
+ * Runs the XDP program prog_fd n times on frame with BPF_F_TEST_XDP_LIVE_FRAMES,
+ * its XDP_TX frames leaving through ifindex (in this thread's namespace), batch
+ * frames per kernel batch. n, or -errno.
+ */
+int flood_live_run(int prog_fd, int ifindex, const void *frame, unsigned int len, uint32_t n,
+		   unsigned int batch);
+
+/* CPU seconds the calling thread has used: CLOCK_THREAD_CPUTIME_ID. */
+double thread_cpu_seconds(void);
 
 /* Parses `synq flood` arguments into o. 0, or EXIT_USAGE after one line on stderr. */
 int flood_parse_args(int argc, char **argv, struct flood_opts *o);

@@ -109,6 +109,21 @@ flood --dst 192.0.2.2:80 --count 5000 --backend packet >/dev/null
 counter_stop
 t_eq "AF_PACKET fallback: 5000 SYNs arrived" 5000 "$(echo "$GOT" | field syn)"
 
+# 5b. --threads 2 on a two-queue veth: one thread per CPU, each into its own
+# receive ring (veth picks the peer's ring by the sending CPU); every frame arrives.
+ip link add m0 netns "$A" numtxqueues 2 numrxqueues 2 type veth peer name m1 netns "$B" \
+	numtxqueues 2 numrxqueues 2 && ip -n "$A" link set m0 up && ip -n "$B" link set m1 up
+ns_addr "$A" m0 198.51.100.1/24 && ns_addr "$B" m1 198.51.100.2/24
+ns_bg MPID "$B" "$COUNTER" m1 >"$TMP/mcount" 2>&1
+for _ in $(seq 100); do grep -q ready "$TMP/mcount" && break; sleep 0.05; done
+out=$(nsenter --net="/run/netns/$A" "$SYNQ" flood --iface m0 --dst 198.51.100.2:80 --threads 2 \
+	--count 200000)
+sleep 0.3
+kill -INT "$MPID"; wait "$MPID" 2>/dev/null
+t_eq "--threads 2: 200000 SYNs arrived" 200000 "$(tail -1 "$TMP/mcount" | field syn)"
+rings=$(ip netns exec "$B" ethtool -S m1 | awk '/rx_queue_[01]_xdp_packets/ && $2 > 0 { n++ } END { print n + 0 }')
+t_eq "--threads 2: both receive rings got frames" 2 "$rings"
+
 # 6. bad input: exit 2 and exactly one line on stderr
 bad_input() {	# NAME ARGS...
 	local name=$1 rc lines; shift
