@@ -26,6 +26,7 @@
 #include "synq/bench_count.h"
 
 const volatile __u8 count_pass;		/* pass counted frames instead of dropping them */
+const volatile __u8 count_untimed;	/* skip the timestamps: the bench's cheap drop at the hook */
 const volatile __u32 watch_net;		/* IPv4 destination prefix to count (network order) */
 const volatile __u32 watch_mask;	/* 0: count every TCP frame */
 
@@ -91,6 +92,8 @@ int synq_count(struct xdp_md *ctx)
 		c->rst++;
 	else
 		c->other++;
+	if (count_untimed)
+		return count_pass ? XDP_PASS : XDP_DROP;
 	now = bpf_ktime_get_ns();
 	if (!c->first_ns)
 		c->first_ns = now;

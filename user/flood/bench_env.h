@@ -34,6 +34,20 @@ void bench_env_down(struct bench_env *e);
 int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg);
 /* Threaded NAPI on IF in NS, its kernel threads pinned to cpu; cpu < 0: softirq NAPI. */
 void bench_napi_pin(const char *ns, const char *ifname, int cpu);
+/* CPU seconds the NAPI threads of ifname have used so far (utime + stime). */
+double bench_napi_cpu(const char *ifname);
+
+/* Where one veth end lost frames: each counter summed over its queues. */
+struct veth_loss {
+	uint64_t xmit_errors;	/* frames sent with XDP (live frames, redirect) the peer's ring refused */
+	uint64_t tx_errors;	/* this end's XDP_TX answers the peer's ring refused */
+	uint64_t tx_dropped;	/* skbs sent through this end the peer's ring refused (XDP frames not counted) */
+	uint64_t rx_drops;	/* frames dropped on this end's receive rings */
+};
+/* The counters now (ethtool -S, statistics/tx_dropped), 0 or -errno; after -= before. */
+int bench_veth_loss(const char *ns, const char *ifname, struct veth_loss *l);
+void veth_loss_sub(struct veth_loss *after, const struct veth_loss *before);
+
 /* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */
 int bench_synq(const char *ns, const char *const *args);
 pid_t bench_synq_start(const char *ns, const char *const *args);

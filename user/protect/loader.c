@@ -129,10 +129,16 @@ static void warn_veth_peer(struct attach_ctx *c)
 {
 	struct nl_link me, peer;
 	const char *ns;
+	bool gro;
 
 	if (c->mode != XDP_MODE_NATIVE || nl_link_get(c->ifindex, -1, &me) ||
 	    strcmp(me.kind, "veth") || !me.peer_ifindex)
 		return;
+	/* not about the peer, but about veth too: docs/bench.md, "Established traffic" */
+	if (!iface_gro(c->o->iface, &gro) && !gro)
+		synq_err("attach %s: note: on a veth with GRO off, any XDP program costs about half "
+			 "of a TCP stream's throughput; ethtool -K %s gro on wins part of it back",
+			 c->o->iface, c->o->iface);
 	ns = me.peer_nsid >= 0 ? "in another network namespace" : "in this namespace";
 	if (nl_link_get(me.peer_ifindex, me.peer_nsid, &peer)) {
 		synq_err("attach %s: warning: cannot check the veth peer (ifindex %d %s) for an XDP "

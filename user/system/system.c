@@ -18,6 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/magic.h>
 
 #include "cli/cli.h"
@@ -163,7 +165,8 @@ int sysctl_read_int(const char *name, long *value)
 }
 
 /* One SIOCGIF* ioctl on iface into ifr. 0 or -errno. */
-static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
+/* ioctl req on iface; data, when given, is what ifr_data points to (SIOCETHTOOL). */
+static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr, void *data)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
 
@@ -171,6 +174,7 @@ static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
 		return -errno;
 	memset(ifr, 0, sizeof(*ifr));
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", iface);
+	ifr->ifr_data = data;
 	if (ioctl(fd, req, ifr))
 		err = -errno;
 	close(fd);
@@ -180,7 +184,7 @@ static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
 int iface_mtu(const char *iface, unsigned int *mtu)
 {
 	struct ifreq ifr;
-	int err = iface_ioctl(iface, SIOCGIFMTU, &ifr);
+	int err = iface_ioctl(iface, SIOCGIFMTU, &ifr, NULL);
 
 	if (!err)
 		*mtu = ifr.ifr_mtu;
@@ -190,10 +194,21 @@ int iface_mtu(const char *iface, unsigned int *mtu)
 int iface_mac(const char *iface, uint8_t mac[6])
 {
 	struct ifreq ifr;
-	int err = iface_ioctl(iface, SIOCGIFHWADDR, &ifr);
+	int err = iface_ioctl(iface, SIOCGIFHWADDR, &ifr, NULL);
 
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return err;
+}
+
+int iface_gro(const char *iface, bool *on)
+{
+	struct ethtool_value v = { .cmd = ETHTOOL_GGRO };
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCETHTOOL, &ifr, &v);
+
+	if (!err)
+		*on = v.data;
 	return err;
 }
 

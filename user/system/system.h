@@ -50,6 +50,8 @@ int sysctl_read_ints(const char *name, long *values, int n);
 /* An interface's MTU and MAC address (SIOCGIFMTU, SIOCGIFHWADDR). 0 or -errno. */
 int iface_mtu(const char *iface, unsigned int *mtu);
 int iface_mac(const char *iface, uint8_t mac[6]);
+/* Whether generic receive offload is on (ETHTOOL_GGRO). 0 or -errno. */
+int iface_gro(const char *iface, bool *on);
 
 /*
  * Run a command line (printf-style) with /bin/sh, shown with -v: for the test
