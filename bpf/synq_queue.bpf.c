@@ -122,6 +122,27 @@ int BPF_PROG(synq_data_ready, const struct sock *sk)
 	return 0;
 }
 
+/*
+ * The backlog the caller of listen() asked for, before the kernel clamped it to
+ * somaxconn: listen()'s second argument, still in the task's saved registers.
+ * Returns 0 when this task is not in listen() (io_uring, a kernel socket).
+ */
+static __always_inline __u32 listen_backlog_arg(__s32 *backlog)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr != 50)	/* __NR_listen on x86_64 */
+		return 0;
+#else
+	return 0;	/* the committed vmlinux.h describes x86 only */
+#endif
+	*backlog = (__s32)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	return 1;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(synq_set_state, const struct sock *sk, int oldstate, int newstate)
 {
@@ -158,6 +179,7 @@ int BPF_PROG(synq_set_state, const struct sock *sk, int oldstate, int newstate)
 		return 0;
 	owner.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(owner.comm, sizeof(owner.comm));
+	owner.backlog_known = listen_backlog_arg(&owner.backlog);
 	if (bpf_map_update_elem(&synq_owners, &k, &owner, BPF_ANY))
 		count(SYNQ_QC_OWNERS_FULL);
 	return 0;
@@ -282,7 +304,7 @@ int synq_iter_listeners(struct bpf_iter__tcp *ctx)
 	rec.drops = bpf_core_field_exists(sk->sk_drops) ? BPF_CORE_READ(sk, sk_drops.counter) : 0;
 	rec.ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	rec.uid = ctx->uid;
-	rec.pad = 0;
+	rec.v6only = BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_ipv6only);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

@@ -85,11 +85,16 @@ struct synq_lstats {
 	__u64 wait_hist[SYNQ_WAIT_BUCKETS];
 };
 
-/* Owner of a listener, taken at listen() (CLOSE->LISTEN runs in process context). */
+/*
+ * Owner of a listener, taken at listen() (CLOSE->LISTEN runs in process
+ * context), with the backlog listen() asked for before somaxconn clamped it.
+ */
 struct synq_owner {
 	__u32 pid;
-	__u32 pad;
+	__s32 backlog;		/* listen()'s argument, as the caller passed it */
 	char comm[16];
+	__u32 backlog_known;	/* 0: the state change did not come from listen() */
+	__u32 pad;
 };
 
 /* Global per-CPU counters of the queue programs: the PERCPU_ARRAY `synq_queue_stats`. */
@@ -109,7 +114,7 @@ struct synq_iter_rec {
 	__u32 drops;		/* sk_drops */
 	__u64 ino;		/* socket inode, to find the owner in /proc like ss -p */
 	__u32 uid;
-	__u32 pad;
+	__u32 v6only;		/* IPV6_V6ONLY: an IPv6 wildcard that takes no IPv4 */
 };
 
 #endif

@@ -21,3 +21,13 @@ serve_setup() {
 	ns_new NS "$1"
 }
 in_ns() { ip netns exec "$NS" "$@"; }
+
+# serve NS LOG ARGS...: `synq serve ARGS` in NS, its output into LOG, its pid into
+# SERVE_PID; returns once it listens (1 if it never does).
+serve() {
+	local ns=$1 log=$2; shift 2
+	serve_start SERVE_PID "$ns" "$log" "$SYNQ" serve "$@"
+}
+
+# nstat_of NS COUNTER: the absolute value of a netstat counter in NS (TcpExtListenOverflows).
+nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }

@@ -20,5 +20,6 @@ extern const struct synq_verb verb_watch;
 extern const struct synq_verb verb_top;
 extern const struct synq_verb verb_flood;
 extern const struct synq_verb verb_bench;
+extern const struct synq_verb verb_doctor;
 
 #endif

@@ -614,6 +614,7 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 		l->drops += rec.drops;
 		l->ino = rec.ino;
 		l->uid = rec.uid;
+		l->v6only = rec.v6only;
 	}
 	if (n < 0)
 		err = -errno;
@@ -699,6 +700,8 @@ static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
 		if (!bpf_map_lookup_elem(fd, &s->l[i].key, &own)) {
 			s->l[i].pid = own.pid;
 			memcpy(s->l[i].comm, own.comm, sizeof(own.comm));
+			s->l[i].backlog_known = own.backlog_known;
+			s->l[i].backlog_req = own.backlog;
 		}
 	return 0;
 }

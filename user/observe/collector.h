@@ -70,6 +70,9 @@ struct synq_listener {
 	uint32_t uid;
 	uint32_t pid;			/* owner; 0 when unknown */
 	char comm[16];
+	bool backlog_known;		/* listen() was seen while synq observed */
+	int32_t backlog_req;		/* what it asked for, before somaxconn clamped it */
+	bool v6only;			/* an IPv6 socket that takes no IPv4 */
 	struct synq_lstats st;		/* CPUs summed; peaks and max are maxima */
 };
 

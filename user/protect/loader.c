@@ -119,35 +119,36 @@ static int fill_config(struct attach_ctx *c, struct synq_config *cfg)
 	return 0;
 }
 
-/* ---- is the far end of a veth ready for XDP_TX? ---- */
-
 /*
  * A veth delivers our XDP_TX frames only into a peer with a native XDP program:
  * say so when it has none, and how to fix it.
  */
 static void warn_veth_peer(struct attach_ctx *c)
 {
-	struct nl_link me, peer;
+	struct veth_peer peer;
 	const char *ns;
 	bool gro;
+	int err;
 
-	if (c->mode != XDP_MODE_NATIVE || nl_link_get(c->ifindex, -1, &me) ||
-	    strcmp(me.kind, "veth") || !me.peer_ifindex)
+	if (c->mode != XDP_MODE_NATIVE)
+		return;
+	err = veth_peer_xdp(c->ifindex, &peer);
+	if (err == -ENOTSUP)
 		return;
 	/* not about the peer, but about veth too: docs/bench.md, "Established traffic" */
 	if (!iface_gro(c->o->iface, &gro) && !gro)
 		synq_err("attach %s: note: on a veth with GRO off, any XDP program costs about half "
 			 "of a TCP stream's throughput; ethtool -K %s gro on wins part of it back",
 			 c->o->iface, c->o->iface);
-	ns = me.peer_nsid >= 0 ? "in another network namespace" : "in this namespace";
-	if (nl_link_get(me.peer_ifindex, me.peer_nsid, &peer)) {
+	if ((!err && peer.native_xdp) || !peer.ifindex)
+		return;
+	ns = peer.other_netns ? "in another network namespace" : "in this namespace";
+	if (err) {
 		synq_err("attach %s: warning: cannot check the veth peer (ifindex %d %s) for an XDP "
 			 "program; without one the SYN-ACKs (XDP_TX) are lost", c->o->iface,
-			 me.peer_ifindex, ns);
+			 peer.ifindex, ns);
 		return;
 	}
-	if (peer.xdp_attached == XDP_ATTACHED_DRV || peer.xdp_attached == XDP_ATTACHED_MULTI)
-		return;
 	synq_err("attach %s: warning: its veth peer %s (%s) has no native XDP program, so the "
 		 "SYN-ACKs sent with XDP_TX are dropped there; fix: synq [-n PEER_NS] attach %s "
 		 "--pass-only", c->o->iface, peer.name, ns, peer.name);

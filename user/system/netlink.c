@@ -312,3 +312,25 @@ int nl_route_nexthop(int family, const void *dst, int *oif, uint8_t nexthop[16])
 	*oif = r.oif;
 	return 0;
 }
+
+int veth_peer_xdp(int ifindex, struct veth_peer *peer)
+{
+	struct nl_link me, far;
+	int err;
+
+	memset(peer, 0, sizeof(*peer));
+	err = nl_link_get(ifindex, -1, &me);
+	if (err)
+		return err;
+	if (strcmp(me.kind, "veth") || !me.peer_ifindex)
+		return -ENOTSUP;
+	peer->ifindex = me.peer_ifindex;
+	peer->other_netns = me.peer_nsid >= 0;
+	err = nl_link_get(me.peer_ifindex, me.peer_nsid, &far);
+	if (err)
+		return err;
+	snprintf(peer->name, sizeof(peer->name), "%s", far.name);
+	peer->native_xdp = far.xdp_attached == XDP_ATTACHED_DRV ||
+			   far.xdp_attached == XDP_ATTACHED_MULTI;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #ifndef SYNQ_NETLINK_H
 #define SYNQ_NETLINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
 
@@ -50,5 +51,19 @@ int nl_addr_list(int ifindex, int family, struct nl_addr *out, int max);
  * 0, -ENETUNREACH or -errno.
  */
 int nl_route_nexthop(int family, const void *dst, int *oif, uint8_t nexthop[16]);
+
+/* The far end of a veth, and whether it runs a native XDP program. */
+struct veth_peer {
+	int ifindex;
+	bool other_netns;
+	char name[IF_NAMESIZE];
+	bool native_xdp;	/* without one it drops the frames we send with XDP_TX */
+};
+
+/*
+ * The veth peer of ifindex (in this namespace). 0, -ENOTSUP when ifindex is not
+ * a veth, or -errno (peer->ifindex set when the peer's own query failed).
+ */
+int veth_peer_xdp(int ifindex, struct veth_peer *peer);
 
 #endif

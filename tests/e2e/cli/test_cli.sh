@@ -33,6 +33,7 @@ twice_args() {
 	serve)  echo "--port 0 --port 0" ;;
 	flood)  echo "--threads 1 -T 1" ;;
 	bench)  echo "--quick --quick" ;;
+	doctor) echo "--json --json" ;;
 	*)      return 1 ;;
 	esac
 }
@@ -40,6 +41,7 @@ twice_flag() {
 	case "$1" in
 	attach) echo --mss ;; status) echo --json ;; key) echo --key-file ;; top) echo --port ;;
 	watch) echo --count ;; serve) echo --port ;; flood) echo --threads ;; bench) echo --quick ;;
+	doctor) echo --json ;;
 	esac
 }
 
@@ -71,4 +73,13 @@ for v in $verbs; do
 		"2 1 synq $v: $(twice_flag "$v") given twice (give each flag once)" \
 		"$(outcome "$v" $args)"
 done
+
+# doctor's values: a bad one is named in one line, before anything is loaded.
+t_eq "doctor --observe x: one line, exit 2" \
+	"2 1 synq doctor: --observe: 'x' is not a number of seconds from 0 to 3600" \
+	"$(outcome doctor --observe x)"
+t_eq "doctor --port 0: one line, exit 2" \
+	"2 1 synq doctor: --port: '0' is not a whole number from 1 to 65535" "$(outcome doctor --port 0)"
+t_eq "doctor with an extra argument: one line, exit 2" \
+	"2 1 synq doctor: unexpected argument 'eth0'" "$(outcome doctor eth0)"
 t_done

@@ -12,12 +12,6 @@ E2E=build/tests/tools
 TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT
 
-# serve NS LOG ARGS...: the reference server `synq serve ARGS` in NS (pid in SERVE_PID).
-serve() {
-	local ns=$1 log=$2; shift 2
-	serve_start SERVE_PID "$ns" "$log" "$SYNQ" serve "$@"
-}
-nstat_of() { ip netns exec "$1" nstat -asz "$2" | awk -v k="$2" '$1 == k { print $2 }'; }
 # jq on the last JSON line of a watch output
 last() { tail -n 1 "$1" | jq -r "$2"; }
 
