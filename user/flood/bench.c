@@ -729,7 +729,10 @@ static int write_json(const struct bench *b, const char *path)
 	return fclose(f) ? -1 : 0;
 }
 
-/* Success rate and p99 latency against the flood rate, for both protections. */
+/*
+ * Three panels: success rate and p99 latency of the legitimate client against the
+ * flood rate, for both protections; SYN-ACKs per second per vCPU of each responder.
+ */
 static int write_plot(const struct bench *b, const char *path)
 {
 	const struct results *r = &b->res;
@@ -739,7 +742,7 @@ static int write_plot(const struct bench *b, const char *path)
 		synq_err("bench: --plot %s: cannot run gnuplot: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(g, "set terminal pngcairo size 1000,420 font ',10'\nset output '%s'\n", path);
+	fprintf(g, "set terminal pngcairo size 1400,420 font ',10'\nset output '%s'\n", path);
 	for (int p = 0; p < 2; p++) {
 		fprintf(g, "$%s << EOD\n", p ? "synq" : "kernel");
 		for (int i = 0; i < r->nrates; i++) {
@@ -751,14 +754,25 @@ static int write_plot(const struct bench *b, const char *path)
 		}
 		fprintf(g, "EOD\n");
 	}
-	fprintf(g, "set multiplot layout 1,2 title 'Legitimate clients under SYN flood'\n"
+	fprintf(g, "$core << EOD\n");
+	for (int i = 0; i < R_MAX; i++)
+		if (r->resp[i].c.ok && r->resp[i].napi_cpu > 0)
+			fprintf(g, "%d \"%s\" %g\n", i, responder_keys[i], per_vcpu(r, i) / 1e6);
+	fprintf(g, "EOD\n");
+	fprintf(g, "set multiplot layout 1,3 title 'synq bench: legitimate clients under SYN flood; "
+		"SYN-ACKs per vCPU'\n"
 		"set xlabel 'flood (Mpps sent)'\nset grid\nset key bottom left\n"
 		"set ylabel 'success %%'\nset yrange [0:105]\n"
 		"plot $kernel using 1:2 with linespoints title 'kernel cookies', "
 		"$synq using 1:2 with linespoints title 'synq'\n"
 		"set ylabel 'p99 latency (ms)'\nset logscale y\nset yrange [*:*]\nset key top left\n"
 		"plot $kernel using 1:3 with linespoints title 'kernel cookies', "
-		"$synq using 1:3 with linespoints title 'synq'\nunset multiplot\n");
+		"$synq using 1:3 with linespoints title 'synq'\n"
+		"unset logscale y\nset xlabel 'responder'\nset ylabel 'M SYN-ACK/s per vCPU'\n"
+		"set yrange [0:*]\nset xrange [-0.6:2.6]\nset style fill solid 0.6\nset boxwidth 0.6\n"
+		"unset key\nplot $core using 1:3:xtic(2) with boxes, "
+		"$core using 1:3:(sprintf('%%.2f', $3)) with labels offset 0,1\n"
+		"unset multiplot\n");
 	if (pclose(g)) {
 		synq_err("bench: --plot %s: gnuplot failed (is gnuplot installed?)", path);
 		return -1;
@@ -792,7 +806,8 @@ static const char usage[] =
 	"\n"
 	"  --quick       a reduced run, under a minute (for CI)\n"
 	"  --json FILE   also write the raw numbers to FILE\n"
-	"  --plot FILE   draw success rate and p99 latency against the flood rate (gnuplot)\n";
+	"  --plot FILE   draw success rate and p99 latency against the flood rate, and\n"
+	"                SYN-ACKs per vCPU of each responder (gnuplot)\n";
 
 static void setup_rates(struct bench *b)
 {
