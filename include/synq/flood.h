@@ -7,9 +7,8 @@
  * options and both checksums. Every header byte is rewritten for every frame
  * because veth hands the very same page to the receiver, which may change it.
  *
- * Frames have a fixed size per family, a multiple of 8 so the template copies as
- * whole words: the IP length fields say how much of it is the packet, the rest
- * is padding that the receiver trims.
+ * A frame is exactly its packet (flood_frame_len), as a real client's SYN is:
+ * a padded SYN would cost an XDP responder a resize that real SYNs never do.
  */
 #ifndef SYNQ_FLOOD_H
 #define SYNQ_FLOOD_H
@@ -25,12 +24,12 @@
 #define FLOOD_ETH_LEN	14
 #define FLOOD_TCP_LEN	20	/* without options */
 #define FLOOD_OPT_MAX	20	/* the largest option block we write (Linux's SYN) */
-/* IPv4: 14 + 20 + 20 + 20 = 74, padded to 80; IPv6: 14 + 40 + 20 + 20 = 94, padded to 96. */
-#define FLOOD_FRAME_V4	80
-#define FLOOD_FRAME_V6	96
-#define FLOOD_FRAME_MAX	FLOOD_FRAME_V6
 #define FLOOD_L4_V4	(FLOOD_ETH_LEN + 20)
 #define FLOOD_L4_V6	(FLOOD_ETH_LEN + 40)
+/* A frame of options optlen: IPv4 54 or 74 bytes, IPv6 74 or 94. */
+#define FLOOD_LEN(l4, optlen)	((l4) + FLOOD_TCP_LEN + (optlen))
+/* Room for any frame, a multiple of 8 (the template's size). */
+#define FLOOD_FRAME_MAX	96
 
 /* Source range used when --src is not given: the benchmarking ranges (RFC 2544, RFC 5180). */
 #define FLOOD_DEFAULT_SRC_V4 "198.18.0.0/15"
@@ -107,11 +106,19 @@ static __always_inline __u16 flood_fold(__u32 s)
 	return (__u16)~s;
 }
 
-/* Copies the template as whole words; len is a multiple of 8. */
+/* Copies len bytes of the template (len even): whole words, then the rest. */
 static __always_inline void flood_copy(__u8 *f, const struct flood_cfg *c, int len)
 {
-	for (int i = 0; i < len; i += 8)
+	int i;
+
+	for (i = 0; i + 8 <= len; i += 8)
 		*(flood_u64 *)(f + i) = *(const flood_u64 *)(c->tmpl + i);
+	if (len & 4) {
+		*(flood_u32 *)(f + i) = *(const flood_u32 *)(c->tmpl + i);
+		i += 4;
+	}
+	if (len & 2)
+		*(flood_u16 *)(f + i) = *(const flood_u16 *)(c->tmpl + i);
 }
 
 /*
@@ -178,7 +185,7 @@ static __always_inline void flood_write_full_v4(__u8 *f, const struct flood_cfg 
 	__u32 sum;
 	int tcplen;
 
-	flood_copy(f, c, FLOOD_FRAME_V4);
+	flood_copy(f, c, FLOOD_LEN(FLOOD_L4_V4, FLOOD_OPT_MAX));
 	tcplen = flood_write_tcp(t, c, r);
 	*(flood_u16 *)(ip + 2) = flood_be16(20 + tcplen);
 	*(flood_u16 *)(ip + 4) = (__u16)r->port;
@@ -198,7 +205,7 @@ static __always_inline void flood_write_full_v6(__u8 *f, const struct flood_cfg 
 	__u32 sum;
 	int tcplen;
 
-	flood_copy(f, c, FLOOD_FRAME_V6);
+	flood_copy(f, c, FLOOD_LEN(FLOOD_L4_V6, FLOOD_OPT_MAX));
 	tcplen = flood_write_tcp(t, c, r);
 	*(flood_u16 *)(ip + 4) = flood_be16(tcplen);
 	for (int i = 0; i < 4; i++)
@@ -266,21 +273,26 @@ static __always_inline void flood_write_sealed(__u8 *f, const struct flood_cfg *
 	*(flood_u16 *)(t + 16) = flood_csum_add(*(const flood_u16 *)(c->tmpl + l4 + 16), sum);
 }
 
-/* One SYN into f (FLOOD_FRAME_V4 or _V6 bytes). */
-static __always_inline void flood_write_v4(__u8 *f, const struct flood_cfg *c,
-					   const struct flood_rand *r)
+/*
+ * The frame's length: the packet itself, no padding, so that a responder's
+ * answer to a SYN with Linux's options is the SYN's size, as with a real client.
+ * With random options the frame holds the largest option block and the IP
+ * length says how much of it is the packet.
+ */
+static __always_inline int flood_frame_len(const struct flood_cfg *c)
 {
-	if (c->sealed)
-		flood_write_sealed(f, c, r, FLOOD_FRAME_V4, FLOOD_L4_V4);
-	else
-		flood_write_full_v4(f, c, r);
+	return FLOOD_LEN(c->family == 4 ? FLOOD_L4_V4 : FLOOD_L4_V6,
+			 c->options == FLOOD_OPT_NONE ? 0 : FLOOD_OPT_MAX);
 }
 
-static __always_inline void flood_write_v6(__u8 *f, const struct flood_cfg *c,
-					   const struct flood_rand *r)
+/* One SYN into f, len = flood_frame_len(c) bytes (a constant in BPF, so the copy unrolls). */
+static __always_inline void flood_write(__u8 *f, const struct flood_cfg *c,
+					const struct flood_rand *r, int len)
 {
 	if (c->sealed)
-		flood_write_sealed(f, c, r, FLOOD_FRAME_V6, FLOOD_L4_V6);
+		flood_write_sealed(f, c, r, len, c->family == 4 ? FLOOD_L4_V4 : FLOOD_L4_V6);
+	else if (c->family == 4)
+		flood_write_full_v4(f, c, r);
 	else
 		flood_write_full_v6(f, c, r);
 }

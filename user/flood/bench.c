@@ -843,7 +843,7 @@ static int gen_template(struct bench *b)
 	struct flood_addr to;
 	struct flood_cidr from;
 	struct flood_cfg cfg;
-	uint8_t f[FLOOD_FRAME_V4];
+	uint8_t f[FLOOD_FRAME_MAX];
 	int err;
 
 	err = bench_in_ns(&b->env, b->env.ns_a, mac_of, &src);
@@ -854,7 +854,7 @@ static int gen_template(struct bench *b)
 	flood_parse_ipport(BENCH_SERVER_ADDR ":8080", &to);
 	flood_parse_cidr(FLOOD_DEFAULT_SRC_V4, &from);
 	flood_cfg_init(&cfg, &to, &from, src.mac, dst.mac, FLOOD_OPT_NONE);
-	flood_write_v4(f, &cfg, &zero);
+	flood_write(f, &cfg, &zero, GEN_FRAME_LEN);
 	memcpy((void *)b->progs->rodata->gen_tmpl, f, GEN_FRAME_LEN);
 	b->progs->rodata->gen_src_mask = cfg.src_mask[0];
 	return 0;

@@ -305,8 +305,8 @@ int flood_live_run(int prog_fd, int ifindex, const void *frame, unsigned int len
 
 static int live_send(struct worker *w, uint32_t n)
 {
-	return flood_live_run(w->prog_fd, w->ifindex, w->cfg->tmpl,
-			      w->cfg->family == 4 ? FLOOD_FRAME_V4 : FLOOD_FRAME_V6, n, w->o->batch);
+	return flood_live_run(w->prog_fd, w->ifindex, w->cfg->tmpl, flood_frame_len(w->cfg), n,
+			      w->o->batch);
 }
 
 static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
@@ -314,7 +314,7 @@ static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
 	static __thread uint8_t frames[PACKET_BATCH][FLOOD_FRAME_MAX];
 	struct mmsghdr msgs[PACKET_BATCH];
 	struct iovec iov[PACKET_BATCH];
-	int len = w->cfg->family == 4 ? FLOOD_FRAME_V4 : FLOOD_FRAME_V6, sent;
+	int len = flood_frame_len(w->cfg), sent;
 
 	if (n > PACKET_BATCH)
 		n = PACKET_BATCH;
@@ -323,10 +323,7 @@ static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
 		struct flood_rand r;
 
 		fill_rand_user(&r, seed);
-		if (w->cfg->family == 4)
-			flood_write_v4(frames[i], w->cfg, &r);
-		else
-			flood_write_v6(frames[i], w->cfg, &r);
+		flood_write(frames[i], w->cfg, &r, len);
 		iov[i].iov_base = frames[i];
 		iov[i].iov_len = len;
 		msgs[i].msg_hdr.msg_iov = &iov[i];

@@ -87,7 +87,7 @@ int flood_check_target(const struct flood_opts *o, int ifindex);
  */
 int flood_next_hop_mac(const struct flood_opts *o, int ifindex, uint8_t mac[6]);
 
-/* Fills the frame template and source range for flood_write_v4/v6(). */
+/* Fills the frame template and source range for flood_write(). */
 void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 		    const struct flood_cidr *src, const uint8_t smac[6],
 		    const uint8_t dmac[6], int options);

@@ -177,6 +177,19 @@ static void check_frame(const uint8_t *f, const struct flood_addr *dst,
 		assert_true(mss >= 536);
 }
 
+/* The frame is the packet: no padding but what a random option set leaves. */
+static void check_length(const uint8_t *f, const struct flood_cfg *cfg, int options)
+{
+	const uint8_t *ip = f + FLOOD_ETH_LEN;
+	int len = cfg->family == 4 ? FLOOD_ETH_LEN + (ip[2] << 8 | ip[3]) :
+		  FLOOD_L4_V6 + (ip[4] << 8 | ip[5]);
+
+	if (options == FLOOD_OPT_RANDOM)
+		assert_true(len <= flood_frame_len(cfg));
+	else
+		assert_int_equal(len, flood_frame_len(cfg));
+}
+
 static void run_frames(const char *dst_s, const char *src_s, int options)
 {
 	static const uint8_t smac[6] = { 2, 0, 0, 0, 0, 1 }, dmac[6] = { 2, 0, 0, 0, 0, 2 };
@@ -200,13 +213,11 @@ static void run_frames(const char *dst_s, const char *src_s, int options)
 		}
 		/* dirty the buffer as the receiver may have: nothing of it may survive */
 		memset(frame, 0xa5, sizeof(frame));
-		if (dst.family == 4)
-			flood_write_v4(frame, &cfg, &r);
-		else
-			flood_write_v6(frame, &cfg, &r);
+		flood_write(frame, &cfg, &r, flood_frame_len(&cfg));
 		assert_memory_equal(frame, dmac, 6);
 		assert_memory_equal(frame + 6, smac, 6);
 		check_frame(frame, &dst, &src, options);
+		check_length(frame, &cfg, options);
 		lens[((frame[(dst.family == 4 ? FLOOD_L4_V4 : FLOOD_L4_V6) + 12] >> 4) * 4 - 20)]++;
 	}
 	/* random options use every option set */
