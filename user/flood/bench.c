@@ -68,7 +68,7 @@ struct loss {
 struct results {
 	double flood_s;		/* how long each SYN-ACK row's flood ran */
 	/* synq flood and the minimal generator (synq_gen), one thread each */
-	struct { struct cell c; double pps, per_cpu; } gen, ceiling;
+	struct { struct cell c; double pps, per_cpu; } gen, ceiling, gen2;	/* gen2: 2 threads */
 	struct {
 		struct cell c;
 		double flood_pps, synack_ps;
@@ -200,19 +200,28 @@ static void flood_child(void *arg, void *res)
 	flood_run(arg, &synq_stop, res);
 }
 
-/* Starts a flood of `seconds` at `rate` pps (0: as fast as possible). */
-static int flood_start(struct bench *b, struct flood_job *j, double rate, double seconds)
+/*
+ * Starts a flood of `seconds` at `rate` pps (0: as fast as possible) with `threads`
+ * threads: one on the attacker's CPU, or one per CPU.
+ */
+static int flood_start_threads(struct bench *b, struct flood_job *j, double rate,
+			       double seconds, unsigned int threads)
 {
 	memset(j, 0, sizeof(*j));
 	j->o = (struct flood_opts){
 		.iface = b->env.if_a, .duration = seconds, .rate = (uint64_t)rate,
-		.threads = 1, .batch = FLOOD_DEFAULT_BATCH, .options = FLOOD_OPT_LINUX,
+		.threads = threads, .batch = FLOOD_DEFAULT_BATCH, .options = FLOOD_OPT_LINUX,
 	};
 	flood_parse_ipport("192.0.2.2:8080", &j->o.dst);
 	flood_parse_cidr(FLOOD_DEFAULT_SRC_V4, &j->o.src);
-	j->pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, flood_child, &j->o,
+	j->pid = bench_child(b->env.ns_a, threads > 1 ? -1 : BENCH_CPU_ATTACK, flood_child, &j->o,
 			     sizeof(struct flood_result), &j->rfd);
 	return j->pid < 0 ? (int)j->pid : 0;
+}
+
+static int flood_start(struct bench *b, struct flood_job *j, double rate, double seconds)
+{
+	return flood_start_threads(b, j, rate, seconds, 1);
 }
 
 /* Frames per second of wall time, or -1; *per_cpu: per CPU-second of the sender. */
@@ -314,6 +323,11 @@ static void generator(struct bench *b)
 		res->ceiling.pps += g / 2, res->ceiling.per_cpu += gc / 2;
 	}
 	res->gen.c.ok = res->ceiling.c.ok = !synq_stop;
+	/* one thread per CPU, each into a receive ring of its own (the veth has two) */
+	if (!synq_stop && !flood_start_threads(b, &j, 0, b->flood_s / 2, 2) &&
+	    (f = flood_wait(&j, &fc)) > 0) {
+		res->gen2 = (typeof(res->gen2)){ .c.ok = true, .pps = f, .per_cpu = fc };
+	}
 }
 
 static void synack_rate(struct bench *b, enum responder r)
@@ -481,6 +495,9 @@ static void report_synack(const struct results *r)
 	printf("| minimal generator (54-byte SYN template; the ceiling) | %s | %s |\n",
 	       cell(ce, a, sizeof(a), "%.2f", r->ceiling.pps / 1e6),
 	       cell(ce, c, sizeof(c), "%.2f", r->ceiling.per_cpu / 1e6));
+	printf("| synq flood, 2 threads (one per CPU, a ring each) | %s | %s |\n",
+	       cell(&r->gen2.c, a, sizeof(a), "%.2f", r->gen2.pps / 1e6),
+	       cell(&r->gen2.c, c, sizeof(c), "%.2f", r->gen2.per_cpu / 1e6));
 	printf("| synq flood / ceiling | %s | %s |\n\n",
 	       cell(g, a, sizeof(a), "%.2f", r->ceiling.pps > 0 ? r->gen.pps / r->ceiling.pps : 0),
 	       cell(g, d, sizeof(d), "%.2f", r->ceiling.per_cpu > 0 ?
@@ -699,6 +716,7 @@ static int write_json(const struct bench *b, const char *path)
 	jnum(&j, "generator_per_cpu_s", &r->gen.c, r->gen.per_cpu, 0);
 	jnum(&j, "generator_ceiling_pps", &r->ceiling.c, r->ceiling.pps, 0);
 	jnum(&j, "generator_ceiling_per_cpu_s", &r->ceiling.c, r->ceiling.per_cpu, 0);
+	jnum(&j, "generator_2_threads_pps", &r->gen2.c, r->gen2.pps, 0);
 	json_object_open(&j, "synack");
 	for (int i = 0; i < R_MAX; i++) {
 		const struct cell core = { .ok = r->resp[i].c.ok && r->resp[i].napi_cpu > 0 &&

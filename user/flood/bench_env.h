@@ -55,7 +55,7 @@ pid_t bench_synq_start(const char *ns, const char *const *args);
 int bench_server_start(struct bench_env *e);
 void bench_server_stop(struct bench_env *e);
 
-/* Forks a child in namespace ns pinned to cpu that runs fn and writes its result
+/* Forks a child in namespace ns pinned to cpu (< 0: not pinned) that runs fn and writes its result
  * (len bytes) to a pipe; bench_child_wait() reads it back. Returns the pid or -errno. */
 pid_t bench_child(const char *ns, int cpu, void (*fn)(void *arg, void *res), void *arg,
 		  size_t len, int *rfd);

@@ -50,7 +50,7 @@ def lost(name, v, required=True):
     elif sorted(v) != sorted(keys) or any(not isinstance(v[k], int) or v[k] < 0 for k in keys):
         bad.append("%s: loss counters %r" % (name, v))
 for k in ("generator_pps", "generator_per_cpu_s", "generator_ceiling_pps",
-          "generator_ceiling_per_cpu_s"):
+          "generator_ceiling_per_cpu_s", "generator_2_threads_pps"):
     pos(k, j[k])
 for r in ("kernel", "synq", "reflector"):
     need = attach or r != "synq"
