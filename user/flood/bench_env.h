@@ -41,7 +41,7 @@ double bench_napi_cpu(const char *ifname);
 struct veth_loss {
 	uint64_t xmit_errors;	/* frames sent with XDP (live frames, redirect) the peer's ring refused */
 	uint64_t tx_errors;	/* this end's XDP_TX answers the peer's ring refused */
-	uint64_t tx_dropped;	/* skbs sent through this end the peer's ring refused (XDP frames not counted) */
+	uint64_t tx_dropped;	/* skbs through this end the peer refused (XDP frames not) */
 	uint64_t rx_drops;	/* frames dropped on this end's receive rings */
 };
 /* The counters now (ethtool -S, statistics/tx_dropped), 0 or -errno; after -= before. */

@@ -24,7 +24,7 @@
 /* How long the kernel gets to resolve the next hop: ARP gives up after 3 probes a second apart. */
 #define RESOLVE_SECONDS	3.0
 
-/* Ranges nobody can own on the public Internet: private, shared, link-local, documentation, benchmarking. */
+/* Ranges nobody owns on the Internet: private, shared, link-local, documentation, benchmarking. */
 static const char *const private_ranges[] = {
 	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",	/* RFC 1918 */
 	"100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",	/* RFC 6598, 3927, loopback */
