@@ -8,6 +8,10 @@
  *               SYN-ACK responder can be on this machine, the ceiling `synq bench`
  *               compares against.
  * synq_drop     drops everything: the fastest receiver, to measure a generator.
+ * synq_gen      the minimal live-frames generator, the ceiling `synq bench` holds
+ *               synq flood against: copies a 54-byte IPv4 SYN template, puts
+ *               random bits into the source address, port and sequence number and
+ *               adds them to both checksums. Nothing else.
  * synq_count    counts TCP frames by kind (SYN, SYN-ACK, RST, other) with the time
  *               of the first and last one, then drops them (or passes them, for a
  *               capture). Frames that are not TCP, or not to the watched IPv4
@@ -22,6 +26,7 @@
 #include "synq/bench_count.h"
 
 const volatile __u8 count_pass;		/* pass counted frames instead of dropping them */
+const volatile __u8 count_untimed;	/* skip the timestamps: the bench's cheap drop at the hook */
 const volatile __u32 watch_net;		/* IPv4 destination prefix to count (network order) */
 const volatile __u32 watch_mask;	/* 0: count every TCP frame */
 
@@ -87,6 +92,8 @@ int synq_count(struct xdp_md *ctx)
 		c->rst++;
 	else
 		c->other++;
+	if (count_untimed)
+		return count_pass ? XDP_PASS : XDP_DROP;
 	now = bpf_ktime_get_ns();
 	if (!c->first_ns)
 		c->first_ns = now;
@@ -160,6 +167,63 @@ int synq_reflect(struct xdp_md *ctx)
 	t->ack_seq = bpf_htonl(bpf_ntohl(seq) + 1);
 	csum_replace(&t->check, (__u16)ack, (__u16)t->ack_seq);
 	csum_replace(&t->check, (__u16)(ack >> 16), (__u16)(t->ack_seq >> 16));
+	return XDP_TX;
+}
+
+/*
+ * synq_gen's template: a valid 54-byte SYN (its checksums right as it is) whose
+ * random fields hold only zeros where the random bits go, so that writing them is
+ * an OR and fixing a checksum is adding them (RFC 1071 sums are independent of
+ * byte order, and bits that do not overlap add without carries).
+ */
+#define GEN_LEN 54
+const volatile __u8 gen_tmpl[56];
+const volatile __u32 gen_src_mask;	/* host bits of the source prefix, network order */
+__u64 gen_state = 0x9e3779b97f4a7c15ULL;	/* one generator thread: one state */
+
+static __always_inline __u64 xorshift64(__u64 x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	return x ^ (x << 17);
+}
+
+static __always_inline __u16 csum_add_fold(__u16 check, __u32 add)
+{
+	__u32 s = (__u16)~check + add;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return ~s;
+}
+
+SEC("xdp")
+int synq_gen(struct xdp_md *ctx)
+{
+	__u8 *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	const volatile __u8 *t = gen_tmpl;
+	__u64 a = xorshift64(gen_state), b = xorshift64(a);
+	__u32 addr = (__u32)a & gen_src_mask, seq = b;
+	__u16 port = (a >> 32) & bpf_htons(0xfbff);	/* the template's port is 1024 */
+	struct iphdr *ip;
+	struct tcphdr *tcp;
+	__u32 sum;
+
+	gen_state = b;
+	if (data + GEN_LEN > end)
+		return XDP_ABORTED;
+	for (int i = 0; i < 48; i += 8)
+		*(__u64 *)(data + i) = *(const volatile __u64 *)(t + i);
+	*(__u32 *)(data + 48) = *(const volatile __u32 *)(t + 48);
+	*(__u16 *)(data + 52) = *(const volatile __u16 *)(t + 52);
+	ip = (void *)(data + sizeof(struct ethhdr));
+	tcp = (void *)(ip + 1);
+	ip->saddr |= addr;
+	tcp->source |= port;
+	tcp->seq = seq;
+	sum = (addr & 0xffff) + (addr >> 16);
+	ip->check = csum_add_fold(ip->check, sum);
+	tcp->check = csum_add_fold(tcp->check, sum + port + (seq & 0xffff) + (seq >> 16));
 	return XDP_TX;
 }
 

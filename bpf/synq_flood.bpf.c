@@ -51,11 +51,22 @@ static __always_inline void fill_rand(struct flood_rand *r)
 	}
 }
 
-SEC("xdp")
-int synq_flood(struct xdp_md *ctx)
+/* One frame of len bytes; len is a constant at each call, so the copy unrolls. */
+static __always_inline int send_one(struct xdp_md *ctx, const struct flood_cfg *c,
+				    const struct flood_rand *r, const int len)
 {
 	__u8 *data = (void *)(long)ctx->data;
 	__u8 *end = (void *)(long)ctx->data_end;
+
+	if (data + len > end)
+		return XDP_ABORTED;
+	flood_write(data, c, r, len);
+	return probe ? XDP_DROP : XDP_TX;
+}
+
+SEC("xdp")
+int synq_flood(struct xdp_md *ctx)
+{
 	const struct flood_cfg *c = (const struct flood_cfg *)&cfg;
 	struct flood_rand r;
 
@@ -66,16 +77,13 @@ int synq_flood(struct xdp_md *ctx)
 	asm volatile("" : "+r"(c));
 
 	fill_rand(&r);
-	if (cfg.family == 4) {
-		if (data + FLOOD_FRAME_V4 > end)
-			return XDP_ABORTED;
-		flood_write_v4(data, c, &r);
-	} else {
-		if (data + FLOOD_FRAME_V6 > end)
-			return XDP_ABORTED;
-		flood_write_v6(data, c, &r);
-	}
-	return probe ? XDP_DROP : XDP_TX;
+	if (cfg.family == 4)
+		return cfg.options == FLOOD_OPT_NONE ?
+		       send_one(ctx, c, &r, FLOOD_LEN(FLOOD_L4_V4, 0)) :
+		       send_one(ctx, c, &r, FLOOD_LEN(FLOOD_L4_V4, FLOOD_OPT_MAX));
+	return cfg.options == FLOOD_OPT_NONE ?
+	       send_one(ctx, c, &r, FLOOD_LEN(FLOOD_L4_V6, 0)) :
+	       send_one(ctx, c, &r, FLOOD_LEN(FLOOD_L4_V6, FLOOD_OPT_MAX));
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -7,9 +7,8 @@
  * options and both checksums. Every header byte is rewritten for every frame
  * because veth hands the very same page to the receiver, which may change it.
  *
- * Frames have a fixed size per family, a multiple of 8 so the template copies as
- * whole words: the IP length fields say how much of it is the packet, the rest
- * is padding that the receiver trims.
+ * A frame is exactly its packet (flood_frame_len), as a real client's SYN is:
+ * a padded SYN would cost an XDP responder a resize that real SYNs never do.
  */
 #ifndef SYNQ_FLOOD_H
 #define SYNQ_FLOOD_H
@@ -25,12 +24,12 @@
 #define FLOOD_ETH_LEN	14
 #define FLOOD_TCP_LEN	20	/* without options */
 #define FLOOD_OPT_MAX	20	/* the largest option block we write (Linux's SYN) */
-/* IPv4: 14 + 20 + 20 + 20 = 74, padded to 80; IPv6: 14 + 40 + 20 + 20 = 94, padded to 96. */
-#define FLOOD_FRAME_V4	80
-#define FLOOD_FRAME_V6	96
-#define FLOOD_FRAME_MAX	FLOOD_FRAME_V6
 #define FLOOD_L4_V4	(FLOOD_ETH_LEN + 20)
 #define FLOOD_L4_V6	(FLOOD_ETH_LEN + 40)
+/* A frame of options optlen: IPv4 54 or 74 bytes, IPv6 74 or 94. */
+#define FLOOD_LEN(l4, optlen)	((l4) + FLOOD_TCP_LEN + (optlen))
+/* Room for any frame, a multiple of 8 (the template's size). */
+#define FLOOD_FRAME_MAX	96
 
 /* Source range used when --src is not given: the benchmarking ranges (RFC 2544, RFC 5180). */
 #define FLOOD_DEFAULT_SRC_V4 "198.18.0.0/15"
@@ -43,13 +42,17 @@ enum flood_options {
 };
 
 struct flood_cfg {
-	/* Ethernet, IP and TCP headers with every random field, length and checksum zero. */
+	/*
+	 * Ethernet, IP and TCP headers with every random field, length and checksum
+	 * zero; or, sealed, the whole frame for all-zero random fields.
+	 */
 	__u8 tmpl[FLOOD_FRAME_MAX];
 	__u32 src_base[4];	/* source prefix, network order (IPv4 in word 0) */
 	__u32 src_mask[4];	/* host bits to randomise, network order */
 	__u8 family;		/* 4 or 6 */
 	__u8 options;		/* enum flood_options */
-	__u8 pad[2];
+	__u8 sealed;		/* tmpl is a whole frame (fixed option sets) */
+	__u8 pad;
 };
 
 /* Random words for one frame; the writer takes only what the configuration needs. */
@@ -103,11 +106,19 @@ static __always_inline __u16 flood_fold(__u32 s)
 	return (__u16)~s;
 }
 
-/* Copies the template as whole words; len is a multiple of 8. */
+/* Copies len bytes of the template (len even): whole words, then the rest. */
 static __always_inline void flood_copy(__u8 *f, const struct flood_cfg *c, int len)
 {
-	for (int i = 0; i < len; i += 8)
+	int i;
+
+	for (i = 0; i + 8 <= len; i += 8)
 		*(flood_u64 *)(f + i) = *(const flood_u64 *)(c->tmpl + i);
+	if (len & 4) {
+		*(flood_u32 *)(f + i) = *(const flood_u32 *)(c->tmpl + i);
+		i += 4;
+	}
+	if (len & 2)
+		*(flood_u16 *)(f + i) = *(const flood_u16 *)(c->tmpl + i);
 }
 
 /*
@@ -148,52 +159,142 @@ static __always_inline int flood_write_opts(__u8 *o, const struct flood_cfg *c,
 	return 20;
 }
 
+static __always_inline __u32 flood_sport(const struct flood_rand *r)
+{
+	return 1024 + ((((r->port >> 16) & 0xffff) * 64512) >> 16);	/* 1024..65535 */
+}
+
 /* The TCP part shared by both families: ports, sequence, options, data offset. */
 static __always_inline int flood_write_tcp(__u8 *t, const struct flood_cfg *c,
 					   const struct flood_rand *r)
 {
-	__u32 sport = 1024 + ((((r->port >> 16) & 0xffff) * 64512) >> 16);
 	int optlen = flood_write_opts(t + FLOOD_TCP_LEN, c, r);
 
-	*(flood_u16 *)t = flood_be16(sport);
+	*(flood_u16 *)t = flood_be16(flood_sport(r));
 	*(flood_u32 *)(t + 4) = r->seq;
 	/* data offset in words, SYN */
 	*(flood_u16 *)(t + 12) = flood_be16(((FLOOD_TCP_LEN + optlen) / 4) << 12 | 0x02);
 	return FLOOD_TCP_LEN + optlen;
 }
 
-static __always_inline void flood_write_v4(__u8 *f, const struct flood_cfg *c,
-					   const struct flood_rand *r)
+/* Every field written and summed: random option sets, and sealing a template. */
+static __always_inline void flood_write_full_v4(__u8 *f, const struct flood_cfg *c,
+						const struct flood_rand *r)
 {
 	__u8 *ip = f + FLOOD_ETH_LEN, *t = f + FLOOD_L4_V4;
 	__u32 sum;
 	int tcplen;
 
-	flood_copy(f, c, FLOOD_FRAME_V4);
+	flood_copy(f, c, FLOOD_LEN(FLOOD_L4_V4, FLOOD_OPT_MAX));
 	tcplen = flood_write_tcp(t, c, r);
 	*(flood_u16 *)(ip + 2) = flood_be16(20 + tcplen);
 	*(flood_u16 *)(ip + 4) = (__u16)r->port;
 	*(flood_u32 *)(ip + 12) = c->src_base[0] | (r->addr[0] & c->src_mask[0]);
+	*(flood_u16 *)(ip + 10) = 0;
 	*(flood_u16 *)(ip + 10) = flood_fold(flood_sum16(ip, 20));
 	/* pseudo header: addresses, protocol, TCP length; then the header and options */
 	sum = flood_sum16(ip + 12, 8) + flood_be16(6) + flood_be16(tcplen);
+	*(flood_u16 *)(t + 16) = 0;
 	*(flood_u16 *)(t + 16) = flood_fold(sum + flood_sum16(t, FLOOD_TCP_LEN + FLOOD_OPT_MAX));
 }
 
-static __always_inline void flood_write_v6(__u8 *f, const struct flood_cfg *c,
-					   const struct flood_rand *r)
+static __always_inline void flood_write_full_v6(__u8 *f, const struct flood_cfg *c,
+						const struct flood_rand *r)
 {
 	__u8 *ip = f + FLOOD_ETH_LEN, *t = f + FLOOD_L4_V6;
 	__u32 sum;
 	int tcplen;
 
-	flood_copy(f, c, FLOOD_FRAME_V6);
+	flood_copy(f, c, FLOOD_LEN(FLOOD_L4_V6, FLOOD_OPT_MAX));
 	tcplen = flood_write_tcp(t, c, r);
 	*(flood_u16 *)(ip + 4) = flood_be16(tcplen);
 	for (int i = 0; i < 4; i++)
 		*(flood_u32 *)(ip + 8 + 4 * i) = c->src_base[i] | (r->addr[i] & c->src_mask[i]);
 	sum = flood_sum16(ip + 8, 32) + flood_be16(6) + flood_be16(tcplen);
+	*(flood_u16 *)(t + 16) = 0;
 	*(flood_u16 *)(t + 16) = flood_fold(sum + flood_sum16(t, FLOOD_TCP_LEN + FLOOD_OPT_MAX));
+}
+
+/* The halves of a 32-bit word, for a one's complement sum. */
+static __always_inline __u32 flood_halves(__u32 w)
+{
+	return (w & 0xffff) + (w >> 16);
+}
+
+/*
+ * RFC 1624: the checksum once sum (of 16-bit words) was added to the header.
+ * Exact here because each random field of a sealed template is zero (the source
+ * address in its host bits, the port's offset from 1024), so each new word is the
+ * old one plus the random part without a wrap; and a one's complement sum of
+ * byte-swapped words is the byte-swapped sum, so native loads add up right.
+ */
+static __always_inline __u16 flood_csum_add(__u16 check, __u32 sum)
+{
+	return flood_fold((__u16)~check + sum);
+}
+
+/*
+ * The fixed option sets (none, linux): the template is sealed (flood_cfg_init),
+ * a whole frame with lengths, options and both checksums for all-zero random
+ * fields. A frame is the template plus the random fields, the checksums
+ * corrected by their sum: no header is summed again.
+ */
+static __always_inline void flood_write_sealed(__u8 *f, const struct flood_cfg *c,
+					       const struct flood_rand *r, int len, int l4)
+{
+	__u8 *ip = f + FLOOD_ETH_LEN, *t = f + l4;
+	__u32 sport = flood_sport(r) - 1024, sum = flood_be16(sport);
+
+	flood_copy(f, c, len);
+	if (c->family == 4) {
+		__u32 a = r->addr[0] & c->src_mask[0];
+		__u16 id = r->port;
+
+		*(flood_u32 *)(ip + 12) = c->src_base[0] | a;
+		*(flood_u16 *)(ip + 4) = id;
+		*(flood_u16 *)(ip + 10) = flood_csum_add(*(const flood_u16 *)(c->tmpl + FLOOD_ETH_LEN + 10),
+							flood_halves(a) + id);
+		sum += flood_halves(a);
+	} else {
+		for (int i = 0; i < 4; i++) {
+			__u32 a = r->addr[i] & c->src_mask[i];
+
+			*(flood_u32 *)(ip + 8 + 4 * i) = c->src_base[i] | a;
+			sum += flood_halves(a);
+		}
+	}
+	*(flood_u16 *)t = flood_be16(1024 + sport);
+	*(flood_u32 *)(t + 4) = r->seq;
+	sum += flood_halves(r->seq);
+	if (c->options == FLOOD_OPT_LINUX) {
+		*(flood_u32 *)(t + FLOOD_TCP_LEN + 8) = r->ts;	/* TSval */
+		sum += flood_halves(r->ts);
+	}
+	*(flood_u16 *)(t + 16) = flood_csum_add(*(const flood_u16 *)(c->tmpl + l4 + 16), sum);
+}
+
+/*
+ * The frame's length: the packet itself, no padding, so that a responder's
+ * answer to a SYN with Linux's options is the SYN's size, as with a real client.
+ * With random options the frame holds the largest option block and the IP
+ * length says how much of it is the packet.
+ */
+static __always_inline int flood_frame_len(const struct flood_cfg *c)
+{
+	return FLOOD_LEN(c->family == 4 ? FLOOD_L4_V4 : FLOOD_L4_V6,
+			 c->options == FLOOD_OPT_NONE ? 0 : FLOOD_OPT_MAX);
+}
+
+/* One SYN into f, len = flood_frame_len(c) bytes (a constant in BPF, so the copy unrolls). */
+static __always_inline void flood_write(__u8 *f, const struct flood_cfg *c,
+					const struct flood_rand *r, int len)
+{
+	if (c->sealed)
+		flood_write_sealed(f, c, r, len, c->family == 4 ? FLOOD_L4_V4 : FLOOD_L4_V6);
+	else if (c->family == 4)
+		flood_write_full_v4(f, c, r);
+	else
+		flood_write_full_v6(f, c, r);
 }
 
 #endif

@@ -34,6 +34,7 @@
 #include "flood/flood.h"
 #include "cli/verb.h"
 #include "synq/bench_count.h"
+#include "system/system.h"
 #include "synq_bench.skel.h"
 #include "synq_pass.skel.h"
 
@@ -47,6 +48,7 @@ static const char *const responder_names[R_MAX] = {
 static const char *const responder_keys[R_MAX] = { "kernel", "synq", "synq_auto", "reflector" };
 
 #define MAX_RATES 5
+#define GEN_FRAME_LEN 54	/* synq_gen's IPv4 SYN without options */
 
 /* What the server's veth runs while one TCP stream goes through it. */
 enum bulk_mode { BULK_NONE, BULK_PASS, BULK_SYNQ, BULK_MAX };
@@ -59,12 +61,29 @@ struct cell {
 	const char *na;		/* why the cell is empty */
 };
 
+/* Frames lost in one row, by where: the two veth ends' counters. */
+struct loss {
+	struct veth_loss a, s;	/* attacker (flood, client) end; server end */
+};
+
 struct results {
-	double gen_pps;
-	struct { struct cell c; double flood_pps, synack_ps; } resp[R_MAX];
+	double flood_s;		/* how long each SYN-ACK row's flood ran */
+	/* synq flood and the minimal generator (synq_gen), one thread each */
+	struct { struct cell c; double pps, per_cpu; } gen, ceiling, gen2;	/* gen2: 2 threads */
+	struct {
+		struct cell c;
+		double flood_pps, synack_ps;
+		double napi_cpu;		/* CPU seconds of the server veth's NAPI thread */
+		struct loss loss;
+	} resp[R_MAX];
 	int nrates;
 	double rates[MAX_RATES];	/* 0 = no flood; < 0 = as fast as possible */
-	struct { struct cell c; double flood_pps; struct client_result r; } legit[2][MAX_RATES];
+	struct {
+		struct cell c;
+		double flood_pps;
+		struct client_result r;
+		struct loss loss;
+	} legit[2][MAX_RATES];
 	struct { struct cell c; double rate; } accept[2];	/* queue programs off, on */
 	struct { struct cell c; double gbit; } bulk[BULK_MAX];
 };
@@ -192,47 +211,141 @@ static void flood_child(void *arg, void *res)
 	flood_run(arg, &synq_stop, res);
 }
 
-/* Starts a flood of `seconds` at `rate` pps (0: as fast as possible). */
-static int flood_start(struct bench *b, struct flood_job *j, double rate, double seconds)
+/*
+ * Starts a flood of `seconds` at `rate` pps (0: as fast as possible) with `threads`
+ * threads: one on the attacker's CPU, or one per CPU.
+ */
+static int flood_start_threads(struct bench *b, struct flood_job *j, double rate,
+			       double seconds, unsigned int threads)
 {
 	memset(j, 0, sizeof(*j));
 	j->o = (struct flood_opts){
 		.iface = b->env.if_a, .duration = seconds, .rate = (uint64_t)rate,
-		.threads = 1, .batch = 128, .options = FLOOD_OPT_LINUX,
+		.threads = threads, .batch = FLOOD_DEFAULT_BATCH, .options = FLOOD_OPT_LINUX,
 	};
 	flood_parse_ipport("192.0.2.2:8080", &j->o.dst);
 	flood_parse_cidr(FLOOD_DEFAULT_SRC_V4, &j->o.src);
-	j->pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, flood_child, &j->o,
+	j->pid = bench_child(b->env.ns_a, threads > 1 ? -1 : BENCH_CPU_ATTACK, flood_child, &j->o,
 			     sizeof(struct flood_result), &j->rfd);
 	return j->pid < 0 ? (int)j->pid : 0;
 }
 
+static int flood_start(struct bench *b, struct flood_job *j, double rate, double seconds)
+{
+	return flood_start_threads(b, j, rate, seconds, 1);
+}
+
+/* Frames per second of wall time, or -1; *per_cpu: per CPU-second of the sender. */
+static double sender_rate(const struct flood_result *r, double *per_cpu)
+{
+	if (!r->sent || r->elapsed <= 0)
+		return -1;
+	if (per_cpu)
+		*per_cpu = r->cpu > 0 ? r->sent / r->cpu : 0;
+	return r->sent / r->elapsed;
+}
+
 /* Waits for the flood; its rate in pps, or -1. */
-static double flood_wait(struct flood_job *j)
+static double flood_wait(struct flood_job *j, double *per_cpu)
 {
 	struct flood_result r;
 
-	if (bench_child_wait(j->pid, j->rfd, &r, sizeof(r)) || !r.sent || r.elapsed <= 0)
+	if (bench_child_wait(j->pid, j->rfd, &r, sizeof(r)))
 		return -1;
-	return r.sent / r.elapsed;
+	return sender_rate(&r, per_cpu);
 }
 
 /* -------------------------------------------------------------- scenarios */
 
+static void loss_start(struct bench *b, struct loss *l)
+{
+	bench_veth_loss(b->env.ns_a, b->env.if_a, &l->a);
+	bench_veth_loss(b->env.ns_s, b->env.if_s, &l->s);
+}
+
+/* l held the counters at the start; now it holds what was lost since. */
+static void loss_end(struct bench *b, struct loss *l)
+{
+	struct loss now;
+
+	loss_start(b, &now);
+	veth_loss_sub(&now.a, &l->a);
+	veth_loss_sub(&now.s, &l->s);
+	*l = now;
+}
+
+/* The minimal generator for `seconds`, in a child in the attacker namespace. */
+struct gen_job {
+	int prog_fd, ifindex;
+	double seconds;
+	uint8_t frame[GEN_FRAME_LEN];	/* the program writes every byte of it */
+};
+
+static void gen_child(void *arg, void *res)
+{
+	const struct gen_job *g = arg;
+	struct flood_result *r = res;
+	double start = mono_now(), cpu0 = thread_cpu_seconds();
+	int n;
+
+	while (!synq_stop && mono_now() - start < g->seconds) {
+		n = flood_live_run(g->prog_fd, g->ifindex, g->frame, GEN_FRAME_LEN,
+				   FLOOD_LIVE_CHUNK, FLOOD_DEFAULT_BATCH);
+		if (n < 0)
+			return;
+		r->sent += n;
+	}
+	r->elapsed = mono_now() - start;
+	r->cpu = thread_cpu_seconds() - cpu0;
+}
+
+static double gen_run(struct bench *b, double seconds, double *per_cpu)
+{
+	struct gen_job g = { .prog_fd = bpf_program__fd(b->progs->progs.synq_gen),
+			     .ifindex = b->env.ifindex_a, .seconds = seconds };
+	struct flood_result r;
+	int rfd;
+	pid_t pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, gen_child, &g, sizeof(r), &rfd);
+
+	if (pid < 0 || bench_child_wait(pid, rfd, &r, sizeof(r)))
+		return -1;
+	return sender_rate(&r, per_cpu);
+}
+
+/*
+ * synq flood and the minimal generator in turns, twice each, so that both see
+ * the same machine: the mean rate of each.
+ */
 static void generator(struct bench *b)
 {
+	struct results *res = &b->res;
+	double f, g, fc, gc;
 	struct flood_job j;
 
-	if (server_xdp(b, b->progs->progs.synq_drop) || flood_start(b, &j, 0, b->flood_s))
+	if (server_xdp(b, b->progs->progs.synq_drop))
 		return;
-	b->res.gen_pps = flood_wait(&j);
+	/* the drop runs in softirq on the generator's CPU: nothing but the sender limits it */
+	bench_napi_pin(b->env.ns_s, b->env.if_s, -1);
+	for (int i = 0; i < 2 && !synq_stop; i++) {
+		if (flood_start(b, &j, 0, b->flood_s / 2) || (f = flood_wait(&j, &fc)) <= 0 ||
+		    (g = gen_run(b, b->flood_s / 2, &gc)) <= 0)
+			return;
+		res->gen.pps += f / 2, res->gen.per_cpu += fc / 2;
+		res->ceiling.pps += g / 2, res->ceiling.per_cpu += gc / 2;
+	}
+	res->gen.c.ok = res->ceiling.c.ok = !synq_stop;
+	/* one thread per CPU, each into a receive ring of its own (the veth has two) */
+	if (!synq_stop && !flood_start_threads(b, &j, 0, b->flood_s / 2, 2) &&
+	    (f = flood_wait(&j, &fc)) > 0) {
+		res->gen2 = (typeof(res->gen2)){ .c.ok = true, .pps = f, .per_cpu = fc };
+	}
 }
 
 static void synack_rate(struct bench *b, enum responder r)
 {
 	struct results *res = &b->res;
 	struct flood_job j;
-	double pps;
+	double pps, cpu;
 
 	if (r == R_SYNQ || r == R_SYNQ_AUTO)
 		res->resp[r].c.na = server_synq_mode(b, r == R_SYNQ ? "always" : "auto");
@@ -242,14 +355,19 @@ static void synack_rate(struct bench *b, enum responder r)
 	if (res->resp[r].c.na || synq_stop)
 		return;
 	synacks(b, true);
+	loss_start(b, &res->resp[r].loss);
+	cpu = bench_napi_cpu(b->env.if_s);
 	if (flood_start(b, &j, 0, b->flood_s))
 		return;
-	pps = flood_wait(&j);
+	pps = flood_wait(&j, NULL);
 	usleep(200000);		/* answers still in flight */
+	res->resp[r].napi_cpu = bench_napi_cpu(b->env.if_s) - cpu;
+	loss_end(b, &res->resp[r].loss);
 	if (pps <= 0)
 		return;
 	res->resp[r].flood_pps = pps;
 	res->resp[r].synack_ps = synacks(b, false) / (b->flood_s);
+	res->flood_s = b->flood_s;
 	res->resp[r].c.ok = true;
 }
 
@@ -263,6 +381,7 @@ static void legit(struct bench *b, int prot, int i)
 	int rfd;
 	pid_t pid;
 
+	loss_start(b, &cell->loss);
 	if (rate != 0) {
 		if (flood_start(b, &j, rate < 0 ? 0 : rate, b->client_s + 0.6))
 			return;
@@ -271,7 +390,8 @@ static void legit(struct bench *b, int prot, int i)
 	pid = bench_child(b->env.ns_a, BENCH_CPU_ATTACK, bench_client, &ca, sizeof(cell->r), &rfd);
 	if (pid > 0 && !bench_child_wait(pid, rfd, &cell->r, sizeof(cell->r)))
 		cell->c.ok = cell->r.attempts > 0;
-	cell->flood_pps = rate != 0 ? flood_wait(&j) : 0;
+	cell->flood_pps = rate != 0 ? flood_wait(&j, NULL) : 0;
+	loss_end(b, &cell->loss);
 	if (rate != 0 && cell->flood_pps < 0)
 		cell->c.ok = false;
 }
@@ -367,43 +487,89 @@ static const char *rate_name(double r, char *buf, size_t len)
 	return buf;
 }
 
+/* SYN-ACKs per CPU-second of the server veth's NAPI thread, for responder i. */
+static double per_vcpu(const struct results *r, int i)
+{
+	return r->resp[i].synack_ps * r->flood_s / r->resp[i].napi_cpu;
+}
+
 static void report_synack(const struct results *r)
 {
-	const struct cell gen = { .ok = r->gen_pps > 0 };
-	char a[64], c[64], d[64];
+	const struct cell *g = &r->gen.c, *ce = &r->ceiling.c;
+	char a[64], c[64], d[64], e[64], f[64];
 
-	printf("### Flood generator\n\n| what | rate |\n| --- | --- |\n");
-	printf("| synq flood (live frames, 1 thread) into a veth whose peer drops | %s |\n\n",
-	       cell(&gen, a, sizeof(a), "%.2f Mpps", r->gen_pps / 1e6));
+	printf("### Flood generator (1 thread, into a veth whose peer drops on the same CPU)\n\n"
+	       "| sender | Mpps | M frames per CPU-second |\n| --- | --- | --- |\n");
+	printf("| synq flood (live frames) | %s | %s |\n",
+	       cell(g, a, sizeof(a), "%.2f", r->gen.pps / 1e6),
+	       cell(g, c, sizeof(c), "%.2f", r->gen.per_cpu / 1e6));
+	printf("| minimal generator (54-byte SYN template; the ceiling) | %s | %s |\n",
+	       cell(ce, a, sizeof(a), "%.2f", r->ceiling.pps / 1e6),
+	       cell(ce, c, sizeof(c), "%.2f", r->ceiling.per_cpu / 1e6));
+	printf("| synq flood, 2 threads (one per CPU, a ring each) | %s | %s |\n",
+	       cell(&r->gen2.c, a, sizeof(a), "%.2f", r->gen2.pps / 1e6),
+	       cell(&r->gen2.c, c, sizeof(c), "%.2f", r->gen2.per_cpu / 1e6));
+	printf("| synq flood / ceiling | %s | %s |\n\n",
+	       cell(g, a, sizeof(a), "%.2f", r->ceiling.pps > 0 ? r->gen.pps / r->ceiling.pps : 0),
+	       cell(g, d, sizeof(d), "%.2f", r->ceiling.per_cpu > 0 ?
+		    r->gen.per_cpu / r->ceiling.per_cpu : 0));
 	printf("### 1. SYN-ACK rate under the same flood (counted on the attacker side)\n\n"
-	       "| responder | flood sent | SYN-ACK/s | synq / this |\n| --- | --- | --- | --- |\n");
+	       "| responder | flood sent | SYN-ACK/s | synq / this | SYN-ACK/s per vCPU | "
+	       "ns per SYN |\n| --- | --- | --- | --- | --- | --- |\n");
 	for (int i = 0; i < R_MAX; i++) {
 		const struct cell *ci = &r->resp[i].c, *cs = &r->resp[R_SYNQ].c;
 		struct cell ratio = { .ok = ci->ok && cs->ok && r->resp[i].synack_ps > 0,
 				      .na = !cs->ok ? "n/a" : ci->na };
+		struct cell core = { .ok = ci->ok && r->resp[i].napi_cpu > 0 && r->resp[i].synack_ps > 0,
+				     .na = ci->ok ? "n/a (no NAPI time)" : ci->na };
 
-		printf("| %s | %s | %s | %s |\n", responder_names[i],
+		printf("| %s | %s | %s | %s | %s | %s |\n", responder_names[i],
 		       cell(ci, a, sizeof(a), "%.2f Mpps", r->resp[i].flood_pps / 1e6),
 		       cell(ci, c, sizeof(c), "%.0f", r->resp[i].synack_ps),
 		       cell(&ratio, d, sizeof(d), "%.2f", ratio.ok ?
-			    r->resp[R_SYNQ].synack_ps / r->resp[i].synack_ps : 0));
+			    r->resp[R_SYNQ].synack_ps / r->resp[i].synack_ps : 0),
+		       cell(&core, e, sizeof(e), "%.0f", core.ok ? per_vcpu(r, i) : 0),
+		       cell(&core, f, sizeof(f), "%.0f", core.ok ? 1e9 / per_vcpu(r, i) : 0));
 	}
-	printf("\n");
+	printf("\nPer vCPU and per SYN: the CPU time of the server veth's NAPI thread, where the "
+	       "responder runs (XDP, or the kernel's TCP stack behind XDP_PASS), divided by the "
+	       "SYN-ACKs counted.\n\n");
+}
+
+/*
+ * The goals for synq's row at flood rate i: every round trip succeeds, p99 no
+ * higher than the kernel cookies' in the same run, and at most 3x synq's p99
+ * without a flood. "met", or the goals missed.
+ */
+static const char *goals(const struct results *r, int i, char *buf, size_t len)
+{
+	const typeof(r->legit[0][0]) *k = &r->legit[0][i], *q = &r->legit[1][i], *q0 = &r->legit[1][0];
+
+	if (!q->c.ok || !k->c.ok || !q0->c.ok)
+		return "n/a";
+	snprintf(buf, len, "%s%s%s", q->r.ok == q->r.attempts ? "" : "missed: success < 100 %; ",
+		 q->r.p99_ms <= k->r.p99_ms ? "" : "missed: p99 > kernel's; ",
+		 q->r.p99_ms <= 3 * q0->r.p99_ms ? "" : "missed: p99 > 3x no flood; ");
+	if (!buf[0])
+		snprintf(buf, len, "met");
+	else
+		buf[strlen(buf) - 2] = '\0';
+	return buf;
 }
 
 static void report_legit(const struct results *r)
 {
-	char f[32], s[64], p50[64], p99[64], mx[64], fs[64];
+	char f[32], s[64], p50[64], p99[64], mx[64], fs[64], g[128];
 
 	printf("### 2. Legitimate clients under flood (connect + request + reply, 2 s timeout)\n\n"
-	       "| flood | sent | protection | round trips | success %% | p50 ms | p99 ms | max ms |\n"
-	       "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	       "| flood | sent | protection | round trips | success %% | p50 ms | p99 ms | max ms | "
+	       "goals |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int i = 0; i < r->nrates; i++)
 		for (int prot = 0; prot < 2; prot++) {
 			const typeof(r->legit[0][0]) *l = &r->legit[prot][i];
 			struct cell sent = { .ok = l->c.ok, .na = l->c.na };
 
-			printf("| %s | %s | %s | %" PRIu64 " | %s | %s | %s | %s |\n",
+			printf("| %s | %s | %s | %" PRIu64 " | %s | %s | %s | %s | %s |\n",
 			       rate_name(r->rates[i], f, sizeof(f)),
 			       r->rates[i] == 0 ? "-" : cell(&sent, fs, sizeof(fs), "%.2f Mpps",
 							     l->flood_pps / 1e6),
@@ -412,9 +578,53 @@ static void report_legit(const struct results *r)
 				    100.0 * l->r.ok / l->r.attempts : 0),
 			       cell(&l->c, p50, sizeof(p50), "%.3f", l->r.p50_ms),
 			       cell(&l->c, p99, sizeof(p99), "%.3f", l->r.p99_ms),
-			       cell(&l->c, mx, sizeof(mx), "%.3f", l->r.max_ms));
+			       cell(&l->c, mx, sizeof(mx), "%.3f", l->r.max_ms),
+			       prot && i > 0 ? goals(r, i, g, sizeof(g)) : "-");
 		}
-	printf("\n");
+	printf("\nGoals for synq under each flood: success 100 %%, p99 at most the kernel cookies' "
+	       "p99 at the same rate, and at most 3x synq's p99 without a flood.\n\n");
+}
+
+static void loss_row(const char *row, const struct loss *l)
+{
+	printf("| %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n", row,
+	       l->a.xmit_errors, l->a.tx_dropped, l->s.tx_errors, l->s.tx_dropped,
+	       l->a.rx_drops + l->s.rx_drops);
+}
+
+/* Every frame a row lost, by the ring that refused it. */
+static void report_loss(const struct results *r)
+{
+	char row[160], f[32];
+
+	printf("### Where frames were lost (veth counters, per row)\n\n"
+	       "| row | flood frames the server's ring refused | client frames the server's ring "
+	       "refused | XDP_TX answers the attacker's ring refused | kernel answers the "
+	       "attacker's ring refused | other receive drops |\n"
+	       "| --- | --- | --- | --- | --- | --- |\n");
+	for (int i = 0; i < R_MAX; i++)
+		if (r->resp[i].c.ok) {
+			snprintf(row, sizeof(row), "1. %s", responder_keys[i]);
+			loss_row(row, &r->resp[i].loss);
+		}
+	for (int i = 0; i < r->nrates; i++)
+		for (int prot = 0; prot < 2; prot++)
+			if (r->legit[prot][i].c.ok) {
+				snprintf(row, sizeof(row), "2. %s, flood %s", prot ? "synq" : "kernel",
+					 rate_name(r->rates[i], f, sizeof(f)));
+				loss_row(row, &r->legit[prot][i].loss);
+			}
+	printf("\nFrom `ethtool -S` and `tx_dropped` of both veth ends: `xdp_xmit_errors` of the "
+	       "attacker's end (live frames), its `tx_dropped` (the client's skbs), "
+	       "`xdp_tx_errors` of the server's end (synq's and the reflector's answers), its "
+	       "`tx_dropped` (the kernel's answers and replies), and `rx_queue_*_drops` of both.\n\n");
+}
+
+/* synq's stream throughput against a bare XDP_PASS program's (the goal: 0.97 or more). */
+static double bulk_ratio(const struct results *r)
+{
+	return r->bulk[BULK_PASS].c.ok && r->bulk[BULK_PASS].gbit > 0 ?
+	       r->bulk[BULK_SYNQ].gbit / r->bulk[BULK_PASS].gbit : 0;
 }
 
 static void report_rest(const struct results *r)
@@ -430,7 +640,8 @@ static void report_rest(const struct results *r)
 	for (int m = 0; m < BULK_MAX; m++)
 		printf("| %s | %s |\n", bulk_names[m],
 		       cell(&r->bulk[m].c, a, sizeof(a), "%.2f Gbit/s", r->bulk[m].gbit));
-	printf("\n");
+	printf("| synq / XDP_PASS | %s |\n\n", cell(&r->bulk[BULK_SYNQ].c, a, sizeof(a), "%.2f",
+	       bulk_ratio(r)));
 }
 
 static void report(const struct bench *b)
@@ -448,6 +659,7 @@ static void report(const struct bench *b)
 	       BENCH_CPU_ATTACK, BENCH_CPU_SERVER);
 	report_synack(&b->res);
 	report_legit(&b->res);
+	report_loss(&b->res);
 	report_rest(&b->res);
 }
 
@@ -458,6 +670,22 @@ static void jnum(struct json *j, const char *key, const struct cell *c, double v
 		json_double(j, key, v, decimals);
 	else
 		json_null(j, key);
+}
+
+/* Where a row lost frames (see report_loss), or null. */
+static void json_loss(struct json *j, const struct cell *c, const struct loss *l)
+{
+	if (!c->ok) {
+		json_null(j, "lost");
+		return;
+	}
+	json_object_open(j, "lost");
+	json_u64(j, "flood_at_server_ring", l->a.xmit_errors);
+	json_u64(j, "client_at_server_ring", l->a.tx_dropped);
+	json_u64(j, "xdp_tx_at_attacker_ring", l->s.tx_errors);
+	json_u64(j, "kernel_at_attacker_ring", l->s.tx_dropped);
+	json_u64(j, "other_rx_drops", l->a.rx_drops + l->s.rx_drops);
+	json_object_close(j);
 }
 
 static void json_legit(struct json *j, const struct results *r, int i, int p)
@@ -473,13 +701,18 @@ static void json_legit(struct json *j, const struct results *r, int i, int p)
 	jnum(j, "p50_ms", &l->c, l->r.p50_ms, 6);
 	jnum(j, "p99_ms", &l->c, l->r.p99_ms, 6);
 	jnum(j, "max_ms", &l->c, l->r.max_ms, 6);
+	if (p && i > 0 && l->c.ok) {
+		char g[128];
+
+		json_bool(j, "goals_met", !strcmp(goals(r, i, g, sizeof(g)), "met"));
+	}
+	json_loss(j, &l->c, &l->loss);
 	json_object_close(j);
 }
 
 static int write_json(const struct bench *b, const char *path)
 {
 	const struct results *r = &b->res;
-	const struct cell gen = { .ok = r->gen_pps > 0 };
 	FILE *f = fopen(path, "w");
 	struct json j;
 
@@ -490,12 +723,22 @@ static int write_json(const struct bench *b, const char *path)
 	json_start(&j, f);
 	json_object_open(&j, NULL);
 	json_bool(&j, "quick", b->quick);
-	jnum(&j, "generator_pps", &gen, r->gen_pps, 0);
+	jnum(&j, "generator_pps", &r->gen.c, r->gen.pps, 0);
+	jnum(&j, "generator_per_cpu_s", &r->gen.c, r->gen.per_cpu, 0);
+	jnum(&j, "generator_ceiling_pps", &r->ceiling.c, r->ceiling.pps, 0);
+	jnum(&j, "generator_ceiling_per_cpu_s", &r->ceiling.c, r->ceiling.per_cpu, 0);
+	jnum(&j, "generator_2_threads_pps", &r->gen2.c, r->gen2.pps, 0);
 	json_object_open(&j, "synack");
 	for (int i = 0; i < R_MAX; i++) {
+		const struct cell core = { .ok = r->resp[i].c.ok && r->resp[i].napi_cpu > 0 &&
+						 r->resp[i].synack_ps > 0 };
+
 		json_object_open(&j, responder_keys[i]);
 		jnum(&j, "flood_pps", &r->resp[i].c, r->resp[i].flood_pps, 0);
 		jnum(&j, "synack_per_s", &r->resp[i].c, r->resp[i].synack_ps, 0);
+		jnum(&j, "synack_per_vcpu_s", &core, core.ok ? per_vcpu(r, i) : 0, 0);
+		jnum(&j, "ns_per_syn", &core, core.ok ? 1e9 / per_vcpu(r, i) : 0, 1);
+		json_loss(&j, &r->resp[i].c, &r->resp[i].loss);
 		json_object_close(&j);
 	}
 	json_object_close(&j);
@@ -509,12 +752,16 @@ static int write_json(const struct bench *b, const char *path)
 	jnum(&j, "bulk_gbit_no_xdp", &r->bulk[BULK_NONE].c, r->bulk[BULK_NONE].gbit, 3);
 	jnum(&j, "bulk_gbit_xdp_pass", &r->bulk[BULK_PASS].c, r->bulk[BULK_PASS].gbit, 3);
 	jnum(&j, "bulk_gbit_synq", &r->bulk[BULK_SYNQ].c, r->bulk[BULK_SYNQ].gbit, 3);
+	jnum(&j, "bulk_synq_over_xdp_pass", &r->bulk[BULK_SYNQ].c, bulk_ratio(r), 3);
 	json_object_close(&j);
 	json_finish(&j);
 	return fclose(f) ? -1 : 0;
 }
 
-/* Success rate and p99 latency against the flood rate, for both protections. */
+/*
+ * Three panels: success rate and p99 latency of the legitimate client against the
+ * flood rate, for both protections; SYN-ACKs per second per vCPU of each responder.
+ */
 static int write_plot(const struct bench *b, const char *path)
 {
 	const struct results *r = &b->res;
@@ -524,7 +771,7 @@ static int write_plot(const struct bench *b, const char *path)
 		synq_err("bench: --plot %s: cannot run gnuplot: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(g, "set terminal pngcairo size 1000,420 font ',10'\nset output '%s'\n", path);
+	fprintf(g, "set terminal pngcairo size 1400,420 font ',10'\nset output '%s'\n", path);
 	for (int p = 0; p < 2; p++) {
 		fprintf(g, "$%s << EOD\n", p ? "synq" : "kernel");
 		for (int i = 0; i < r->nrates; i++) {
@@ -536,14 +783,25 @@ static int write_plot(const struct bench *b, const char *path)
 		}
 		fprintf(g, "EOD\n");
 	}
-	fprintf(g, "set multiplot layout 1,2 title 'Legitimate clients under SYN flood'\n"
+	fprintf(g, "$core << EOD\n");
+	for (int i = 0; i < R_MAX; i++)
+		if (r->resp[i].c.ok && r->resp[i].napi_cpu > 0)
+			fprintf(g, "%d \"%s\" %g\n", i, responder_keys[i], per_vcpu(r, i) / 1e6);
+	fprintf(g, "EOD\n");
+	fprintf(g, "set multiplot layout 1,3 title 'synq bench: legitimate clients under SYN flood; "
+		"SYN-ACKs per vCPU'\n"
 		"set xlabel 'flood (Mpps sent)'\nset grid\nset key bottom left\n"
 		"set ylabel 'success %%'\nset yrange [0:105]\n"
 		"plot $kernel using 1:2 with linespoints title 'kernel cookies', "
 		"$synq using 1:2 with linespoints title 'synq'\n"
 		"set ylabel 'p99 latency (ms)'\nset logscale y\nset yrange [*:*]\nset key top left\n"
 		"plot $kernel using 1:3 with linespoints title 'kernel cookies', "
-		"$synq using 1:3 with linespoints title 'synq'\nunset multiplot\n");
+		"$synq using 1:3 with linespoints title 'synq'\n"
+		"unset logscale y\nset xlabel 'responder'\nset ylabel 'M SYN-ACK/s per vCPU'\n"
+		"set yrange [0:*]\nset xrange [-0.6:2.6]\nset style fill solid 0.6\nset boxwidth 0.6\n"
+		"unset key\nplot $core using 1:3:xtic(2) with boxes, "
+		"$core using 1:3:(sprintf('%%.2f', $3)) with labels offset 0,1\n"
+		"unset multiplot\n");
 	if (pclose(g)) {
 		synq_err("bench: --plot %s: gnuplot failed (is gnuplot installed?)", path);
 		return -1;
@@ -558,14 +816,17 @@ static const char usage[] =
 	"\n"
 	"Measures, side by side in one run, on two network namespaces of its own joined by\n"
 	"a veth (removed at the end, also on failure or Ctrl-C):\n"
-	"  0. the flood generator's rate into a veth whose peer drops everything;\n"
+	"  0. the flood generator's rate into a veth whose peer drops everything, beside\n"
+	"     a minimal live-frames generator (its ceiling), per second and per CPU-second;\n"
 	"  1. SYN-ACKs per second under the same flood: the kernel's SYN cookies\n"
 	"     (tcp_syncookies=2), synq's XDP cookies (--mode always, then --mode auto,\n"
 	"     which switches to them), and a bare XDP_TX reflector (the machine's\n"
-	"     ceiling), counted on the attacker side;\n"
+	"     ceiling), counted on the attacker side; per vCPU and ns per SYN from the\n"
+	"     server veth's NAPI thread;\n"
 	"  2. a legitimate client (connect + request + reply, 2 s timeout) under floods of\n"
 	"     rising rate, with the kernel's cookies and with synq: success rate and\n"
-	"     p50/p99/max latency;\n"
+	"     p50/p99/max latency, judged against the goals; where every row lost frames\n"
+	"     (both veth ends' ring counters);\n"
 	"  3. round trips per second with and without synq's queue programs (synq watch);\n"
 	"  4. one TCP stream's throughput through synq serve --reply echo with no XDP\n"
 	"     program, a bare XDP_PASS one, and synq.\n"
@@ -575,12 +836,13 @@ static const char usage[] =
 	"\n"
 	"  --quick       a reduced run, under a minute (for CI)\n"
 	"  --json FILE   also write the raw numbers to FILE\n"
-	"  --plot FILE   draw success rate and p99 latency against the flood rate (gnuplot)\n";
+	"  --plot FILE   draw success rate and p99 latency against the flood rate, and\n"
+	"                SYN-ACKs per vCPU of each responder (gnuplot)\n";
 
 static void setup_rates(struct bench *b)
 {
 	struct results *r = &b->res;
-	double g = r->gen_pps > 0 ? r->gen_pps : 1e6;
+	double g = r->gen.pps > 0 ? r->gen.pps : 1e6;
 
 	r->nrates = 0;
 	r->rates[r->nrates++] = 0;
@@ -589,6 +851,43 @@ static void setup_rates(struct bench *b)
 		r->rates[r->nrates++] = g / 2;
 	}
 	r->rates[r->nrates++] = -1;	/* as fast as the generator goes */
+}
+
+struct mac_req {
+	const char *ifname;
+	uint8_t mac[6];
+};
+
+static int mac_of(void *arg)
+{
+	struct mac_req *m = arg;
+
+	return iface_mac(m->ifname, m->mac);
+}
+
+/* synq_gen's frame: the flood's own writer, no options, every random field zero. */
+static int gen_template(struct bench *b)
+{
+	struct mac_req src = { .ifname = b->env.if_a }, dst = { .ifname = b->env.if_s };
+	struct flood_rand zero = { 0 };
+	struct flood_addr to;
+	struct flood_cidr from;
+	struct flood_cfg cfg;
+	uint8_t f[FLOOD_FRAME_MAX];
+	int err;
+
+	err = bench_in_ns(&b->env, b->env.ns_a, mac_of, &src);
+	if (!err)
+		err = bench_in_ns(&b->env, b->env.ns_s, mac_of, &dst);
+	if (err)
+		return err;
+	flood_parse_ipport(BENCH_SERVER_ADDR ":8080", &to);
+	flood_parse_cidr(FLOOD_DEFAULT_SRC_V4, &from);
+	flood_cfg_init(&cfg, &to, &from, src.mac, dst.mac, FLOOD_OPT_NONE);
+	flood_write(f, &cfg, &zero, GEN_FRAME_LEN);
+	memcpy((void *)b->progs->rodata->gen_tmpl, f, GEN_FRAME_LEN);
+	b->progs->rodata->gen_src_mask = cfg.src_mask[0];
+	return 0;
 }
 
 static int load_progs(struct bench *b)
@@ -600,9 +899,14 @@ static int load_progs(struct bench *b)
 	b->progs = synq_bench_bpf__open();
 	if (!b->progs || !b->pass)
 		return -errno;
+	err = gen_template(b);
+	if (err)
+		return err;
 	/* the counter on the attacker side takes only answers to the spoofed range */
 	b->progs->rodata->watch_net = htonl(0xc6120000);	/* 198.18.0.0 */
 	b->progs->rodata->watch_mask = htonl(0xfffe0000);	/* /15 */
+	/* a counter and a drop, nothing more: the answers' sink must not be the bottleneck */
+	b->progs->rodata->count_untimed = 1;
 	err = synq_bench_bpf__load(b->progs);
 	if (err)
 		return err;

@@ -63,8 +63,9 @@ int bench_env_up(struct bench_env *e)
 		return -errno;
 	e->up = true;
 	if (sh("ip netns add %s && ip netns add %s", e->ns_a, e->ns_s) ||
-	    sh("ip link add %s netns %s type veth peer name %s netns %s", e->if_a, e->ns_a,
-	       e->if_s, e->ns_s) ||
+	    /* two queues a side: a flood thread per CPU gets a ring of its own */
+	    sh("ip link add %s netns %s numtxqueues 2 numrxqueues 2 type veth peer name %s "
+	       "netns %s numtxqueues 2 numrxqueues 2", e->if_a, e->ns_a, e->if_s, e->ns_s) ||
 	    sh("ip -n %s link set lo up && ip -n %s link set lo up", e->ns_a, e->ns_s) ||
 	    sh("ip -n %s addr add 192.0.2.1/24 dev %s && ip -n %s link set %s up", e->ns_a,
 	       e->if_a, e->ns_a, e->if_a) ||
@@ -112,22 +113,16 @@ int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *ar
 	return err;
 }
 
-/*
- * veth's NAPI runs in softirq on the CPU that sent the frame: the flood's CPU. In
- * threaded mode it is a kernel thread "napi/IF-ID" that we can put on a CPU of our
- * choosing. The threads come and go with XDP programs, so call this after each change.
- */
-void bench_napi_pin(const char *ns, const char *ifname, int cpu)
+/* Calls fn(pid) for every kernel thread "napi/IF-ID" of ifname. */
+static void each_napi_thread(const char *ifname, void (*fn)(int pid, void *arg), void *arg)
 {
 	char prefix[32], path[300], comm[64];
 	struct dirent *d;
-	DIR *dir;
+	DIR *dir = opendir("/proc");
 
-	sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded' 2>/dev/null", ns, ifname);
-	snprintf(prefix, sizeof(prefix), "napi/%s-", ifname);
-	dir = opendir("/proc");
 	if (!dir)
 		return;
+	snprintf(prefix, sizeof(prefix), "napi/%s-", ifname);
 	while ((d = readdir(dir))) {
 		FILE *f;
 
@@ -137,16 +132,105 @@ void bench_napi_pin(const char *ns, const char *ifname, int cpu)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, prefix, strlen(prefix))) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(cpu, &set);
-			sched_setaffinity(atoi(d->d_name), sizeof(set), &set);
-		}
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, prefix, strlen(prefix)))
+			fn(atoi(d->d_name), arg);
 		fclose(f);
 	}
 	closedir(dir);
+}
+
+static void pin_pid(int pid, void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(*(int *)arg, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/*
+ * veth's NAPI runs in softirq on the CPU that sent the frame: the flood's CPU. In
+ * threaded mode it is a kernel thread "napi/IF-ID" that we can put on a CPU of our
+ * choosing. The threads come and go with XDP programs, so call this after each change.
+ * cpu < 0: back to softirq NAPI, on the sending CPU.
+ */
+void bench_napi_pin(const char *ns, const char *ifname, int cpu)
+{
+	sh("ip netns exec %s sh -c 'echo %d > /sys/class/net/%s/threaded' 2>/dev/null", ns,
+	   cpu >= 0, ifname);
+	if (cpu >= 0)
+		each_napi_thread(ifname, pin_pid, &cpu);
+}
+
+static void add_cpu(int pid, void *arg)
+{
+	unsigned long long utime, stime;
+	char path[64], buf[1024], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	/* fields 14 and 15, counted after the ")" that ends the command name */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+		   &stime) == 2)
+		*(double *)arg += (double)(utime + stime) / sysconf(_SC_CLK_TCK);
+	fclose(f);
+}
+
+double bench_napi_cpu(const char *ifname)
+{
+	double sum = 0;
+
+	each_napi_thread(ifname, add_cpu, &sum);
+	return sum;
+}
+
+/* One counter of `ethtool -S` summed over the queues: lines ending in suffix. */
+static void add_stat(struct veth_loss *l, const char *name, unsigned long long v)
+{
+	size_t n = strlen(name);
+
+	if (n > 16 && !strcmp(name + n - 16, "_xdp_xmit_errors"))
+		l->xmit_errors += v;
+	else if (n > 14 && !strcmp(name + n - 14, "_xdp_tx_errors"))
+		l->tx_errors += v;
+	else if (!strncmp(name, "rx_queue_", 9) && n > 6 && !strcmp(name + n - 6, "_drops") &&
+		 !strstr(name, "xdp"))
+		l->rx_drops += v;
+	else if (!strcmp(name, "tx_dropped"))
+		l->tx_dropped += v;
+}
+
+int bench_veth_loss(const char *ns, const char *ifname, struct veth_loss *l)
+{
+	char cmd[256], line[256], name[64];
+	unsigned long long v;
+	FILE *p;
+
+	memset(l, 0, sizeof(*l));
+	/* ip netns exec remounts /sys, so the statistics file is this namespace's */
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s sh -c 'ethtool -S %s; echo tx_dropped: "
+		 "$(cat /sys/class/net/%s/statistics/tx_dropped)' 2>/dev/null", ns, ifname, ifname);
+	p = popen(cmd, "r");
+	if (!p)
+		return -errno;
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, " %63[^:]: %llu", name, &v) == 2)
+			add_stat(l, name, v);
+	/* the device's tx_dropped also counts the XDP frames its peer refused */
+	l->tx_dropped -= l->tx_dropped >= l->xmit_errors ? l->xmit_errors : l->tx_dropped;
+	return pclose(p) ? -EIO : 0;
+}
+
+void veth_loss_sub(struct veth_loss *after, const struct veth_loss *before)
+{
+	after->xmit_errors -= before->xmit_errors;
+	after->tx_errors -= before->tx_errors;
+	after->tx_dropped -= before->tx_dropped;
+	after->rx_drops -= before->rx_drops;
 }
 
 pid_t bench_synq_start(const char *ns, const char *const *args)
@@ -203,7 +287,8 @@ pid_t bench_child(const char *ns, int cpu, void (*fn)(void *arg, void *res), voi
 		close(p[0]);
 		if (netns_enter(ns))
 			_exit(1);
-		pin_self(cpu);
+		if (cpu >= 0)
+			pin_self(cpu);
 		fn(arg, res);
 		if (write(p[1], res, len) != (ssize_t)len)
 			_exit(1);

@@ -32,8 +32,22 @@ int bench_env_up(struct bench_env *e);
 void bench_env_down(struct bench_env *e);
 /* Run fn in the named namespace (then come back); 0 or -errno. */
 int bench_in_ns(struct bench_env *e, const char *ns, int (*fn)(void *), void *arg);
-/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu. */
+/* Threaded NAPI on IF in NS, its kernel threads pinned to cpu; cpu < 0: softirq NAPI. */
 void bench_napi_pin(const char *ns, const char *ifname, int cpu);
+/* CPU seconds the NAPI threads of ifname have used so far (utime + stime). */
+double bench_napi_cpu(const char *ifname);
+
+/* Where one veth end lost frames: each counter summed over its queues. */
+struct veth_loss {
+	uint64_t xmit_errors;	/* frames sent with XDP (live frames, redirect) the peer's ring refused */
+	uint64_t tx_errors;	/* this end's XDP_TX answers the peer's ring refused */
+	uint64_t tx_dropped;	/* skbs through this end the peer refused (XDP frames not) */
+	uint64_t rx_drops;	/* frames dropped on this end's receive rings */
+};
+/* The counters now (ethtool -S, statistics/tx_dropped), 0 or -errno; after -= before. */
+int bench_veth_loss(const char *ns, const char *ifname, struct veth_loss *l);
+void veth_loss_sub(struct veth_loss *after, const struct veth_loss *before);
+
 /* `synq -n NS ARGS...` as a child; its exit status. _start: its pid, not waited for. */
 int bench_synq(const char *ns, const char *const *args);
 pid_t bench_synq_start(const char *ns, const char *const *args);
@@ -41,7 +55,7 @@ pid_t bench_synq_start(const char *ns, const char *const *args);
 int bench_server_start(struct bench_env *e);
 void bench_server_stop(struct bench_env *e);
 
-/* Forks a child in namespace ns pinned to cpu that runs fn and writes its result
+/* Forks a child in namespace ns pinned to cpu (< 0: not pinned) that runs fn and writes its result
  * (len bytes) to a pipe; bench_child_wait() reads it back. Returns the pid or -errno. */
 pid_t bench_child(const char *ns, int cpu, void (*fn)(void *arg, void *res), void *arg,
 		  size_t len, int *rfd);

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -38,8 +39,6 @@
 #include "synq_flood.skel.h"
 
 #define VERB "flood"
-/* Frames per bpf_prog_test_run_opts() call when not paced: ~30 ms at 9 Mpps. */
-#define LIVE_CHUNK	(1u << 18)
 #define PACKET_BATCH	64
 
 /* ---------------------------------------------------------------- parsing */
@@ -168,6 +167,23 @@ static void cidr_mask(const struct flood_cidr *src, uint8_t mask[16])
 		mask[i / 8] |= 0x80 >> (i % 8);
 }
 
+/*
+ * Fixed option sets: the template becomes the whole frame for all-zero random
+ * fields, so the writer only adds the random ones (flood_write_sealed).
+ */
+static void flood_seal(struct flood_cfg *c)
+{
+	struct flood_rand zero = { 0 };
+	uint8_t f[FLOOD_FRAME_MAX];
+
+	if (c->family == 4)
+		flood_write_full_v4(f, c, &zero);
+	else
+		flood_write_full_v6(f, c, &zero);
+	memcpy(c->tmpl, f, sizeof(f));
+	c->sealed = 1;
+}
+
 void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 		    const struct flood_cidr *src, const uint8_t smac[6],
 		    const uint8_t dmac[6], int options)
@@ -202,6 +218,8 @@ void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 	}
 	memcpy(t + 2, &port, 2);
 	memcpy(t + 14, &win, 2);
+	if (options != FLOOD_OPT_RANDOM)
+		flood_seal(c);
 }
 
 /* xorshift64*: the fallback's random words; quality matters less than speed here. */
@@ -240,6 +258,7 @@ struct worker {
 	int err;		/* -errno of the first failure */
 	int finished;
 	double end;		/* seconds after start when it stopped */
+	double cpu_s;		/* CPU seconds this thread used */
 };
 
 static double since(const struct timespec *t0)
@@ -248,6 +267,14 @@ static double since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+double thread_cpu_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
 static void sleep_until(const struct timespec *t0, double at)
@@ -260,24 +287,28 @@ static void sleep_until(const struct timespec *t0, double at)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-static int live_send(struct worker *w, uint32_t n)
+int flood_live_run(int prog_fd, int ifindex, const void *frame, unsigned int len, uint32_t n,
+		   unsigned int batch)
 {
-	struct xdp_md ctx = {
-		.data_end = w->cfg->family == 4 ? FLOOD_FRAME_V4 : FLOOD_FRAME_V6,
-		.ingress_ifindex = w->ifindex,
-	};
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = w->cfg->tmpl,
-		.data_size_in = ctx.data_end,
+		.data_in = frame,
+		.data_size_in = len,
 		.ctx_in = &ctx,
 		.ctx_size_in = sizeof(ctx),
 		.repeat = n,
 		.flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-		.batch_size = w->o->batch,
+		.batch_size = batch,
 	);
-	int err = bpf_prog_test_run_opts(w->prog_fd, &opts);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
 
 	return err ? -errno : (int)n;
+}
+
+static int live_send(struct worker *w, uint32_t n)
+{
+	return flood_live_run(w->prog_fd, w->ifindex, w->cfg->tmpl, flood_frame_len(w->cfg), n,
+			      w->o->batch);
 }
 
 static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
@@ -285,7 +316,7 @@ static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
 	static __thread uint8_t frames[PACKET_BATCH][FLOOD_FRAME_MAX];
 	struct mmsghdr msgs[PACKET_BATCH];
 	struct iovec iov[PACKET_BATCH];
-	int len = w->cfg->family == 4 ? FLOOD_FRAME_V4 : FLOOD_FRAME_V6, sent;
+	int len = flood_frame_len(w->cfg), sent;
 
 	if (n > PACKET_BATCH)
 		n = PACKET_BATCH;
@@ -294,10 +325,7 @@ static int packet_send(struct worker *w, int fd, uint32_t n, uint64_t *seed)
 		struct flood_rand r;
 
 		fill_rand_user(&r, seed);
-		if (w->cfg->family == 4)
-			flood_write_v4(frames[i], w->cfg, &r);
-		else
-			flood_write_v6(frames[i], w->cfg, &r);
+		flood_write(frames[i], w->cfg, &r, len);
 		iov[i].iov_base = frames[i];
 		iov[i].iov_len = len;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -368,7 +396,7 @@ static void *worker_main(void *arg)
 	 * bursts of at least 50 ms worth. AF_PACKET has no such cost: 1 ms worth.
 	 */
 	uint64_t min_burst = live ? w->rate / 20 : w->rate / 1000;
-	uint64_t max_burst = live ? LIVE_CHUNK : PACKET_BATCH;
+	uint64_t max_burst = live ? FLOOD_LIVE_CHUNK : PACKET_BATCH;
 	int fd = -1;
 
 	if (!min_burst)
@@ -413,6 +441,7 @@ static void *worker_main(void *arg)
 	if (fd >= 0)
 		close(fd);
 	w->end = since(&w->start);
+	w->cpu_s = thread_cpu_seconds();
 	__atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -424,11 +453,13 @@ static const char *addr_str(const struct flood_addr *a, char *buf, size_t len)
 	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->addr, buf, len);
 }
 
-/* Interface index, both MACs, the frame template. 0, EXIT_USAGE or EXIT_FAIL. */
+/*
+ * Interface index, the target's checks, both MACs, the frame template. 0,
+ * EXIT_USAGE or EXIT_FAIL.
+ */
 static int flood_prepare(const struct flood_opts *o, int *ifindex, struct flood_cfg *cfg)
 {
 	uint8_t smac[6], dmac[6];
-	char a[INET6_ADDRSTRLEN];
 	int err;
 
 	*ifindex = if_nametoindex(o->iface);
@@ -441,18 +472,13 @@ static int flood_prepare(const struct flood_opts *o, int *ifindex, struct flood_
 		synq_err("flood %s: cannot read its MAC address: %s", o->iface, strerror(-err));
 		return EXIT_FAIL;
 	}
-	if (o->have_mac) {
+	err = flood_check_target(o, *ifindex);
+	if (err)
+		return err;
+	if (o->have_mac)
 		memcpy(dmac, o->dst_mac, 6);
-	} else if ((err = nl_neigh_mac(*ifindex, o->dst.family == 4 ? AF_INET : AF_INET6,
-					o->dst.addr, dmac))) {
-		addr_str(&o->dst, a, sizeof(a));
-		if (err == -ENOENT)
-			synq_err("flood %s: no neighbour entry for %s: reach it once (ping -c1 %s) "
-				 "or pass --dst-mac", o->iface, a, a);
-		else
-			synq_err("flood %s: neighbour table: %s", o->iface, strerror(-err));
-		return EXIT_FAIL;
-	}
+	else if ((err = flood_next_hop_mac(o, *ifindex, dmac)))
+		return err;
 	flood_cfg_init(cfg, &o->dst, &o->src, smac, dmac, o->options);
 	return 0;
 }
@@ -496,6 +522,19 @@ static const char *backend_name(enum flood_backend b)
 	return b == FLOOD_PACKET ? "AF_PACKET" : "live frames";
 }
 
+static bool live_privileged(void)
+{
+	return cap_held(CAP_BPF) && cap_held(CAP_NET_ADMIN);
+}
+
+/* One line instead of libbpf's complaints about each call it could not make. */
+static int needs_root(const struct flood_opts *o)
+{
+	synq_err("flood %s: needs root (CAP_BPF and CAP_NET_ADMIN for live frames, or "
+		 "CAP_NET_RAW for --backend packet)", o->iface);
+	return EXIT_FAIL;
+}
+
 /* Chooses the backend: live frames when they work, else AF_PACKET (with a message). */
 static int open_backend(const struct flood_opts *o, const struct flood_cfg *cfg, int ifindex,
 			struct synq_flood_bpf **skel, enum flood_backend *used)
@@ -506,6 +545,15 @@ static int open_backend(const struct flood_opts *o, const struct flood_cfg *cfg,
 	*used = FLOOD_PACKET;
 	if (o->backend == FLOOD_PACKET)
 		return 0;
+	if (!live_privileged()) {
+		/* spare the user libbpf's complaints: say what is missing, once */
+		if (o->backend == FLOOD_LIVE || !cap_held(CAP_NET_RAW)) {
+			return needs_root(o);
+		}
+		fprintf(stderr, "synq flood: no CAP_BPF and CAP_NET_ADMIN for live frames: sending "
+			"with AF_PACKET instead, about ten times slower\n");
+		return 0;
+	}
 	err = live_open(cfg, ifindex, o->batch, skel);
 	if (!err) {
 		*used = FLOOD_LIVE;
@@ -610,9 +658,11 @@ static void collect(const struct flood_opts *o, struct worker *w, unsigned int n
 		    struct flood_result *res)
 {
 	res->sent = total_sent(w, n);
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		if (w[i].end > res->elapsed)
 			res->elapsed = w[i].end;
+		res->cpu += w[i].cpu_s;
+	}
 	res->capped = o->duration == 0 && res->elapsed >= FLOOD_MAX_SECONDS &&
 		      (!o->count || res->sent < o->count);
 	for (unsigned int i = 0; i < n; i++)
@@ -631,6 +681,10 @@ int flood_run(const struct flood_opts *o, volatile sig_atomic_t *stop, struct fl
 	int ifindex, err;
 
 	memset(res, 0, sizeof(*res));
+	if (!cap_held(CAP_NET_RAW) && !live_privileged()) {
+		/* resolving neighbours and sending both need privileges: say so first */
+		return needs_root(o);
+	}
 	err = flood_prepare(o, &ifindex, &cfg);
 	if (!err)
 		err = open_backend(o, &cfg, ifindex, &skel, &res->backend);
@@ -677,7 +731,8 @@ static const char usage[] =
 	"\n"
 	"  -i, --iface IF        the interface to send from\n"
 	"  -d, --dst IP:PORT     the target: 192.0.2.2:80 or [2001:db8::2]:80\n"
-	"  -m, --dst-mac MAC     the next hop's MAC (default: from the neighbour table)\n"
+	"  -m, --dst-mac MAC     the next hop's MAC (default: from the neighbour table,\n"
+	"                        resolved by the kernel when it has no entry yet)\n"
 	"  -s, --src CIDR        source addresses (default " FLOOD_DEFAULT_SRC_V4 ", or\n"
 	"                        " FLOOD_DEFAULT_SRC_V6 " for an IPv6 target); replies to them\n"
 	"                        must be routed somewhere that drops them\n"
@@ -690,6 +745,11 @@ static const char usage[] =
 	"      --backend B       auto (default), live, or packet (AF_PACKET + sendmmsg,\n"
 	"                        chosen automatically when live frames are unavailable)\n"
 	"      --batch N         live frames per kernel batch, 1..256 (default 128)\n"
+	"      --i-own-these-addresses\n"
+	"                        allow a --dst that is neither on IF's networks nor in a\n"
+	"                        private, documentation or benchmarking range, and --src\n"
+	"                        outside those ranges; broadcast, multicast, unspecified\n"
+	"                        and source = destination are always refused\n"
 	"\n"
 	"Ctrl-C stops early. The summary (sent, elapsed, pps) goes to stdout; a progress\n"
 	"line a second goes to stderr when it is a terminal.\n";
@@ -706,6 +766,7 @@ static const struct option longopts[] = {
 	{ "options", required_argument, NULL, 'o' },
 	{ "backend", required_argument, NULL, 'B' },
 	{ "batch", required_argument, NULL, 'b' },
+	{ "i-own-these-addresses", no_argument, NULL, 'O' },
 	{ 0 }
 };
 
@@ -727,8 +788,12 @@ static int parse_one(int opt, const char *arg, struct flood_opts *o)
 		       bad("--dst", arg, "IP:PORT or [IPv6]:PORT with a port from 1 to 65535") : 0;
 	case 'm':
 		o->have_mac = true;
-		return flood_parse_mac(arg, o->dst_mac) ?
-		       bad("--dst-mac", arg, "a MAC address like 02:00:00:00:00:01") : 0;
+		/* the group bit: a broadcast or multicast MAC reaches every host on the link */
+		return flood_parse_mac(arg, o->dst_mac) || (o->dst_mac[0] & 1) ?
+		       bad("--dst-mac", arg, "a unicast MAC address like 02:00:00:00:00:01") : 0;
+	case 'O':
+		o->own_addresses = true;
+		return 0;
 	case 's':
 		o->have_src = true;
 		return flood_parse_cidr(arg, &o->src) ?
@@ -764,6 +829,7 @@ static int parse_one(int opt, const char *arg, struct flood_opts *o)
 static int check_opts(struct flood_opts *o)
 {
 	char a[INET6_ADDRSTRLEN];
+	const char *why;
 
 	if (!o->iface) {
 		fprintf(stderr, "synq flood: --iface IF is required\n");
@@ -786,6 +852,16 @@ static int check_opts(struct flood_opts *o)
 			addr_str(&o->dst, a, sizeof(a)), o->dst.family);
 		return EXIT_USAGE;
 	}
+	if ((why = flood_addr_refused(&o->dst))) {
+		fprintf(stderr, "synq flood: --dst %s is %s: refused\n",
+			addr_str(&o->dst, a, sizeof(a)), why);
+		return EXIT_USAGE;
+	}
+	if (flood_cidr_contains(&o->src, o->dst.family, o->dst.addr)) {
+		fprintf(stderr, "synq flood: --src contains --dst %s: frames whose source is their "
+			"destination are refused\n", addr_str(&o->dst, a, sizeof(a)));
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -794,7 +870,7 @@ int flood_parse_args(int argc, char **argv, struct flood_opts *o)
 	struct cli_seen seen = {};
 	int opt, err;
 
-	*o = (struct flood_opts){ .threads = 1, .batch = 128, .options = FLOOD_OPT_LINUX };
+	*o = (struct flood_opts){ .threads = 1, .batch = FLOOD_DEFAULT_BATCH, .options = FLOOD_OPT_LINUX };
 	while ((opt = cli_getopt(VERB, argc, argv, "i:d:m:s:r:c:t:T:o:", longopts, &seen)) != -1) {
 		if (opt == '?')
 			return EXIT_USAGE;

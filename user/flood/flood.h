@@ -14,6 +14,9 @@
 
 #define FLOOD_MAX_SECONDS	300	/* the hard cap on any flood */
 #define FLOOD_MAX_THREADS	64
+/* Frames per bpf_prog_test_run_opts() call when not paced: ~30 ms at 9 Mpps. */
+#define FLOOD_LIVE_CHUNK	(1u << 18)
+#define FLOOD_DEFAULT_BATCH	128	/* live frames per kernel batch */
 
 struct flood_addr {
 	int family;		/* 4 or 6 */
@@ -34,6 +37,7 @@ struct flood_opts {
 	struct flood_addr dst;
 	struct flood_cidr src;
 	bool have_src, have_mac;
+	bool own_addresses;	/* --i-own-these-addresses: public targets and sources allowed */
 	uint8_t dst_mac[6];
 	uint64_t rate;		/* frames per second in total; 0 = as fast as possible */
 	uint64_t count;		/* 0 = until the duration ends */
@@ -48,6 +52,7 @@ struct flood_opts {
 struct flood_result {
 	uint64_t sent;
 	double elapsed;		/* seconds from the first frame to the last */
+	double cpu;		/* CPU seconds the sending threads used (the kernel's work in them included) */
 	enum flood_backend backend;	/* the one that ran */
 	bool capped;		/* stopped by the hard cap */
 };
@@ -61,10 +66,42 @@ int flood_parse_mac(const char *s, uint8_t mac[6]);
 /* "none", "linux", "random": the enum value or -EINVAL. */
 int flood_parse_options(const char *s);
 
-/* Fills the frame template and source range for flood_write_v4/v6(). */
+/*
+ * Where a flood may go (target.c). flood_addr_refused: why a is never a target
+ * (unspecified, multicast, broadcast), or NULL. flood_cidr_private: whether all of
+ * c lies in a private, link-local, documentation or benchmarking range.
+ */
+const char *flood_addr_refused(const struct flood_addr *a);
+bool flood_cidr_contains(const struct flood_cidr *c, int family, const uint8_t *addr);
+bool flood_cidr_private(const struct flood_cidr *c);
+/*
+ * The checks that need the interface's addresses: its own address or a directed
+ * broadcast (refused), and the ownership rule for public targets and sources.
+ * 0, or EXIT_USAGE after one line.
+ */
+int flood_check_target(const struct flood_opts *o, int ifindex);
+/*
+ * The MAC of the next hop towards o->dst out of ifindex, from the neighbour
+ * table; when there is no entry the kernel is asked to resolve it, for a few
+ * seconds at most. 0, or EXIT_FAIL after one line.
+ */
+int flood_next_hop_mac(const struct flood_opts *o, int ifindex, uint8_t mac[6]);
+
+/* Fills the frame template and source range for flood_write(). */
 void flood_cfg_init(struct flood_cfg *c, const struct flood_addr *dst,
 		    const struct flood_cidr *src, const uint8_t smac[6],
 		    const uint8_t dmac[6], int options);
+
+/*
+ * Runs the XDP program prog_fd n times on frame with BPF_F_TEST_XDP_LIVE_FRAMES,
+ * its XDP_TX frames leaving through ifindex (in this thread's namespace), batch
+ * frames per kernel batch. n, or -errno.
+ */
+int flood_live_run(int prog_fd, int ifindex, const void *frame, unsigned int len, uint32_t n,
+		   unsigned int batch);
+
+/* CPU seconds the calling thread has used: CLOCK_THREAD_CPUTIME_ID. */
+double thread_cpu_seconds(void);
 
 /* Parses `synq flood` arguments into o. 0, or EXIT_USAGE after one line on stderr. */
 int flood_parse_args(int argc, char **argv, struct flood_opts *o);

@@ -146,13 +146,21 @@ static void warn_veth_peer(struct attach_ctx *c)
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct veth_peer peer;
 	const char *ns;
+	bool gro;
 	int err;
 
 	/* Generic mode sends XDP_TX through the normal path: the peer needs nothing. */
 	if (bpf_xdp_query(c->ifindex, 0, &q) || q.attach_mode != XDP_ATTACHED_DRV)
 		return;
 	err = veth_peer_xdp(c->ifindex, &peer);
-	if (err == -ENOTSUP || (!err && peer.native_xdp) || !peer.ifindex)
+	if (err == -ENOTSUP)
+		return;
+	/* not about the peer, but about veth too: docs/bench.md, "Established traffic" */
+	if (!iface_gro(c->o->iface, &gro) && !gro)
+		synq_err("attach %s: note: on a veth with GRO off, any XDP program costs about half "
+			 "of a TCP stream's throughput; ethtool -K %s gro on wins part of it back",
+			 c->o->iface, c->o->iface);
+	if ((!err && peer.native_xdp) || !peer.ifindex)
 		return;
 	ns = peer.other_netns ? "in another network namespace" : "in this namespace";
 	if (err) {

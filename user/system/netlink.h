@@ -29,6 +29,29 @@ int nl_link_get(int ifindex, int nsid, struct nl_link *l);
  */
 int nl_neigh_mac(int ifindex, int family, const void *addr, uint8_t mac[6]);
 
+/*
+ * Ask the kernel to resolve addr on ifindex (ARP or neighbour discovery, as when
+ * it sends a packet there): creates the entry and starts its probes. 0 or -errno.
+ */
+int nl_neigh_probe(int ifindex, int family, const void *addr);
+
+/* One address of an interface, as RTM_GETADDR lists it. */
+struct nl_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network order */
+	int prefix;
+};
+
+/* Up to max addresses of family on ifindex into out; how many, or -errno. */
+int nl_addr_list(int ifindex, int family, struct nl_addr *out, int max);
+
+/*
+ * The kernel's route to dst (family AF_INET or AF_INET6): the interface it leaves
+ * through and its next hop (the gateway, or dst itself on a connected network).
+ * 0, -ENETUNREACH or -errno.
+ */
+int nl_route_nexthop(int family, const void *dst, int *oif, uint8_t nexthop[16]);
+
 /* The far end of a veth, and whether it runs a native XDP program. */
 struct veth_peer {
 	int ifindex;

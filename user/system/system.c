@@ -211,7 +211,8 @@ int sysctl_read_int(const char *name, long *value)
 }
 
 /* One SIOCGIF* ioctl on iface into ifr. 0 or -errno. */
-static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
+/* ioctl req on iface; data, when given, is what ifr_data points to (SIOCETHTOOL). */
+static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr, void *data)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
 
@@ -219,6 +220,7 @@ static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
 		return -errno;
 	memset(ifr, 0, sizeof(*ifr));
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", iface);
+	ifr->ifr_data = data;
 	if (ioctl(fd, req, ifr))
 		err = -errno;
 	close(fd);
@@ -228,7 +230,7 @@ static int iface_ioctl(const char *iface, unsigned long req, struct ifreq *ifr)
 int iface_mtu(const char *iface, unsigned int *mtu)
 {
 	struct ifreq ifr;
-	int err = iface_ioctl(iface, SIOCGIFMTU, &ifr);
+	int err = iface_ioctl(iface, SIOCGIFMTU, &ifr, NULL);
 
 	if (!err)
 		*mtu = ifr.ifr_mtu;
@@ -238,7 +240,7 @@ int iface_mtu(const char *iface, unsigned int *mtu)
 int iface_mac(const char *iface, uint8_t mac[6])
 {
 	struct ifreq ifr;
-	int err = iface_ioctl(iface, SIOCGIFHWADDR, &ifr);
+	int err = iface_ioctl(iface, SIOCGIFHWADDR, &ifr, NULL);
 
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -250,7 +252,7 @@ bool iface_is_ether(const char *iface)
 	struct ifreq ifr;
 
 	/* Loopback frames carry an Ethernet header too (all zero addresses). */
-	return !iface_ioctl(iface, SIOCGIFHWADDR, &ifr) &&
+	return !iface_ioctl(iface, SIOCGIFHWADDR, &ifr, NULL) &&
 	       (ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER ||
 		ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK);
 }
@@ -268,23 +270,6 @@ bool iface_name_valid(const char *name)
 	return true;
 }
 
-/* One SIOCETHTOOL request (cmd is its first word) on iface. 0 or -errno. */
-static int ethtool_ioctl(const char *iface, void *cmd)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	ifr.ifr_data = cmd;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum)
 {
 	struct { struct ethtool_sset_info hdr; __u32 len; } info = {
@@ -293,7 +278,8 @@ int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum)
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_stats *vals = NULL;
 	size_t n, slen = strlen(suffix), len;
-	int err = ethtool_ioctl(iface, &info);
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCETHTOOL, &ifr, &info);
 
 	*sum = 0;
 	if (err)
@@ -310,7 +296,8 @@ int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum)
 	names->len = n;
 	vals->cmd = ETHTOOL_GSTATS;
 	vals->n_stats = n;
-	err = ethtool_ioctl(iface, names) ?: ethtool_ioctl(iface, vals);
+	err = iface_ioctl(iface, SIOCETHTOOL, &ifr, names) ?:
+	      iface_ioctl(iface, SIOCETHTOOL, &ifr, vals);
 	for (size_t i = 0; !err && i < n; i++) {
 		const char *name = (const char *)names->data + i * ETH_GSTRING_LEN;
 
@@ -323,6 +310,17 @@ int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum)
 out:
 	free(names);
 	free(vals);
+	return err;
+}
+
+int iface_gro(const char *iface, bool *on)
+{
+	struct ethtool_value v = { .cmd = ETHTOOL_GGRO };
+	struct ifreq ifr;
+	int err = iface_ioctl(iface, SIOCETHTOOL, &ifr, &v);
+
+	if (!err)
+		*on = v.data;
 	return err;
 }
 

@@ -73,6 +73,8 @@ bool iface_name_valid(const char *name);
  * driver has no statistics, or -errno.
  */
 int iface_stat_sum(const char *iface, const char *suffix, uint64_t *sum);
+/* Whether generic receive offload is on (ETHTOOL_GGRO). 0 or -errno. */
+int iface_gro(const char *iface, bool *on);
 
 /*
  * Run a command line (printf-style) with /bin/sh, shown with -v: for the test

@@ -23,8 +23,8 @@ rc=$?
 t_eq "bench --quick exits 0" 0 "$rc"
 [ "$rc" -eq 0 ] || sed 's/^/    /' "$TMP/b.err"
 t_eq "bench --quick leaves nothing behind" 0 "$(leftovers)"
-for s in "Flood generator" "1. SYN-ACK rate" "2. Legitimate clients" "3. Observability" \
-	 "4. Established traffic"; do
+for s in "Flood generator" "1. SYN-ACK rate" "2. Legitimate clients" "Where frames were lost" \
+	 "3. Observability" "4. Established traffic"; do
 	if grep -q "^### $s" "$TMP/b.md"; then t_pass "table: $s"; else t_fail "table: $s" "missing"; fi
 done
 
@@ -41,11 +41,22 @@ def pos(name, v, required=True):
             bad.append(name + " is empty")
     elif not v > 0:
         bad.append("%s = %r" % (name, v))
-pos("generator_pps", j["generator_pps"])
+def lost(name, v, required=True):
+    keys = ("flood_at_server_ring", "client_at_server_ring", "xdp_tx_at_attacker_ring",
+            "kernel_at_attacker_ring", "other_rx_drops")
+    if v is None:
+        if required:
+            bad.append(name + ": loss counters empty")
+    elif sorted(v) != sorted(keys) or any(not isinstance(v[k], int) or v[k] < 0 for k in keys):
+        bad.append("%s: loss counters %r" % (name, v))
+for k in ("generator_pps", "generator_per_cpu_s", "generator_ceiling_pps",
+          "generator_ceiling_per_cpu_s", "generator_2_threads_pps"):
+    pos(k, j[k])
 for r in ("kernel", "synq", "synq_auto", "reflector"):
     need = attach or not r.startswith("synq")
-    pos(r + " flood_pps", j["synack"][r]["flood_pps"], need)
-    pos(r + " synack_per_s", j["synack"][r]["synack_per_s"], need)
+    for k in ("flood_pps", "synack_per_s", "synack_per_vcpu_s", "ns_per_syn"):
+        pos(r + " " + k, j["synack"][r][k], need)
+    lost(r, j["synack"][r]["lost"], need)
 for row in j["legit"]:
     name = "legit %s at %s" % (row["protection"], row["flood_rate"])
     if row["protection"] == "synq" and not attach:
@@ -61,11 +72,15 @@ for row in j["legit"]:
         bad.append("%s: latencies %r" % (name, p))
     if row["flood_rate"] != 0:
         pos(name + " flood_pps", row["flood_pps"])
+        if row["protection"] == "synq" and not isinstance(row.get("goals_met"), bool):
+            bad.append(name + ": goals not judged")
+    lost(name, row["lost"])
 pos("round trips, queue programs off", j["round_trips_per_s_queue_off"])
 pos("round trips, queue programs on", j["round_trips_per_s_queue_on"], watch)
 pos("bulk without XDP", j["bulk_gbit_no_xdp"])
 pos("bulk with XDP_PASS", j["bulk_gbit_xdp_pass"])
 pos("bulk with synq", j["bulk_gbit_synq"], attach)
+pos("bulk synq / XDP_PASS", j["bulk_synq_over_xdp_pass"], attach)
 print("; ".join(bad) or "ok")
 PY
 )

@@ -178,6 +178,19 @@ static void check_frame(const uint8_t *f, const struct flood_addr *dst,
 		assert_true(mss >= 536);
 }
 
+/* The frame is the packet: no padding but what a random option set leaves. */
+static void check_length(const uint8_t *f, const struct flood_cfg *cfg, int options)
+{
+	const uint8_t *ip = f + FLOOD_ETH_LEN;
+	int len = cfg->family == 4 ? FLOOD_ETH_LEN + (ip[2] << 8 | ip[3]) :
+		  FLOOD_L4_V6 + (ip[4] << 8 | ip[5]);
+
+	if (options == FLOOD_OPT_RANDOM)
+		assert_true(len <= flood_frame_len(cfg));
+	else
+		assert_int_equal(len, flood_frame_len(cfg));
+}
+
 static void run_frames(const char *dst_s, const char *src_s, int options)
 {
 	static const uint8_t smac[6] = { 2, 0, 0, 0, 0, 1 }, dmac[6] = { 2, 0, 0, 0, 0, 2 };
@@ -201,13 +214,11 @@ static void run_frames(const char *dst_s, const char *src_s, int options)
 		}
 		/* dirty the buffer as the receiver may have: nothing of it may survive */
 		memset(frame, 0xa5, sizeof(frame));
-		if (dst.family == 4)
-			flood_write_v4(frame, &cfg, &r);
-		else
-			flood_write_v6(frame, &cfg, &r);
+		flood_write(frame, &cfg, &r, flood_frame_len(&cfg));
 		assert_memory_equal(frame, dmac, 6);
 		assert_memory_equal(frame + 6, smac, 6);
 		check_frame(frame, &dst, &src, options);
+		check_length(frame, &cfg, options);
 		lens[((frame[(dst.family == 4 ? FLOOD_L4_V4 : FLOOD_L4_V6) + 12] >> 4) * 4 - 20)]++;
 	}
 	/* random options use every option set */
@@ -235,6 +246,50 @@ static void test_frames_v6(void **state)
 	run_frames("[2001:db8::2]:22", "2001:db8:1::5/128", FLOOD_OPT_LINUX);
 }
 
+/* Targets that are always refused, and the ranges that need no ownership flag. */
+static void test_targets(void **state)
+{
+	static const char *const refused[] = {
+		"0.0.0.0:80", "0.1.2.3:80", "224.0.0.1:80", "239.255.255.250:1900",
+		"255.255.255.255:80", "[::]:80", "[ff02::1]:80", "[ff05::1:3]:547",
+	};
+	static const char *const fine[] = {
+		"192.0.2.2:80", "8.8.8.8:53", "223.255.255.254:80", "240.0.0.1:80",
+		"[2001:db8::2]:80", "[fe80::1]:80",
+	};
+	static const char *const private[] = {
+		"10.0.0.0/8", "10.9.8.7/32", "172.31.0.0/16", "192.168.1.0/24", "100.64.0.0/10",
+		"169.254.1.1", "127.0.0.1", "192.0.2.0/24", "198.51.100.7", "203.0.113.0/25",
+		"198.18.0.0/15", "198.19.255.255", "fd00::/8", "fe80::1", "2001:db8::/32",
+		"2001:2::/48", "3fff:1::/32", "::1",
+	};
+	static const char *const public[] = {
+		"8.8.4.0/24", "172.32.0.0/16", "198.18.0.0/14", "10.0.0.0/7", "192.0.3.0/24",
+		"0.0.0.0/0", "2606:4700::1", "2001:db8::/31", "::/0", "2001:2::/47",
+	};
+	struct flood_addr a;
+	struct flood_cidr c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (flood_parse_ipport(refused[i], &a) || !flood_addr_refused(&a))
+			fail_msg("'%s' was not refused", refused[i]);
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		if (flood_parse_ipport(fine[i], &a) || flood_addr_refused(&a))
+			fail_msg("'%s' was refused", fine[i]);
+	for (size_t i = 0; i < sizeof(private) / sizeof(private[0]); i++)
+		if (flood_parse_cidr(private[i], &c) || !flood_cidr_private(&c))
+			fail_msg("'%s' is not private", private[i]);
+	for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
+		if (flood_parse_cidr(public[i], &c) || flood_cidr_private(&c))
+			fail_msg("'%s' counted as private", public[i]);
+	assert_int_equal(flood_parse_cidr("198.18.0.0/15", &c), 0);
+	assert_int_equal(flood_parse_ipport("198.19.1.2:80", &a), 0);
+	assert_true(flood_cidr_contains(&c, 4, a.addr));
+	assert_int_equal(flood_parse_ipport("198.20.0.1:80", &a), 0);
+	assert_false(flood_cidr_contains(&c, 4, a.addr));
+}
+
 /* The verb's own argument checks: each bad input is refused (exit 2). */
 static void test_args(void **state)
 {
@@ -247,6 +302,10 @@ static void test_args(void **state)
 		{ "flood", "-i", "a0", "-d", "192.0.2.2:80", "-c", "1", "--src", "2001:2::/48" },
 		{ "flood", "-i", "a0", "-d", "192.0.2.2:80", "-t", "301", NULL },
 		{ "flood", "-i", "a0", "-d", "192.0.2.2:80", "-c", "1", "--dst-mac", "zz" },
+		{ "flood", "-i", "a0", "-d", "192.0.2.2:80", "-c", "1", "--dst-mac", "01:00:5e:00:00:01" },
+		{ "flood", "-i", "a0", "-d", "192.0.2.2:80", "-c", "1", "--src", "192.0.2.0/24" },
+		{ "flood", "-i", "a0", "-d", "224.0.0.1:80", "-c", "1", NULL },
+		{ "flood", "-i", "a0", "-d", "[::]:80", "-c", "1", NULL },
 	};
 	const char *ok[] = { "flood", "-i", "a0", "-d", "[2001:db8::2]:80", "-t", "2", NULL };
 
@@ -275,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_mac_and_options),
 		cmocka_unit_test(test_frames_v4),
 		cmocka_unit_test(test_frames_v6),
+		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_args),
 	};
 
