@@ -30,6 +30,7 @@ const char *const synq_netstat_names[SYNQ_NS_MAX] = {
 	"SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed",
 };
 const char *const synq_counter_names[SYNQ_COUNTER_MAX] = SYNQ_COUNTER_NAMES;
+const char *const synq_malformed_names[SYNQ_MALFORMED_MAX] = SYNQ_MALFORMED_NAMES;
 const char *const synq_qc_names[SYNQ_QC_MAX] = {
 	"table_full", "owners_full", "wait_unknown",
 };
@@ -43,35 +44,6 @@ uint64_t synq_percpu_sum(const uint64_t *v, int ncpu)
 	for (int i = 0; i < ncpu; i++)
 		sum += v[i];
 	return sum;
-}
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu)
-{
-	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < ncpu; c++) {
-		const struct synq_lstats *p = &percpu[c];
-
-		out->enqueued += p->enqueued;
-		out->accepted += p->accepted;
-		out->overflow_acks += p->overflow_acks;
-		out->synack_retrans += p->synack_retrans;
-		out->wait_count += p->wait_count;
-		out->wait_sum_us += p->wait_sum_us;
-		out->wait_max_us = max_u64(out->wait_max_us, p->wait_max_us);
-		out->aq_peak = max_u64(out->aq_peak, p->aq_peak);
-		out->syn_peak = max_u64(out->syn_peak, p->syn_peak);
-		if (p->aq_after_ns > out->aq_after_ns) {	/* the latest dequeue wins */
-			out->aq_after_ns = p->aq_after_ns;
-			out->aq_after = p->aq_after;
-		}
-		for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
-			out->wait_hist[b] += p->wait_hist[b];
-	}
 }
 
 uint64_t synq_delta(uint64_t cur, uint64_t prev)
@@ -371,6 +343,7 @@ struct synq_collector {
 	struct synq_queue_bpf *skel;
 	struct synq_collector_opts o;
 	int ncpu;
+	uint32_t listeners_max;	/* the listener table's size */
 	int self_fd;		/* our own namespace, to come back to */
 	uint64_t self_ino;
 	time_t since;
@@ -378,7 +351,7 @@ struct synq_collector {
 	struct ns_ref ns[SYNQ_NETNS_MAX];
 	size_t n_own, cap_own;
 	struct owner_cache *own;
-	void *buf;		/* per-CPU values of one listener */
+	uint64_t *buf;		/* per-CPU values of one counter */
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -437,10 +410,15 @@ static int collector_load(struct synq_collector *c)
 	}
 	c->skel->rodata->targ_netns = c->o.all_netns ? 0 : c->self_ino;
 	c->skel->rodata->overflow_reason = reason;
+	c->skel->rodata->trace_wait = !c->o.no_wait;
+	bpf_map__set_max_entries(c->skel->maps.synq_listeners, c->listeners_max);
+	bpf_map__set_max_entries(c->skel->maps.synq_owners, c->listeners_max);
 	if (c->o.no_wait) {
 		/* The syscall tracepoints are the costly part: every syscall takes the slow path. */
 		bpf_program__set_autoload(c->skel->progs.synq_exit_accept4, false);
 		bpf_program__set_autoload(c->skel->progs.synq_exit_accept, false);
+		/* Handshake times are kept for the accept programs only. */
+		bpf_map__set_max_entries(c->skel->maps.synq_pending, 1);
 	}
 	if (!reason) {
 		synq_err("this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: "
@@ -470,9 +448,10 @@ struct synq_collector *synq_collector_open(const struct synq_collector_opts *o)
 		return NULL;
 	}
 	c->o = *o;
+	c->listeners_max = o->listeners_max ? o->listeners_max : SYNQ_LISTENERS_MAX;
 	c->self_fd = -1;
 	c->ncpu = libbpf_num_possible_cpus();
-	c->buf = calloc(c->ncpu > 0 ? c->ncpu : 1, sizeof(struct synq_lstats));
+	c->buf = calloc(c->ncpu > 0 ? c->ncpu : 1, sizeof(*c->buf));
 	if (c->ncpu <= 0 || !c->buf) {
 		synq_err("collector: cannot size per-CPU buffers");
 		goto fail;
@@ -591,6 +570,23 @@ static void read_netstat(struct synq_netns *ns)
 
 	ns->netstat_ok = !read_file("/proc/thread-self/net/netstat", text, sizeof(text)) &&
 			 synq_netstat_parse(text, ns->netstat) == SYNQ_NS_MAX;
+	ns->somaxconn = -1;
+	if (!read_file("/proc/sys/net/core/somaxconn", text, sizeof(text)))
+		ns->somaxconn = atoi(text);
+}
+
+/* One per-CPU array of __u64 counters, CPUs summed, into out[n]; absent maps leave zeros. */
+static void read_pinned_counters(const char *path, uint64_t *out, uint32_t n,
+				 uint64_t *percpu, int ncpu)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return;
+	for (uint32_t k = 0; k < n; k++)
+		if (!bpf_map_lookup_elem(fd, &k, percpu))
+			out[k] = synq_percpu_sum(percpu, ncpu);
+	close(fd);
 }
 
 /* Run iter/tcp in the current namespace and add every listener it reports. */
@@ -618,6 +614,8 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 		l->syn_len += rec.syn_len;
 		l->syn_max += rec.aq_max;
 		l->drops += rec.drops;
+		if (rec.oldest_ms > l->oldest_ms)
+			l->oldest_ms = rec.oldest_ms;
 		l->ino = rec.ino;
 		l->uid = rec.uid;
 	}
@@ -639,20 +637,17 @@ int synq_xdp_read(struct synq_netns *ns, int ncpu)
 	dir = opendir(dir_path);
 	while (v && dir && (d = readdir(dir)) && ns->n_xdp < SYNQ_XDP_MAX) {
 		struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
-		int fd;
 
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/synq_stats", dir_path, d->d_name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
+		if (access(path, F_OK))
 			continue;
 		memset(x, 0, sizeof(*x));
 		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, d->d_name);
-		for (uint32_t k = 0; k < SYNQ_COUNTER_MAX; k++)
-			if (!bpf_map_lookup_elem(fd, &k, v))
-				x->c[k] = synq_percpu_sum(v, ncpu);
-		close(fd);
+		read_pinned_counters(path, x->c, SYNQ_COUNTER_MAX, v, ncpu);
+		snprintf(path, sizeof(path), "%s/%s/synq_malformed", dir_path, d->d_name);
+		read_pinned_counters(path, x->malformed, SYNQ_MALFORMED_MAX, v, ncpu);
 		ns->n_xdp++;
 	}
 	if (dir)
@@ -692,23 +687,27 @@ static bool key_in_view(const struct synq_collector *c, const struct synq_snapsh
 	return synq_snapshot_netns(s, k->netns) != NULL;
 }
 
-/* Add the per-CPU counters of every listener the programs have seen. */
+/* Add the counters of every listener the programs have seen. */
 static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.synq_listeners);
 	struct synq_lkey key, next, *prev = NULL;
 	struct synq_listener *l;
+	struct synq_lstats st;
 	struct synq_owner own;
 
+	s->rows = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!key_in_view(c, s, &key) || bpf_map_lookup_elem(fd, &key, c->buf))
+		s->rows++;
+		if (!key_in_view(c, s, &key) || bpf_map_lookup_elem(fd, &key, &st))
 			continue;
 		l = synq_snapshot_find(s, &key);
 		if (!l && !(l = snapshot_add(s, &key)))
 			return -ENOMEM;
-		synq_lstats_sum(&l->st, c->buf, c->ncpu);
+		l->st = st;
+		l->counted = true;
 	}
 	fd = bpf_map__fd(c->skel->maps.synq_owners);
 	for (size_t i = 0; i < s->n; i++)
@@ -839,6 +838,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	fill_owners(c, s);
 	read_queue_stats(c, s);
 	s->accept_traced = !c->o.no_wait;
+	s->listeners_max = c->listeners_max;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
 	return 0;
 }

@@ -30,6 +30,7 @@ enum synq_netstat {
 };
 extern const char *const synq_netstat_names[SYNQ_NS_MAX];
 extern const char *const synq_counter_names[SYNQ_COUNTER_MAX];
+extern const char *const synq_malformed_names[SYNQ_MALFORMED_MAX];
 extern const char *const synq_qc_names[SYNQ_QC_MAX];
 
 #define SYNQ_NETNS_MAX	64	/* namespaces one snapshot covers */
@@ -38,6 +39,7 @@ extern const char *const synq_qc_names[SYNQ_QC_MAX];
 struct synq_xdp_iface {
 	char name[IF_NAMESIZE];
 	uint64_t c[SYNQ_COUNTER_MAX];
+	uint64_t malformed[SYNQ_MALFORMED_MAX];	/* why packets were malformed */
 };
 
 struct synq_netns {
@@ -45,6 +47,7 @@ struct synq_netns {
 	char name[64];			/* /run/netns name, or "" */
 	bool netstat_ok;
 	uint64_t netstat[SYNQ_NS_MAX];
+	int somaxconn;			/* net.core.somaxconn; -1 when unreadable */
 	int n_xdp;
 	struct synq_xdp_iface xdp[SYNQ_XDP_MAX];
 };
@@ -53,14 +56,16 @@ struct synq_netns {
 struct synq_listener {
 	struct synq_lkey key;
 	bool gauged;			/* seen by the iterator in this snapshot */
+	bool counted;			/* has a row (counters) in the listener table */
 	uint32_t aq_len, aq_max;	/* accept queue */
 	uint32_t syn_len, syn_max;	/* SYN queue; max = sk_max_ack_backlog */
 	uint64_t drops;			/* sk_drops (since the socket was made) */
+	uint32_t oldest_ms;		/* wait of the oldest child in the accept queue */
 	uint64_t ino;
 	uint32_t uid;
 	uint32_t pid;			/* owner; 0 when unknown */
 	char comm[16];
-	struct synq_lstats st;		/* CPUs summed; peaks and max are maxima */
+	struct synq_lstats st;		/* counters since the row was made */
 };
 
 struct synq_snapshot {
@@ -72,6 +77,8 @@ struct synq_snapshot {
 	struct synq_netns ns[SYNQ_NETNS_MAX];
 	uint64_t qc[SYNQ_QC_MAX];	/* synq_queue_stats, CPUs summed */
 	bool accept_traced;		/* false: accepted is derived, no wait times */
+	uint32_t listeners_max;		/* the listener table's size */
+	uint32_t rows;			/* rows in it, every namespace */
 };
 
 /*
@@ -90,8 +97,6 @@ struct synq_lview {
 
 /* ---- pure arithmetic (no system access) ---- */
 uint64_t synq_percpu_sum(const uint64_t *v, int ncpu);
-/* Sum n per-CPU copies of a listener's counters; peaks and maxima take the largest. */
-void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu);
 /* cur - prev of a counter that may have restarted (entry freed and made again). */
 uint64_t synq_delta(uint64_t cur, uint64_t prev);
 double synq_rate(uint64_t cur, uint64_t prev, double dt);
@@ -132,12 +137,13 @@ struct synq_collector_opts {
 	bool all_netns;		/* every namespace with listeners; else this thread's */
 	bool no_wait;		/* leave accept() untraced: no wait times, accepted derived */
 	uint16_t port;		/* 0: every port */
+	uint32_t listeners_max;	/* listener table size; 0: SYNQ_LISTENERS_MAX */
 };
 
 /*
  * Read synq's XDP counters pinned for namespace ns->netns, every interface:
- * /sys/fs/bpf/synq/<netns>/<IFACE>/synq_stats (PERCPU_ARRAY of __u64), CPUs
- * summed, into ns->xdp. Returns how many interfaces were read.
+ * /sys/fs/bpf/synq/<netns>/<IFACE>/synq_stats and synq_malformed (PERCPU_ARRAYs
+ * of __u64), CPUs summed, into ns->xdp. Returns how many interfaces were read.
  */
 int synq_xdp_read(struct synq_netns *ns, int ncpu);
 

@@ -256,8 +256,8 @@ static void draw_header(struct top *t)
 			       xdp_rate(t, shown[k], &n_if));
 	}
 	if (t->cur.qc[SYNQ_QC_TABLE_FULL])
-		mvprintw(3, 0, "listener table full (%d): %llu events not attributed",
-			 SYNQ_LISTENERS_MAX, (unsigned long long)t->cur.qc[SYNQ_QC_TABLE_FULL]);
+		mvprintw(3, 0, "listener table full (%u): %llu events not attributed",
+			 t->cur.listeners_max, (unsigned long long)t->cur.qc[SYNQ_QC_TABLE_FULL]);
 }
 
 static void draw_row(struct top *t, int y, const struct row *r, bool sel)

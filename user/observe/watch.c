@@ -157,8 +157,8 @@ void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct s
 			fputc(',', out);
 		json_netns(out, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns));
 	}
-	fprintf(out, "],\"accept_traced\":%s,\"listener_table_max\":%d,\"unattributed\":{",
-		cur->accept_traced ? "true" : "false", SYNQ_LISTENERS_MAX);
+	fprintf(out, "],\"accept_traced\":%s,\"listener_table_max\":%u,\"unattributed\":{",
+		cur->accept_traced ? "true" : "false", cur->listeners_max);
 	for (int i = 0; i < SYNQ_QC_MAX; i++)
 		fprintf(out, "%s\"%s\":%llu", i ? "," : "", synq_qc_names[i],
 			(unsigned long long)cur->qc[i]);
@@ -228,8 +228,8 @@ void watch_print_text(FILE *out, const struct synq_snapshot *cur, const struct s
 		text_listener(out, &cur->l[i], &v);
 	}
 	if (cur->qc[SYNQ_QC_TABLE_FULL])
-		fprintf(out, "  listener table full (%d entries): %llu events not attributed\n",
-			SYNQ_LISTENERS_MAX, (unsigned long long)cur->qc[SYNQ_QC_TABLE_FULL]);
+		fprintf(out, "  listener table full (%u entries): %llu events not attributed\n",
+			cur->listeners_max, (unsigned long long)cur->qc[SYNQ_QC_TABLE_FULL]);
 	fputs("  (* = bound to every address)\n\n", out);
 	fflush(out);
 }
