@@ -24,13 +24,14 @@
 #pragma weak verb_status
 #pragma weak verb_key
 #pragma weak verb_watch
+#pragma weak verb_export
 #pragma weak verb_top
 #pragma weak verb_flood
 #pragma weak verb_bench
 
 static const struct synq_verb *const verbs[] = {
 	&verb_attach, &verb_detach, &verb_status, &verb_key,
-	&verb_top, &verb_watch, &verb_serve, &verb_flood, &verb_bench,
+	&verb_top, &verb_watch, &verb_export, &verb_serve, &verb_flood, &verb_bench,
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
