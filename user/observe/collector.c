@@ -351,6 +351,8 @@ struct synq_collector {
 	struct ns_ref ns[SYNQ_NETNS_MAX];
 	size_t n_own, cap_own;
 	struct owner_cache *own;
+	size_t n_closed, cap_closed;
+	struct synq_lkey *closed;	/* rows of closed listeners, freed after a walk */
 	uint64_t *buf;		/* per-CPU values of one counter */
 };
 
@@ -417,6 +419,13 @@ static int collector_load(struct synq_collector *c)
 		/* The syscall tracepoints are the costly part: every syscall takes the slow path. */
 		bpf_program__set_autoload(c->skel->progs.synq_exit_accept4, false);
 		bpf_program__set_autoload(c->skel->progs.synq_exit_accept, false);
+		/*
+		 * The state-change hook runs about ten times per connection (both
+		 * ends). Without wait times it only finds owners and frees rows of
+		 * closed listeners: /proc gives the owners, and each snapshot frees
+		 * the rows of listeners the iterator no longer sees.
+		 */
+		bpf_program__set_autoload(c->skel->progs.synq_set_state, false);
 		/* Handshake times are kept for the accept programs only. */
 		bpf_map__set_max_entries(c->skel->maps.synq_pending, 1);
 	}
@@ -687,6 +696,20 @@ static bool key_in_view(const struct synq_collector *c, const struct synq_snapsh
 	return synq_snapshot_netns(s, k->netns) != NULL;
 }
 
+static void closed_add(struct synq_collector *c, const struct synq_lkey *k)
+{
+	if (c->n_closed == c->cap_closed) {
+		size_t cap = c->cap_closed ? c->cap_closed * 2 : 16;
+		struct synq_lkey *p = realloc(c->closed, cap * sizeof(*p));
+
+		if (!p)
+			return;	/* freed at a later snapshot */
+		c->closed = p;
+		c->cap_closed = cap;
+	}
+	c->closed[c->n_closed++] = *k;
+}
+
 /* Add the counters of every listener the programs have seen. */
 static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
 {
@@ -704,11 +727,21 @@ static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
 		if (!key_in_view(c, s, &key) || bpf_map_lookup_elem(fd, &key, &st))
 			continue;
 		l = synq_snapshot_find(s, &key);
+		if (!l && c->o.no_wait) {
+			/* No state-change hook: a row the iterator did not see is a closed listener. */
+			closed_add(c, &key);
+			continue;
+		}
 		if (!l && !(l = snapshot_add(s, &key)))
 			return -ENOMEM;
 		l->st = st;
 		l->counted = true;
 	}
+	/* Deleted after the walk: a hash map's walk restarts when its current key goes. */
+	for (size_t i = 0; i < c->n_closed; i++)
+		if (!bpf_map_delete_elem(fd, &c->closed[i]))
+			s->rows--;
+	c->n_closed = 0;
 	fd = bpf_map__fd(c->skel->maps.synq_owners);
 	for (size_t i = 0; i < s->n; i++)
 		if (!bpf_map_lookup_elem(fd, &s->l[i].key, &own)) {
@@ -852,6 +885,7 @@ void synq_collector_close(struct synq_collector *c)
 	if (c->self_fd >= 0)
 		close(c->self_fd);
 	free(c->own);
+	free(c->closed);
 	free(c->buf);
 	free(c);
 }
