@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# synq export scraped by a real Prometheus server (Debian's prometheus), both in a
+# synq export scraped by a real Prometheus server (Debian's prometheus), all in a
 # namespace of the test's own, with a temporary config and TSDB and a 1 s scrape
-# interval. What Prometheus stores is checked against the kernel: nstat for
+# interval. Two exporters: the default observer (job synq) and one with
+# --accept-wait (job synq_wait) for the wait histogram. What Prometheus stores is checked against the kernel: nstat for
 # overflows, the backlog for the accept queue; labels of IPv4, IPv6 and wildcard
 # listeners; a closed listener's series going stale; Ctrl-C.
 source tests/lib/e2e.sh
@@ -15,6 +16,7 @@ done
 
 E2E=build/tests/tools
 EXPORT_PORT=9737
+WAIT_PORT=9736
 PROM_PORT=9090	# the namespace is new: every port of its loopback is free
 TMP=$(mktemp -d)
 trap 'ns_cleanup; rm -rf "$TMP"' EXIT
@@ -35,9 +37,11 @@ serve() {
 }
 
 start() {
-	ns_bg EXPORT_PID "$ns" "$SYNQ" export --accept-wait --listen 127.0.0.1:$EXPORT_PORT \
-		> "$TMP/export.log" 2>&1
-	t_wait_for "$TMP/export.log" "serving http" || return 1
+	ns_bg EXPORT_PID "$ns" "$SYNQ" export --listen 127.0.0.1:$EXPORT_PORT > "$TMP/export.log" 2>&1
+	ns_bg WAIT_PID "$ns" "$SYNQ" export --accept-wait --listen 127.0.0.1:$WAIT_PORT \
+		> "$TMP/wait.log" 2>&1
+	t_wait_for "$TMP/export.log" "serving http" && t_wait_for "$TMP/wait.log" "serving http" ||
+		return 1
 	cat > "$TMP/prometheus.yml" <<-EOF
 	global:
 	  scrape_interval: 1s
@@ -46,6 +50,9 @@ start() {
 	  - job_name: synq
 	    static_configs:
 	      - targets: ['127.0.0.1:$EXPORT_PORT']
+	  - job_name: synq_wait
+	    static_configs:
+	      - targets: ['127.0.0.1:$WAIT_PORT']
 	EOF
 	ns_bg PROM_PID "$ns" prometheus --config.file="$TMP/prometheus.yml" \
 		--storage.tsdb.path="$TMP/tsdb" --web.listen-address="127.0.0.1:$PROM_PORT" \
@@ -61,11 +68,11 @@ test_target_up() {
 	local t
 	for _ in $(seq 50); do
 		t=$(in_ns curl -s "http://127.0.0.1:$PROM_PORT/api/v1/targets" |
-			jq -r '.data.activeTargets[0] | "\(.health) [\(.lastError)]"')
+			jq -r '[.data.activeTargets[] | "\(.health) [\(.lastError)]"] | unique | join(",")')
 		[ "$t" = "up []" ] && break
 		sleep 0.1
 	done
-	t_eq target_up_no_error "up []" "$t"
+	t_eq targets_up_no_error "up []" "$t"
 	in_ns curl -s "http://127.0.0.1:$EXPORT_PORT/metrics" > "$TMP/scrape.txt"
 	t_run promtool_check_metrics sh -c "promtool check metrics < '$TMP/scrape.txt'"
 }
@@ -73,7 +80,7 @@ test_target_up() {
 # backlog 8: the accept queue holds 9. 9 clients stay, 11 more try for 1.5 s and
 # are refused, SYN retransmits included: the overflow count is nstat's delta.
 test_backlog() {
-	local n0 n1 sel="netns=\"$INO\",port=\"8080\""
+	local n0 n1 sel="job=\"synq\",netns=\"$INO\",port=\"8080\""
 	serve "$TMP/s8080.log" --port 8080 --backlog 8 --pause-accept ||
 		{ t_fail backlog_overflows "listener did not start"; return; }
 	n0=$(nstat_of TcpExtListenOverflows)
@@ -88,7 +95,7 @@ test_backlog() {
 		t_eq backlog_overflows "$((n1 - n0))" "$(query "synq_listener_overflows_total{$sel}")"
 	fi
 	t_eq backlog_accept_queue_9 "9 8" "$(query "synq_listener_accept_queue_length{$sel}") $(query "synq_listener_accept_queue_limit{$sel}")"
-	t_eq backlog_netstat_overflows "$n1" "$(query "synq_netstat_listen_overflows_total{netns=\"$INO\"}")"
+	t_eq backlog_netstat_overflows "$n1" "$(query "synq_netstat_listen_overflows_total{job=\"synq\",netns=\"$INO\"}")"
 	# Each of the 9 saw the queue one longer: depths 1..9, so 7 of them at most 7.
 	t_eq depth_histogram "9 7 9" "$(query "synq_listener_accept_queue_depth_at_enqueue_count{$sel}") $(query "synq_listener_accept_queue_depth_at_enqueue_bucket{$sel,le=\"7\"}") $(query "synq_listener_accept_queue_depth_at_enqueue_bucket{$sel,le=\"15\"}")"
 	# The oldest of the 9 has waited since before the burst.
@@ -102,7 +109,7 @@ test_wait_quantile() {
 		{ t_fail wait_quantile "listener did not start"; return; }
 	in_ns $E2E/qclient loop 127.0.0.1 8084 1.5 > /dev/null
 	two_scrapes
-	q=$(query "histogram_quantile(0.5, synq_listener_accept_wait_seconds_bucket{netns=\"$INO\",port=\"8084\"})")
+	q=$(query "histogram_quantile(0.5, synq_listener_accept_wait_seconds_bucket{job=\"synq_wait\",netns=\"$INO\",port=\"8084\"})")
 	if awk -v q="$q" 'BEGIN { exit !(q ~ /^[0-9.e+-]+$/ && q >= 0.016384 && q <= 0.065536) }'; then
 		t_pass wait_quantile
 	else
@@ -118,7 +125,7 @@ test_labels() {
 	two_scrapes
 	t_eq listener_labels "$INO/127.0.0.1/8080 $INO/::1/8081 $INO/0.0.0.0/8082 $INO/::/8083" "$(in_ns curl -s \
 		"http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode \
-		"query=synq_listener_accept_queue_limit{port=~\"808[0-3]\"}" |
+		"query=synq_listener_accept_queue_limit{job=\"synq\",port=~\"808[0-3]\"}" |
 		jq -r '[.data.result[].metric | "\(.netns)/\(.addr)/\(.port)"] | sort_by(split("/")[2]) | join(" ")')"
 }
 
@@ -128,14 +135,16 @@ test_closed_goes_stale() {
 	wait "$CLOSE_PID" 2> /dev/null
 	two_scrapes
 	t_eq closed_listener_stale "" "$(query "synq_listener_accept_queue_limit{netns=\"$INO\",port=\"8083\"}")"
-	t_eq others_still_there 9 "$(query "synq_listener_accept_queue_length{netns=\"$INO\",port=\"8080\"}")"
+	t_eq others_still_there "9 9" "$(query "synq_listener_accept_queue_length{netns=\"$INO\",port=\"8080\"}" | xargs)"
 }
 
 test_ctrl_c() {
-	kill -INT "$EXPORT_PID"
-	wait "$EXPORT_PID"
-	t_eq export_ctrl_c_exit 0 "$?"
-	t_eq export_says_stopped 1 "$(grep -c "stopped" "$TMP/export.log")"
+	local rc
+	kill -INT "$EXPORT_PID" "$WAIT_PID"
+	wait "$EXPORT_PID"; rc=$?
+	wait "$WAIT_PID"
+	t_eq export_ctrl_c_exit "0 0" "$rc $?"
+	t_eq export_says_stopped 2 "$(cat "$TMP/export.log" "$TMP/wait.log" | grep -c "stopped")"
 }
 
 test_cli() {
