@@ -29,6 +29,7 @@
 #include <linux/if_link.h>
 
 #include "flood/bench_env.h"
+#include "flood/bench_observer.h"
 #include "cli/cli.h"
 #include "flood/flood.h"
 #include "cli/verb.h"
@@ -69,6 +70,7 @@ struct results {
 	struct { struct cell c; double flood_pps; struct client_result r; } legit[2][MAX_RATES];
 	struct { struct cell c; double rate; } accept[2];	/* queue programs off, on */
 	struct { struct cell c; double gbit; } bulk[BULK_MAX];
+	struct observer_result observer;	/* nginx with and without the observer */
 };
 
 struct bench {
@@ -430,6 +432,37 @@ static void report_rest(const struct results *r)
 	printf("\n");
 }
 
+static void report_observer(const struct observer_result *o)
+{
+	const double base = o->mode[OBS_OFF].median;
+	char a[64], d[64], t[64];
+
+	printf("### 5. Observer cost (nginx, one worker, wrk -c16 \"Connection: close\"; "
+	       "%d alternating rounds of %.0f s, medians)\n\n"
+	       "| observer | connections/s | vs none | BPF run time per connection |\n"
+	       "| --- | --- | --- | --- |\n", o->rounds, o->seconds);
+	for (int m = 0; m < OBS_MAX; m++) {
+		struct cell c = { .ok = o->mode[m].ok, .na = o->mode[m].na };
+		struct cell vs = { .ok = c.ok && o->mode[OBS_OFF].ok && m != OBS_OFF,
+				   .na = m == OBS_OFF ? "-" : c.na };
+		struct cell ns = { .ok = vs.ok && o->ns_known,
+				   .na = m == OBS_OFF ? "-" : "n/a (no BPF_ENABLE_STATS)" };
+
+		printf("| %s | %s | %s | %s |\n", observer_mode_names[m],
+		       cell(&c, a, sizeof(a), "%.0f", o->mode[m].median),
+		       cell(&vs, d, sizeof(d), "%+.1f %%",
+			    base > 0 ? 100.0 * (o->mode[m].median - base) / base : 0),
+		       cell(&ns, t, sizeof(t), "%.0f ns", o->mode[m].ns_median));
+	}
+	printf("Each run, connections/s:");
+	for (int m = 0; m < OBS_MAX; m++) {
+		printf("%s %s:", m ? ";" : "", observer_mode_names[m]);
+		for (int i = 0; i < o->rounds; i++)
+			printf(" %.0f", o->rate[m][i]);
+	}
+	printf("\n\n");
+}
+
 static void report(const struct bench *b)
 {
 	struct utsname u;
@@ -446,6 +479,7 @@ static void report(const struct bench *b)
 	report_synack(&b->res);
 	report_legit(&b->res);
 	report_rest(&b->res);
+	report_observer(&b->res.observer);
 }
 
 /* JSON: null where a cell is empty. */
@@ -495,7 +529,22 @@ static int write_json(const struct bench *b, const char *path)
 	jnum(f, "round_trips_per_s_queue_on", &r->accept[1].c, r->accept[1].rate, ", ");
 	jnum(f, "bulk_gbit_no_xdp", &r->bulk[BULK_NONE].c, r->bulk[BULK_NONE].gbit, ", ");
 	jnum(f, "bulk_gbit_xdp_pass", &r->bulk[BULK_PASS].c, r->bulk[BULK_PASS].gbit, ", ");
-	jnum(f, "bulk_gbit_synq", &r->bulk[BULK_SYNQ].c, r->bulk[BULK_SYNQ].gbit, "}\n");
+	jnum(f, "bulk_gbit_synq", &r->bulk[BULK_SYNQ].c, r->bulk[BULK_SYNQ].gbit, ", ");
+	fprintf(f, "\"observer_nginx_conn_per_s\": {");
+	for (int m = 0; m < OBS_MAX; m++) {
+		static const char *const keys[OBS_MAX] = { "none", "export", "export_accept_wait" };
+
+		struct cell c = { .ok = r->observer.mode[m].ok };
+
+		jnum(f, keys[m], &c, r->observer.mode[m].median, m + 1 < OBS_MAX ? ", " : "}, ");
+	}
+	fprintf(f, "\"observer_bpf_ns_per_conn\": {");
+	for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
+		struct cell c = { .ok = r->observer.mode[m].ok && r->observer.ns_known };
+
+		jnum(f, m == OBS_DEFAULT ? "export" : "export_accept_wait", &c,
+		     r->observer.mode[m].ns_median, m + 1 < OBS_MAX ? ", " : "}}\n");
+	}
 	return fclose(f) ? -1 : 0;
 }
 
@@ -552,7 +601,9 @@ static const char usage[] =
 	"     p50/p99/max latency;\n"
 	"  3. round trips per second with and without synq's queue programs (synq watch);\n"
 	"  4. one TCP stream's throughput through synq serve --reply echo with no XDP\n"
-	"     program, a bare XDP_PASS one, and synq.\n"
+	"     program, a bare XDP_PASS one, and synq;\n"
+	"  5. nginx's connection rate under wrk (Connection: close) with no observer,\n"
+	"     with synq export and with synq export --accept-wait, in alternating rounds.\n"
 	"Flood and client run on CPU 0; the server, the server veth's NAPI thread and the\n"
 	"answer counter on CPU 1. Prints a Markdown table; cells that cannot be\n"
 	"measured in this build say why. Needs root and two CPUs.\n"
@@ -604,6 +655,8 @@ static void run_all(struct bench *b)
 		accept_rate(b, on);
 	for (int m = 0; m < BULK_MAX && !synq_stop; m++)
 		bulk(b, m);
+	if (!synq_stop)
+		bench_observer(&b->env, b->quick ? 1.0 : 3.0, b->quick ? 2 : 6, &b->res.observer);
 }
 
 static int bench_main(int argc, char **argv)

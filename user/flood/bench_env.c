@@ -54,7 +54,7 @@ static int sh(const char *fmt, ...)
 	return rc == -1 ? -1 : WEXITSTATUS(rc);
 }
 
-static void pin_self(int cpu)
+void bench_pin_self(int cpu)
 {
 	cpu_set_t set;
 
@@ -241,7 +241,7 @@ pid_t bench_child(const char *ns, int cpu, void (*fn)(void *arg, void *res), voi
 		close(p[0]);
 		if (netns_enter(ns))
 			_exit(1);
-		pin_self(cpu);
+		bench_pin_self(cpu);
 		fn(arg, res);
 		if (write(p[1], res, len) != (ssize_t)len)
 			_exit(1);
@@ -328,7 +328,7 @@ static pid_t serve_start(struct bench_env *e, int port, const char *reply)
 		dup2(out[1], STDOUT_FILENO);
 		if (!synq_verbose && null >= 0)
 			dup2(null, STDERR_FILENO);
-		pin_self(BENCH_CPU_SERVER);
+		bench_pin_self(BENCH_CPU_SERVER);
 		execv("/proc/self/exe", (char **)argv);
 		_exit(127);
 	}
