@@ -89,6 +89,21 @@ static void test_percpu_sums(void **state)
 	assert_int_equal(synq_percpu_sum(v, 0), 0);
 }
 
+/* Depth buckets: 0 alone, then [2^(k-1), 2^k - 1], the last one open from 65536. */
+static void test_depth_buckets(void **state)
+{
+	(void)state;
+	assert_int_equal(synq_depth_bucket(0), 0);
+	assert_int_equal(synq_depth_bucket(1), 1);
+	for (uint32_t k = 2; k < SYNQ_DEPTH_BUCKETS - 1; k++) {
+		assert_int_equal(synq_depth_bucket(1u << (k - 1)), k);
+		assert_int_equal(synq_depth_bucket((1u << k) - 1), k);
+	}
+	assert_int_equal(synq_depth_bucket(65535), SYNQ_DEPTH_BUCKETS - 2);
+	assert_int_equal(synq_depth_bucket(65536), SYNQ_DEPTH_BUCKETS - 1);
+	assert_int_equal(synq_depth_bucket(UINT32_MAX), SYNQ_DEPTH_BUCKETS - 1);
+}
+
 static void test_delta_rate(void **state)
 {
 	(void)state;
@@ -273,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_bucket_bounds),
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_percpu_sums),
+		cmocka_unit_test(test_depth_buckets),
 		cmocka_unit_test(test_delta_rate),
 		cmocka_unit_test(test_netstat_parse),
 		cmocka_unit_test(test_keys),
