@@ -724,14 +724,17 @@ static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
 		key = next;
 		prev = &key;
 		s->rows++;
-		if (!key_in_view(c, s, &key) || bpf_map_lookup_elem(fd, &key, &st))
-			continue;
 		l = synq_snapshot_find(s, &key);
-		if (!l && c->o.no_wait) {
-			/* No state-change hook: a row the iterator did not see is a closed listener. */
+		if (!l && c->o.no_wait && (!c->o.port || key.port == c->o.port)) {
+			/*
+			 * No state-change hook: a row the iterator did not see is a
+			 * closed listener (or one of a namespace with none left).
+			 */
 			closed_add(c, &key);
 			continue;
 		}
+		if ((!l && !key_in_view(c, s, &key)) || bpf_map_lookup_elem(fd, &key, &st))
+			continue;
 		if (!l && !(l = snapshot_add(s, &key)))
 			return -ENOMEM;
 		l->st = st;
