@@ -544,6 +544,7 @@ static int top_main(int argc, char **argv)
 	t.port_filter = t.o.port;
 	co.all_netns = t.o.all_netns;
 	co.no_wait = !t.o.accept_wait;
+	co.listeners_max = t.o.listeners;
 	cli_catch_stop_signals();
 	t.c = synq_collector_open(&co);
 	if (!t.c)
@@ -567,6 +568,7 @@ const struct synq_verb verb_top = {
 	.summary = "live dashboard of every listener's SYN and accept queues",
 	.usage =
 	"Usage: synq [-n NAME] top [--interval S] [--port P] [--all-netns] [--accept-wait]\n"
+	"                           [--listeners N]\n"
 	"\n"
 	"A terminal dashboard: per listener, accept-queue and SYN-queue fill against\n"
 	"their limits, enqueue/s, accept/s, drops/s and accept wait p50/p99; a header\n"
@@ -582,6 +584,7 @@ const struct synq_verb verb_top = {
 	"  --all-netns     every network namespace that has listeners\n"
 	"  --accept-wait   trace accept() for wait times (costs every syscall the\n"
 	"                  traced slow path: see synq watch --help)\n"
+	"  --listeners N   listener table size (default 4096)\n"
 	"  --json, --count N   only when stdout is not a terminal, as for watch\n",
 	.run = top_main,
 };

@@ -239,6 +239,7 @@ int watch_run(const struct watch_opts *o)
 {
 	struct synq_collector_opts co = {
 		.all_netns = o->all_netns, .port = o->port, .no_wait = !o->accept_wait,
+		.listeners_max = o->listeners,
 	};
 	struct synq_snapshot base = {}, prev = {}, cur = {};
 	struct synq_collector *c;
@@ -282,6 +283,7 @@ static const struct option watch_longopts[] = {
 	{ "port", required_argument, NULL, 'p' },
 	{ "all-netns", no_argument, NULL, 'a' },
 	{ "accept-wait", no_argument, NULL, 'W' },
+	{ "listeners", required_argument, NULL, 'L' },
 	{}
 };
 
@@ -316,6 +318,10 @@ int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 		case 'W':
 			o->accept_wait = true;
 			break;
+		case 'L':
+			if (cli_parse_uint(verb, "--listeners", optarg, 16, 1u << 24, &o->listeners))
+				return EXIT_USAGE;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
@@ -343,7 +349,7 @@ const struct synq_verb verb_watch = {
 	.summary = "print listen-queue depths, flows, drops and accept wait times",
 	.usage =
 	"Usage: synq [-n NAME] watch [--json] [--interval S] [--count N] [--port P]\n"
-	"                            [--all-netns] [--accept-wait]\n"
+	"                            [--all-netns] [--accept-wait] [--listeners N]\n"
 	"\n"
 	"Loads synq's queue tracepoint programs, prints one block (or with --json one\n"
 	"JSON object a line) per interval for every TCP listener of the namespace, and\n"
@@ -363,6 +369,8 @@ const struct synq_verb verb_watch = {
 	"                  Without it, accepted is derived from the queue, and OLDEST\n"
 	"                  (oldest_wait_ms) still says how long the oldest connection\n"
 	"                  in the accept queue has waited.\n"
+	"  --listeners N   listener table size (default 4096); beyond it listeners keep\n"
+	"                  their gauges and their events are counted as unattributed\n"
 	"  -n NAME         (global) the namespace /run/netns/NAME instead of this one\n",
 	.run = watch_main,
 };

@@ -17,6 +17,7 @@ struct watch_opts {
 	uint16_t port;		/* 0: every port */
 	bool all_netns;
 	bool accept_wait;	/* trace accept(): wait times, at a cost */
+	unsigned int listeners;	/* listener table size; 0: the default */
 };
 
 
