@@ -147,6 +147,19 @@ test_ctrl_c() {
 	t_eq export_says_stopped 2 "$(cat "$TMP/export.log" "$TMP/wait.log" | grep -c "stopped")"
 }
 
+# -n NAME: the exporter enters the namespace itself, and serves and observes there.
+test_netns_flag() {
+	local n
+	"$SYNQ" -n "$ns" export --listen 127.0.0.1:9739 > "$TMP/n.log" 2>&1 &
+	n=$!
+	t_wait_for "$TMP/n.log" "serving http" || { t_fail export_netns_flag "$(cat "$TMP/n.log")"; return; }
+	t_eq export_netns_flag "9 8" "$(in_ns curl -s http://127.0.0.1:9739/metrics | awk -v s="netns=\"$INO\",addr=\"127.0.0.1\",port=\"8080\"" '
+		index($0, "synq_listener_accept_queue_length{" s "}") == 1 { l = $2 }
+		index($0, "synq_listener_accept_queue_limit{" s "}") == 1 { m = $2 } END { print l, m }')"
+	kill -INT "$n"
+	wait "$n"
+}
+
 test_cli() {
 	local out rc w
 	ns_bg w "$ns" "$SYNQ" export --listen 0.0.0.0:9738 > "$TMP/wild.log" 2>&1
@@ -170,6 +183,7 @@ test_backlog
 test_wait_quantile
 test_labels
 test_closed_goes_stale
+test_netns_flag
 test_ctrl_c
 test_cli
 t_done
