@@ -106,7 +106,7 @@ struct synq_lstats {
 	__u64 wait_max_us;
 	__u32 aq_peak;		/* accept-queue high-water mark seen at enqueue */
 	__u32 syn_peak;		/* SYN-queue high-water mark seen at enqueue */
-	__u64 aq_after_ns;	/* when this CPU last saw accept() return (ktime ns) */
+	__u64 aq_after_ns;	/* when accept() last returned a child (ktime ns) */
 	__u32 aq_after;		/* the accept-queue length right after that dequeue */
 	__u32 pad;
 	__u64 wait_hist[SYNQ_WAIT_BUCKETS];
