@@ -42,22 +42,38 @@ struct exporter {
 
 /* ---- HTTP ---- */
 
-static int reply(struct synq_conn *conn, const struct http_request *req, const char *status,
-		 const char *type, const char *body, size_t len)
+struct reply {
+	const char *status, *type, *body;
+	size_t len;
+	const char *headers;	/* more header lines, each ending in CRLF; may be NULL */
+};
+
+static int reply(struct synq_conn *conn, const struct http_request *req, const struct reply *r)
 {
 	char head[256];
 	int n;
 
 	n = snprintf(head, sizeof(head),
 		     "HTTP/1.1 %s\r\nServer: synq\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		     "%s%s\r\n", status, type, len,
-		     strncmp(status, "405", 3) ? "" : "Allow: GET, HEAD\r\n",
+		     "%s%s\r\n", r->status, r->type, r->len, r->headers ? r->headers : "",
 		     req && req->keep_alive ? "" : "Connection: close\r\n");
 	if (synq_conn_send(conn, head, n))
 		return -ENOMEM;
 	if (req && req->head)
 		return 0;
-	return synq_conn_send(conn, body, len);
+	return synq_conn_send(conn, r->body, r->len);
+}
+
+/* A short text/plain reply. */
+static int reply_text(struct synq_conn *conn, const struct http_request *req, const char *status,
+		      const char *text, const char *headers)
+{
+	const struct reply r = {
+		.status = status, .type = "text/plain", .body = text, .len = strlen(text),
+		.headers = headers,
+	};
+
+	return reply(conn, req, &r);
 }
 
 static bool target_is(const struct http_request *req, const char *path)
@@ -87,40 +103,36 @@ static int scrape(struct exporter *e, char **body, size_t *len)
 
 static int serve_metrics(struct exporter *e, struct synq_conn *conn, const struct http_request *req)
 {
-	static const char failed[] = "synq export: the collector failed to take a snapshot\n";
+	struct reply r = { .status = "200 OK", .type = PROM_CONTENT_TYPE };
 	char *body = NULL;
-	size_t len = 0;
-	int err = scrape(e, &body, &len);
+	int err = scrape(e, &body, &r.len);
 
-	if (err)
-		err = reply(conn, req, "500 Internal Server Error", "text/plain", failed,
-			    sizeof(failed) - 1);
-	else
-		err = reply(conn, req, "200 OK", PROM_CONTENT_TYPE, body, len);
+	if (err) {
+		err = reply_text(conn, req, "500 Internal Server Error",
+				 "synq export: the collector failed to take a snapshot\n", NULL);
+	} else {
+		r.body = body;
+		err = reply(conn, req, &r);
+	}
 	free(body);
 	return err;
 }
 
 static int respond(struct exporter *e, struct synq_conn *conn, const struct http_request *req)
 {
-	static const char index[] = "synq export: metrics are at /metrics\n";
-	static const char none[] = "not found: metrics are at /metrics\n";
-	static const char method[] = "only GET and HEAD\n";
-
 	if (!req->get && !req->head)
-		return reply(conn, req, "405 Method Not Allowed", "text/plain", method,
-			     sizeof(method) - 1);
+		return reply_text(conn, req, "405 Method Not Allowed", "only GET and HEAD\n",
+				  "Allow: GET, HEAD\r\n");
 	if (target_is(req, "/metrics"))
 		return serve_metrics(e, conn, req);
 	if (target_is(req, "/"))
-		return reply(conn, req, "200 OK", "text/plain", index, sizeof(index) - 1);
-	return reply(conn, req, "404 Not Found", "text/plain", none, sizeof(none) - 1);
+		return reply_text(conn, req, "200 OK", "synq export: metrics are at /metrics\n", NULL);
+	return reply_text(conn, req, "404 Not Found", "not found: metrics are at /metrics\n", NULL);
 }
 
 /* The server's handler: every complete request in order, keep-alive as the client asks. */
 static long export_handler(struct synq_conn *conn, const char *data, size_t len, void *arg)
 {
-	static const char bad[] = "bad request\n";
 	struct http_request req;
 	size_t done = 0;
 	long n;
@@ -130,7 +142,7 @@ static long export_handler(struct synq_conn *conn, const char *data, size_t len,
 		if (n == HTTP_INCOMPLETE)
 			break;
 		if (n < 0) {
-			reply(conn, NULL, "400 Bad Request", "text/plain", bad, sizeof(bad) - 1);
+			reply_text(conn, NULL, "400 Bad Request", "bad request\n", NULL);
 			return SYNQ_CLOSE;
 		}
 		if (respond(arg, conn, &req) || !req.keep_alive)
