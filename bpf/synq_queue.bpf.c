@@ -13,9 +13,17 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load. */
 const volatile __u32 targ_netns;	/* 0: every namespace */
 const volatile __u32 overflow_reason;	/* SKB_DROP_REASON_TCP_LISTEN_OVERFLOW, from BTF */
+const volatile bool trace_wait;		/* exact accept wait times: the accept programs load */
 
+/* The kernel's tick rate, for the age of the oldest queued child (0 when unknown). */
+extern const unsigned int CONFIG_HZ __kconfig __weak;
+
+/*
+ * Shared by all CPUs: the table's memory does not grow with the CPU count.
+ * Sizes here are defaults; the collector sets them before load.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SYNQ_LISTENERS_MAX);
 	__type(key, struct synq_lkey);
 	__type(value, struct synq_lstats);
@@ -103,7 +111,7 @@ int BPF_PROG(synq_data_ready, const struct sock *sk)
 	struct inet_connection_sock *icsk;
 	struct synq_lstats *s;
 	struct synq_lkey k;
-	__u32 aq, syn;
+	__u32 aq, syn, b;
 
 	/* Fires for every readable socket: the listener test comes first (a direct load). */
 	if (sk->__sk_common.skc_state != TCP_LISTEN)
@@ -115,6 +123,12 @@ int BPF_PROG(synq_data_ready, const struct sock *sk)
 	aq = sk->sk_ack_backlog;
 	icsk = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct inet_connection_sock));
 	syn = icsk->icsk_accept_queue.qlen.counter;
+	b = synq_depth_bucket(aq);
+	/* Keep the bound check: clang would drop it, knowing the function clamps. */
+	asm volatile("" : "+r"(b));
+	if (b < SYNQ_DEPTH_BUCKETS)
+		__sync_fetch_and_add(&s->depth_hist[b], 1);
+	__sync_fetch_and_add(&s->depth_sum, aq);
 	if (aq > s->aq_peak)
 		s->aq_peak = aq;
 	if (syn > s->syn_peak)
@@ -156,7 +170,7 @@ int BPF_PROG(synq_set_state, const struct sock *sk, int oldstate, int newstate)
 	 */
 	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
 		/* Passive open complete: the child is in the accept queue. */
-		if (sk->sk_protocol != IPPROTO_TCP || !netns_wanted(sk_netns(sk)))
+		if (!trace_wait || sk->sk_protocol != IPPROTO_TCP || !netns_wanted(sk_netns(sk)))
 			return 0;
 		child = (__u64)sk;
 		now = bpf_ktime_get_ns();
@@ -280,6 +294,28 @@ int BPF_PROG(synq_retransmit_synack, const struct sock *sk, const struct request
 	return 0;
 }
 
+/*
+ * How long the oldest child in the accept queue has waited, in ms. A child's
+ * lsndtime is set (in jiffies) when the handshake makes it, and moves only
+ * when it sends data, which it cannot do before accept(). So the head of the
+ * queue gives the oldest wait with no per-connection hook at all.
+ */
+static __always_inline __u32 oldest_wait_ms(struct sock *sk)
+{
+	struct request_sock *head;
+	struct tcp_sock *child;
+	__u32 age;
+
+	head = BPF_CORE_READ((struct inet_connection_sock *)sk, icsk_accept_queue.rskq_accept_head);
+	if (!head || !CONFIG_HZ)
+		return 0;
+	child = (struct tcp_sock *)BPF_CORE_READ(head, sk);
+	if (!child)
+		return 0;
+	age = (__u32)bpf_jiffies64() - BPF_CORE_READ(child, lsndtime);
+	return (__u64)age * 1000 / CONFIG_HZ;
+}
+
 /* Gauges of every TCP listener of the caller's namespace, one record each. */
 SEC("iter/tcp")
 int synq_iter_listeners(struct bpf_iter__tcp *ctx)
@@ -305,6 +341,8 @@ int synq_iter_listeners(struct bpf_iter__tcp *ctx)
 	rec.ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	rec.uid = ctx->uid;
 	rec.v6only = BPF_CORE_READ_BITFIELD_PROBED(&sk->__sk_common, skc_ipv6only);
+	rec.oldest_ms = oldest_wait_ms(sk);
+	rec.pad = 0;
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }

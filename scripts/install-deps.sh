@@ -19,6 +19,8 @@ packages=(
 	strace
 	# make install and its tests: man pages from --help, rendering them, completion, units
 	help2man man-db groff-base bash-completion systemd
+	# synq export: a Prometheus server for its end-to-end test, promtool for the alert rules
+	prometheus
 )
 
 missing=()
@@ -36,6 +38,20 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive	# tshark asks a question otherwise
+
+# Packages with a service (prometheus) start it on install where systemd runs. The tests
+# start their own servers on ports of their own: no daemon may be left running. A
+# policy-rc.d that answers 101 forbids invoke-rc.d and deb-systemd-invoke to start any.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# install-deps: no service starts while packages install\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Nor at the next boot.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl > /dev/null; then
+	systemctl disable --now prometheus > /dev/null 2>&1 || true
+fi
 echo "install-deps: installed ${#missing[@]} package(s)"

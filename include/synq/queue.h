@@ -13,9 +13,10 @@
 #endif
 
 /*
- * Listener table size. When it is full, events of listeners that have no
- * entry yet are not attributed: they are counted in SYNQ_QC_TABLE_FULL and the
- * output says so. The iterator still reports gauges for every listener.
+ * Listener table size by default (user space may set another before load).
+ * When it is full, events of listeners that have no entry yet are not
+ * attributed: they are counted in SYNQ_QC_TABLE_FULL and the output says so.
+ * The iterator still reports gauges for every listener.
  */
 #define SYNQ_LISTENERS_MAX	4096
 /* Connections between handshake completion and accept(), system-wide (LRU). */
@@ -68,7 +69,33 @@ static inline __u64 synq_wait_lo(__u32 i)
 	return (__u64)(SYNQ_WAIT_SUB + i % SYNQ_WAIT_SUB) << shift;
 }
 
-/* Per-CPU counters of one listener: the value of the PERCPU_HASH `synq_listeners`. */
+/*
+ * Accept-queue depth seen at each enqueue, in log2 buckets: bucket 0 holds
+ * depth 0, bucket k (1..SYNQ_DEPTH_BUCKETS - 2) holds [2^(k-1), 2^k - 1], the
+ * last bucket every depth from 2^(SYNQ_DEPTH_BUCKETS - 2) up.
+ */
+#define SYNQ_DEPTH_BUCKETS	18
+
+static inline __u32 synq_depth_bucket(__u32 depth)
+{
+	__u32 k = 0;
+
+	/* fls() without a loop, for the verifier */
+	if (depth >> 16) { k += 16; depth >>= 16; }
+	if (depth >> 8) { k += 8; depth >>= 8; }
+	if (depth >> 4) { k += 4; depth >>= 4; }
+	if (depth >> 2) { k += 2; depth >>= 2; }
+	if (depth >> 1) { k += 1; depth >>= 1; }
+	k += depth;
+	return k < SYNQ_DEPTH_BUCKETS ? k : SYNQ_DEPTH_BUCKETS - 1;
+}
+
+/*
+ * Counters of one listener: the value of the HASH `synq_listeners`, shared by
+ * every CPU (atomic adds), so the table's memory does not grow with the CPU
+ * count. Peaks and maxima are updated without a lock: a rare lost update
+ * leaves them a little low, never wrong in kind.
+ */
 struct synq_lstats {
 	__u64 enqueued;		/* children queued (sk_data_ready on the listener) */
 	__u64 accepted;		/* accept()/accept4() returned a child */
@@ -79,10 +106,12 @@ struct synq_lstats {
 	__u64 wait_max_us;
 	__u32 aq_peak;		/* accept-queue high-water mark seen at enqueue */
 	__u32 syn_peak;		/* SYN-queue high-water mark seen at enqueue */
-	__u64 aq_after_ns;	/* when this CPU last saw accept() return (ktime ns) */
+	__u64 aq_after_ns;	/* when accept() last returned a child (ktime ns) */
 	__u32 aq_after;		/* the accept-queue length right after that dequeue */
 	__u32 pad;
 	__u64 wait_hist[SYNQ_WAIT_BUCKETS];
+	__u64 depth_hist[SYNQ_DEPTH_BUCKETS];	/* accept-queue depth at each enqueue */
+	__u64 depth_sum;
 };
 
 /*
@@ -115,6 +144,8 @@ struct synq_iter_rec {
 	__u64 ino;		/* socket inode, to find the owner in /proc like ss -p */
 	__u32 uid;
 	__u32 v6only;		/* IPV6_V6ONLY: an IPv6 wildcard that takes no IPv4 */
+	__u32 oldest_ms;	/* how long the oldest child in the accept queue has waited */
+	__u32 pad;
 };
 
 #endif

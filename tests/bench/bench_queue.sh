@@ -4,7 +4,7 @@
 # Runs with and without the programs attached (`synq watch` running) alternate
 # in one run, in the order AB BA AB ..., so drift on a shared machine hits both
 # sides; prints each round and the medians.
-#   [WATCH_FLAGS=--no-wait] tests/bench/bench_queue.sh [wrk|cpu] [SECONDS_PER_RUN] [ROUNDS]
+#   [WATCH_FLAGS=--accept-wait] tests/bench/bench_queue.sh [wrk|cpu] [SECONDS_PER_RUN] [ROUNDS]
 # wrk: accept rate of synq serve (HTTP) under wrk -H "Connection: close"
 #      (one new connection per request).
 # cpu: CPU time (user + system) that one client (an HTTP/1.0 request each) and

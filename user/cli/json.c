@@ -17,9 +17,9 @@ void json_finish(struct json *j)
 	fflush(j->out);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t len)
+size_t utf8_seq_len(const char *str, size_t len)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t n;
 	uint32_t cp;
 
@@ -52,7 +52,7 @@ void json_escape(FILE *out, const char *str, size_t len)
 	const unsigned char *s = (const unsigned char *)str;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(s + i, len - i);
+		size_t n = utf8_seq_len(str + i, len - i);
 
 		if (n == 0) {		/* not UTF-8: the byte as the code point of its value */
 			fprintf(out, "\\u%04x", s[i++]);

@@ -52,5 +52,10 @@ void json_time(struct json *j, const char *key, time_t t);
 
 /* The escaped body of s (no quotes) into out: the rule above, for other writers too. */
 void json_escape(FILE *out, const char *s, size_t len);
+/*
+ * Length of the valid UTF-8 sequence at s (at most len bytes), or 0 when the byte
+ * there starts none: the test behind the rule above, shared with the Prometheus writer.
+ */
+size_t utf8_seq_len(const char *s, size_t len);
 
 #endif

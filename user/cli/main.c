@@ -17,7 +17,7 @@
 
 static const struct synq_verb *const verbs[] = {
 	&verb_attach, &verb_detach, &verb_status, &verb_key,
-	&verb_top, &verb_watch, &verb_doctor, &verb_serve, &verb_flood, &verb_bench,
+	&verb_top, &verb_watch, &verb_doctor, &verb_export, &verb_serve, &verb_flood, &verb_bench,
 };
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 

@@ -17,6 +17,7 @@ extern const struct synq_verb verb_detach;
 extern const struct synq_verb verb_status;
 extern const struct synq_verb verb_key;
 extern const struct synq_verb verb_watch;
+extern const struct synq_verb verb_export;
 extern const struct synq_verb verb_top;
 extern const struct synq_verb verb_flood;
 extern const struct synq_verb verb_bench;

@@ -29,6 +29,7 @@
 #include <linux/if_link.h>
 
 #include "flood/bench_env.h"
+#include "flood/bench_observer.h"
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "flood/flood.h"
@@ -86,6 +87,7 @@ struct results {
 	} legit[2][MAX_RATES];
 	struct { struct cell c; double rate; } accept[2];	/* queue programs off, on */
 	struct { struct cell c; double gbit; } bulk[BULK_MAX];
+	struct observer_result observer;	/* nginx with and without the observer */
 };
 
 struct bench {
@@ -644,6 +646,37 @@ static void report_rest(const struct results *r)
 	       bulk_ratio(r)));
 }
 
+static void report_observer(const struct observer_result *o)
+{
+	const double base = o->mode[OBS_OFF].median;
+	char a[64], d[64], t[64];
+
+	printf("### 5. Observer cost (nginx, one worker, wrk -c16 \"Connection: close\"; "
+	       "%d alternating rounds of %.0f s, medians)\n\n"
+	       "| observer | connections/s | vs none | BPF run time per connection |\n"
+	       "| --- | --- | --- | --- |\n", o->rounds, o->seconds);
+	for (int m = 0; m < OBS_MAX; m++) {
+		struct cell c = { .ok = o->mode[m].ok, .na = o->mode[m].na };
+		struct cell vs = { .ok = c.ok && o->mode[OBS_OFF].ok && m != OBS_OFF,
+				   .na = m == OBS_OFF ? "-" : c.na };
+		struct cell ns = { .ok = vs.ok && o->ns_known,
+				   .na = m == OBS_OFF ? "-" : "n/a (no BPF_ENABLE_STATS)" };
+
+		printf("| %s | %s | %s | %s |\n", observer_mode_names[m],
+		       cell(&c, a, sizeof(a), "%.0f", o->mode[m].median),
+		       cell(&vs, d, sizeof(d), "%+.1f %%",
+			    base > 0 ? 100.0 * (o->mode[m].median - base) / base : 0),
+		       cell(&ns, t, sizeof(t), "%.0f ns", o->mode[m].ns_median));
+	}
+	printf("Each run, connections/s:");
+	for (int m = 0; m < OBS_MAX; m++) {
+		printf("%s %s:", m ? ";" : "", observer_mode_names[m]);
+		for (int i = 0; i < o->rounds; i++)
+			printf(" %.0f", o->rate[m][i]);
+	}
+	printf("\n\n");
+}
+
 static void report(const struct bench *b)
 {
 	struct utsname u;
@@ -661,6 +694,7 @@ static void report(const struct bench *b)
 	report_legit(&b->res);
 	report_loss(&b->res);
 	report_rest(&b->res);
+	report_observer(&b->res.observer);
 }
 
 /* A measured number, or null where its cell is empty (the scenario did not run). */
@@ -710,6 +744,9 @@ static void json_legit(struct json *j, const struct results *r, int i, int p)
 	json_object_close(j);
 }
 
+/* The observer modes' JSON keys, in enum order. */
+static const char *const observer_keys[OBS_MAX] = { "none", "export", "export_accept_wait" };
+
 static int write_json(const struct bench *b, const char *path)
 {
 	const struct results *r = &b->res;
@@ -753,6 +790,20 @@ static int write_json(const struct bench *b, const char *path)
 	jnum(&j, "bulk_gbit_xdp_pass", &r->bulk[BULK_PASS].c, r->bulk[BULK_PASS].gbit, 3);
 	jnum(&j, "bulk_gbit_synq", &r->bulk[BULK_SYNQ].c, r->bulk[BULK_SYNQ].gbit, 3);
 	jnum(&j, "bulk_synq_over_xdp_pass", &r->bulk[BULK_SYNQ].c, bulk_ratio(r), 3);
+	json_object_open(&j, "observer_nginx_conn_per_s");
+	for (int m = 0; m < OBS_MAX; m++) {
+		const struct cell c = { .ok = r->observer.mode[m].ok };
+
+		jnum(&j, observer_keys[m], &c, r->observer.mode[m].median, 0);
+	}
+	json_object_close(&j);
+	json_object_open(&j, "observer_bpf_ns_per_conn");
+	for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
+		const struct cell c = { .ok = r->observer.mode[m].ok && r->observer.ns_known };
+
+		jnum(&j, observer_keys[m], &c, r->observer.mode[m].ns_median, 0);
+	}
+	json_object_close(&j);
 	json_object_close(&j);
 	json_finish(&j);
 	return fclose(f) ? -1 : 0;
@@ -829,7 +880,9 @@ static const char usage[] =
 	"     (both veth ends' ring counters);\n"
 	"  3. round trips per second with and without synq's queue programs (synq watch);\n"
 	"  4. one TCP stream's throughput through synq serve --reply echo with no XDP\n"
-	"     program, a bare XDP_PASS one, and synq.\n"
+	"     program, a bare XDP_PASS one, and synq;\n"
+	"  5. nginx's connection rate under wrk (Connection: close) with no observer,\n"
+	"     with synq export and with synq export --accept-wait, in alternating rounds.\n"
 	"Flood and client run on CPU 0; the server, the server veth's NAPI thread and the\n"
 	"answer counter on CPU 1. Prints a Markdown table; cells that cannot be\n"
 	"measured in this build say why. Needs root and two CPUs.\n"
@@ -925,6 +978,8 @@ static void run_all(struct bench *b)
 		accept_rate(b, on);
 	for (int m = 0; m < BULK_MAX && !synq_stop; m++)
 		bulk(b, m);
+	if (!synq_stop)
+		bench_observer(&b->env, b->quick ? 1.0 : 3.0, b->quick ? 2 : 6, &b->res.observer);
 }
 
 static int bench_main(int argc, char **argv)

@@ -29,10 +29,12 @@
 #include "cli/cli.h"
 #include "system/system.h"
 
-static void pin_self(int cpu)
+void bench_pin_self(int cpu)
 {
 	cpu_set_t set;
 
+	if (cpu < 0)	/* no CPU asked for: the scheduler places it */
+		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
@@ -287,8 +289,7 @@ pid_t bench_child(const char *ns, int cpu, void (*fn)(void *arg, void *res), voi
 		close(p[0]);
 		if (netns_enter(ns))
 			_exit(1);
-		if (cpu >= 0)
-			pin_self(cpu);
+		bench_pin_self(cpu);
 		fn(arg, res);
 		if (write(p[1], res, len) != (ssize_t)len)
 			_exit(1);
@@ -375,7 +376,7 @@ static pid_t serve_start(struct bench_env *e, int port, const char *reply)
 		dup2(out[1], STDOUT_FILENO);
 		if (!synq_verbose && null >= 0)
 			dup2(null, STDERR_FILENO);
-		pin_self(BENCH_CPU_SERVER);
+		bench_pin_self(BENCH_CPU_SERVER);
 		execv("/proc/self/exe", (char **)argv);
 		_exit(127);
 	}

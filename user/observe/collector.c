@@ -38,6 +38,7 @@ const char *const synq_netstat_names[] = {
 	[SYNQ_NETSTAT_SYNCOOKIES_FAILED] = "SyncookiesFailed",
 };
 const char *const synq_counter_names[] = SYNQ_COUNTER_NAMES;
+const char *const synq_malformed_names[] = SYNQ_MALFORMED_NAMES;
 const char *const synq_qc_names[] = {
 	[SYNQ_QC_TABLE_FULL] = "table_full",
 	[SYNQ_QC_OWNERS_FULL] = "owners_full",
@@ -46,38 +47,10 @@ const char *const synq_qc_names[] = {
 #define NAMES(a) (sizeof(a) / sizeof((a)[0]))
 _Static_assert(NAMES(synq_netstat_names) == SYNQ_NETSTAT_MAX, "a netstat counter lacks a name");
 _Static_assert(NAMES(synq_counter_names) == SYNQ_COUNTER_MAX, "a counter lacks a name");
+_Static_assert(NAMES(synq_malformed_names) == SYNQ_MALFORMED_MAX, "a malformed reason lacks a name");
 _Static_assert(NAMES(synq_qc_names) == SYNQ_QC_MAX, "a queue counter lacks a name");
 
 /* ---------------------------------------------------------------- pure part */
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu)
-{
-	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < ncpu; c++) {
-		const struct synq_lstats *p = &percpu[c];
-
-		out->enqueued += p->enqueued;
-		out->accepted += p->accepted;
-		out->overflow_acks += p->overflow_acks;
-		out->synack_retrans += p->synack_retrans;
-		out->wait_count += p->wait_count;
-		out->wait_sum_us += p->wait_sum_us;
-		out->wait_max_us = max_u64(out->wait_max_us, p->wait_max_us);
-		out->aq_peak = max_u64(out->aq_peak, p->aq_peak);
-		out->syn_peak = max_u64(out->syn_peak, p->syn_peak);
-		if (p->aq_after_ns > out->aq_after_ns) {	/* the latest dequeue wins */
-			out->aq_after_ns = p->aq_after_ns;
-			out->aq_after = p->aq_after;
-		}
-		for (int b = 0; b < SYNQ_WAIT_BUCKETS; b++)
-			out->wait_hist[b] += p->wait_hist[b];
-	}
-}
 
 double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us)
 {
@@ -365,6 +338,7 @@ struct synq_collector {
 	struct synq_queue_bpf *skel;
 	struct synq_collector_opts o;
 	int ncpu;
+	uint32_t listeners_max;	/* the listener table's size */
 	int self_fd;		/* our own namespace, to come back to */
 	uint64_t self_ino;
 	time_t since;
@@ -372,7 +346,9 @@ struct synq_collector {
 	struct ns_ref ns[SYNQ_NETNS_MAX];
 	size_t n_own, cap_own;
 	struct owner_cache *own;
-	void *buf;		/* per-CPU values of one listener */
+	size_t n_closed, cap_closed;
+	struct synq_lkey *closed;	/* rows of closed listeners, freed after a walk */
+	uint64_t *buf;		/* per-CPU values of one counter */
 };
 
 /* The value of SKB_DROP_REASON_TCP_LISTEN_OVERFLOW on this kernel, or 0. */
@@ -422,10 +398,22 @@ static int collector_load(struct synq_collector *c)
 	}
 	c->skel->rodata->targ_netns = c->o.all_netns ? 0 : c->self_ino;
 	c->skel->rodata->overflow_reason = reason;
+	c->skel->rodata->trace_wait = !c->o.no_wait;
+	bpf_map__set_max_entries(c->skel->maps.synq_listeners, c->listeners_max);
+	bpf_map__set_max_entries(c->skel->maps.synq_owners, c->listeners_max);
 	if (c->o.no_wait) {
 		/* The syscall tracepoints are the costly part: every syscall takes the slow path. */
 		bpf_program__set_autoload(c->skel->progs.synq_exit_accept4, false);
 		bpf_program__set_autoload(c->skel->progs.synq_exit_accept, false);
+		/*
+		 * The state-change hook runs about ten times per connection (both
+		 * ends). Without wait times it only finds owners and frees rows of
+		 * closed listeners: /proc gives the owners, and each snapshot frees
+		 * the rows of listeners the iterator no longer sees.
+		 */
+		bpf_program__set_autoload(c->skel->progs.synq_set_state, false);
+		/* Handshake times are kept for the accept programs only. */
+		bpf_map__set_max_entries(c->skel->maps.synq_pending, 1);
 	}
 	if (!reason) {
 		synq_err("this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: "
@@ -460,9 +448,10 @@ struct synq_collector *synq_collector_open(const struct synq_collector_opts *o)
 		return NULL;
 	}
 	c->o = *o;
+	c->listeners_max = o->listeners_max ? o->listeners_max : SYNQ_LISTENERS_MAX;
 	c->self_fd = -1;
 	c->ncpu = libbpf_num_possible_cpus();
-	c->buf = calloc(c->ncpu > 0 ? c->ncpu : 1, sizeof(struct synq_lstats));
+	c->buf = calloc(c->ncpu > 0 ? c->ncpu : 1, sizeof(*c->buf));
 	if (c->ncpu <= 0 || !c->buf) {
 		synq_err("collector: cannot size per-CPU buffers");
 		goto fail;
@@ -585,6 +574,9 @@ static void read_netstat(struct synq_netns *ns)
 
 	ns->netstat_ok = !read_file("/proc/thread-self/net/netstat", text, sizeof(text)) &&
 			 synq_netstat_parse(text, ns->netstat) == SYNQ_NETSTAT_MAX;
+	ns->somaxconn = -1;
+	if (!read_file("/proc/sys/net/core/somaxconn", text, sizeof(text)))
+		ns->somaxconn = atoi(text);
 }
 
 /* Run iter/tcp in the current namespace and add every listener it reports. */
@@ -612,6 +604,8 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 		l->syn_len += rec.syn_len;
 		l->syn_max += rec.aq_max;
 		l->drops += rec.drops;
+		if (rec.oldest_ms > l->oldest_ms)
+			l->oldest_ms = rec.oldest_ms;
 		l->ino = rec.ino;
 		l->uid = rec.uid;
 		l->v6only = rec.v6only;
@@ -677,24 +671,55 @@ static bool key_in_view(const struct synq_collector *c, const struct synq_snapsh
 	return synq_snapshot_netns(s, k->netns) != NULL;
 }
 
-/* Add the per-CPU counters of every listener the programs have seen. */
+static void closed_add(struct synq_collector *c, const struct synq_lkey *k)
+{
+	if (c->n_closed == c->cap_closed) {
+		size_t cap = c->cap_closed ? c->cap_closed * 2 : 16;
+		struct synq_lkey *p = realloc(c->closed, cap * sizeof(*p));
+
+		if (!p)
+			return;	/* freed at a later snapshot */
+		c->closed = p;
+		c->cap_closed = cap;
+	}
+	c->closed[c->n_closed++] = *k;
+}
+
+/* Add the counters of every listener the programs have seen. */
 static int read_counters(struct synq_collector *c, struct synq_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.synq_listeners);
 	struct synq_lkey key, next, *prev = NULL;
 	struct synq_listener *l;
+	struct synq_lstats st;
 	struct synq_owner own;
 
+	s->rows = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!key_in_view(c, s, &key) || bpf_map_lookup_elem(fd, &key, c->buf))
-			continue;
+		s->rows++;
 		l = synq_snapshot_find(s, &key);
+		if (!l && c->o.no_wait && (!c->o.port || key.port == c->o.port)) {
+			/*
+			 * No state-change hook: a row the iterator did not see is a
+			 * closed listener (or one of a namespace with none left).
+			 */
+			closed_add(c, &key);
+			continue;
+		}
+		if ((!l && !key_in_view(c, s, &key)) || bpf_map_lookup_elem(fd, &key, &st))
+			continue;
 		if (!l && !(l = snapshot_add(s, &key)))
 			return -ENOMEM;
-		synq_lstats_sum(&l->st, c->buf, c->ncpu);
+		l->st = st;
+		l->counted = true;
 	}
+	/* Deleted after the walk: a hash map's walk restarts when its current key goes. */
+	for (size_t i = 0; i < c->n_closed; i++)
+		if (!bpf_map_delete_elem(fd, &c->closed[i]))
+			s->rows--;
+	c->n_closed = 0;
 	fd = bpf_map__fd(c->skel->maps.synq_owners);
 	for (size_t i = 0; i < s->n; i++)
 		if (!bpf_map_lookup_elem(fd, &s->l[i].key, &own)) {
@@ -825,6 +850,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	fill_owners(c, s);
 	read_queue_stats(c, s);
 	s->accept_traced = !c->o.no_wait;
+	s->listeners_max = c->listeners_max;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
 	return 0;
 }
@@ -838,6 +864,7 @@ void synq_collector_close(struct synq_collector *c)
 	if (c->self_fd >= 0)
 		close(c->self_fd);
 	free(c->own);
+	free(c->closed);
 	free(c->buf);
 	free(c);
 }

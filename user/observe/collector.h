@@ -33,11 +33,12 @@ enum synq_netstat {
 	SYNQ_NETSTAT_MAX
 };
 /*
- * Names of enum synq_netstat, enum synq_counter and enum synq_queue_counter values.
+ * Names of enum synq_netstat, enum synq_counter, enum synq_malformed and enum synq_queue_counter values.
  * Declared unsized so that collector.c can assert each has exactly _MAX entries.
  */
 extern const char *const synq_netstat_names[];
 extern const char *const synq_counter_names[];
+extern const char *const synq_malformed_names[];
 extern const char *const synq_qc_names[];
 
 #define SYNQ_NETNS_MAX	64	/* namespaces one snapshot covers */
@@ -54,6 +55,7 @@ struct synq_netns {
 	char name[64];			/* /run/netns name, or "" */
 	bool netstat_ok;
 	uint64_t netstat[SYNQ_NETSTAT_MAX];
+	int somaxconn;			/* net.core.somaxconn; -1 when unreadable */
 	int n_xdp;
 	int xdp_omitted;		/* protected interfaces past SYNQ_XDP_MAX: not shown */
 	struct synq_xdp_iface xdp[SYNQ_XDP_MAX];
@@ -63,9 +65,11 @@ struct synq_netns {
 struct synq_listener {
 	struct synq_lkey key;
 	bool gauged;			/* seen by the iterator in this snapshot */
+	bool counted;			/* has a row (counters) in the listener table */
 	uint32_t aq_len, aq_max;	/* accept queue */
 	uint32_t syn_len, syn_max;	/* SYN queue; max = sk_max_ack_backlog */
 	uint64_t drops;			/* sk_drops (since the socket was made) */
+	uint32_t oldest_ms;		/* wait of the oldest child in the accept queue */
 	uint64_t ino;
 	uint32_t uid;
 	uint32_t pid;			/* owner; 0 when unknown */
@@ -73,7 +77,7 @@ struct synq_listener {
 	bool backlog_known;		/* listen() was seen while synq observed */
 	int32_t backlog_req;		/* what it asked for, before somaxconn clamped it */
 	bool v6only;			/* an IPv6 socket that takes no IPv4 */
-	struct synq_lstats st;		/* CPUs summed; peaks and max are maxima */
+	struct synq_lstats st;		/* counters since the row was made */
 };
 
 struct synq_snapshot {
@@ -86,6 +90,8 @@ struct synq_snapshot {
 	struct synq_netns ns[SYNQ_NETNS_MAX];
 	uint64_t qc[SYNQ_QC_MAX];	/* synq_queue_stats, CPUs summed */
 	bool accept_traced;		/* false: accepted is derived, no wait times */
+	uint32_t listeners_max;		/* the listener table's size */
+	uint32_t rows;			/* rows in it, every namespace */
 };
 
 /*
@@ -103,8 +109,6 @@ struct synq_lview {
 };
 
 /* ---- pure arithmetic (no system access); sums, deltas and rates: counters.h ---- */
-/* Sum n per-CPU copies of a listener's counters; peaks and maxima take the largest. */
-void synq_lstats_sum(struct synq_lstats *out, const struct synq_lstats *percpu, int ncpu);
 /*
  * The q-quantile (0..1) of a wait histogram, in microseconds: found by rank,
  * interpolated linearly inside its bucket [lo, hi), capped at max_us when
@@ -142,6 +146,7 @@ struct synq_collector_opts {
 	bool all_netns;		/* every namespace with listeners; else this thread's */
 	bool no_wait;		/* leave accept() untraced: no wait times, accepted derived */
 	uint16_t port;		/* 0: every port */
+	uint32_t listeners_max;	/* listener table size; 0: SYNQ_LISTENERS_MAX */
 };
 
 /*

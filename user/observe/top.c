@@ -278,8 +278,8 @@ static void draw_header(struct top *t)
 		printw("  listeners: %u kernel, %u cookies", states[0], states[1]);
 	}
 	if (t->cur.qc[SYNQ_QC_TABLE_FULL])
-		mvprintw(3, 0, "listener table full (%d): %llu events not attributed",
-			 SYNQ_LISTENERS_MAX, (unsigned long long)t->cur.qc[SYNQ_QC_TABLE_FULL]);
+		mvprintw(3, 0, "listener table full (%u): %llu events not attributed",
+			 t->cur.listeners_max, (unsigned long long)t->cur.qc[SYNQ_QC_TABLE_FULL]);
 }
 
 static void draw_row(struct top *t, int y, const struct row *r, bool sel)
@@ -557,7 +557,8 @@ static int top_main(int argc, char **argv)
 		return watch_run(&t.o);
 	t.port_filter = t.o.port;
 	co.all_netns = t.o.all_netns;
-	co.no_wait = t.o.no_wait;
+	co.no_wait = !t.o.accept_wait;
+	co.listeners_max = t.o.listeners;
 	cli_catch_stop_signals();
 	t.c = synq_collector_open(&co);
 	if (!t.c)
@@ -580,7 +581,8 @@ const struct synq_verb verb_top = {
 	.name = "top",
 	.summary = "live dashboard of every listener's SYN and accept queues",
 	.usage =
-	"Usage: synq [-n NAME] top [--interval S] [--port P] [--all-netns] [--no-wait]\n"
+	"Usage: synq [-n NAME] top [--interval S] [--port P] [--all-netns] [--accept-wait]\n"
+	"                           [--listeners N]\n"
 	"\n"
 	"A terminal dashboard: per listener, accept-queue and SYN-queue fill against\n"
 	"their limits, enqueue/s, accept/s, drops/s and accept wait p50/p99; a header\n"
@@ -594,7 +596,9 @@ const struct synq_verb verb_top = {
 	"  --interval S    seconds between updates (default 1)\n"
 	"  --port P        start filtered to port P\n"
 	"  --all-netns     every network namespace that has listeners\n"
-	"  --no-wait       leave accept() untraced (cheaper): no wait times\n"
+	"  --accept-wait   trace accept() for wait times (costs every syscall the\n"
+	"                  traced slow path: see synq watch --help)\n"
+	"  --listeners N   listener table size (default 4096)\n"
 	"  --json, --count N   only when stdout is not a terminal, as for watch\n",
 	.run = top_main,
 };

@@ -61,6 +61,7 @@ static void json_listener(struct json *j, const struct synq_snapshot *cur, size_
 	json_u64(j, "len", l->aq_len);
 	json_u64(j, "max", l->aq_max);
 	json_u64(j, "peak", v->aq_peak);
+	json_u64(j, "oldest_wait_ms", l->oldest_ms);
 	if (l->st.aq_after_ns)
 		json_u64(j, "after_accept", l->st.aq_after);
 	else
@@ -166,7 +167,7 @@ void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct s
 	json_array_close(&j);
 	json_u64(&j, "netns_omitted", cur->ns_omitted);
 	json_bool(&j, "accept_traced", cur->accept_traced);
-	json_i64(&j, "listener_table_max", SYNQ_LISTENERS_MAX);
+	json_u64(&j, "listener_table_max", cur->listeners_max);
 	json_object_open(&j, "unattributed");
 	for (int i = 0; i < SYNQ_QC_MAX; i++)
 		json_u64(&j, synq_qc_names[i], cur->qc[i]);
@@ -204,7 +205,7 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 
 static void text_listener(FILE *out, const struct synq_listener *l, const struct synq_lview *v)
 {
-	char addr[64], owner[32], p50[16], p99[16], mx[16], aq[24], syn[24];
+	char addr[64], owner[32], p50[16], p99[16], mx[16], aq[24], syn[24], oldest[16];
 
 	synq_lkey_str(&l->key, addr, sizeof(addr));
 	if (l->pid)
@@ -213,11 +214,12 @@ static void text_listener(FILE *out, const struct synq_listener *l, const struct
 		snprintf(owner, sizeof(owner), "-");
 	snprintf(aq, sizeof(aq), "%u/%u", l->aq_len, l->aq_max);
 	snprintf(syn, sizeof(syn), "%u/%u", l->syn_len, l->syn_max);
+	synq_fmt_us(l->aq_len ? l->oldest_ms * 1000.0 : -1, oldest, sizeof(oldest));
 	synq_fmt_us(v->p50_us, p50, sizeof(p50));
 	synq_fmt_us(v->p99_us, p99, sizeof(p99));
 	synq_fmt_us(v->wait_count ? (double)v->wait_max_us : -1, mx, sizeof(mx));
-	fprintf(out, "%c %-26s %-20s %9s %9s %8llu %8llu %6llu %6llu %7s %7s %7s\n",
-		synq_lkey_wildcard(&l->key) ? '*' : ' ', addr, owner, aq, syn,
+	fprintf(out, "%c %-26s %-20s %9s %7s %9s %8llu %8llu %6llu %6llu %7s %7s %7s\n",
+		synq_lkey_wildcard(&l->key) ? '*' : ' ', addr, owner, aq, oldest, syn,
 		(unsigned long long)v->enqueued, (unsigned long long)v->accepted,
 		(unsigned long long)v->overflows, (unsigned long long)v->synack_retrans,
 		p50, p99, mx);
@@ -237,16 +239,16 @@ void watch_print_text(FILE *out, const struct synq_snapshot *cur, const struct s
 	if (cur->ns_omitted)
 		fprintf(out, "(%zu more network namespaces not looked at: at most %d are)\n",
 			cur->ns_omitted, SYNQ_NETNS_MAX);
-	fprintf(out, "  %-26s %-20s %9s %9s %8s %8s %6s %6s %7s %7s %7s\n", "LISTENER", "OWNER",
-		"ACCEPTQ", "SYNQ", "ENQUEUED", "ACCEPTED", "DROPS", "SYNRTX", "WAITp50",
+	fprintf(out, "  %-26s %-20s %9s %7s %9s %8s %8s %6s %6s %7s %7s %7s\n", "LISTENER", "OWNER",
+		"ACCEPTQ", "OLDEST", "SYNQ", "ENQUEUED", "ACCEPTED", "DROPS", "SYNRTX", "WAITp50",
 		"p99", "max");
 	for (size_t i = 0; i < cur->n; i++) {
 		synq_view(cur, prev, base, i, &v);
 		text_listener(out, &cur->l[i], &v);
 	}
 	if (cur->qc[SYNQ_QC_TABLE_FULL])
-		fprintf(out, "  listener table full (%d entries): %llu events not attributed\n",
-			SYNQ_LISTENERS_MAX, (unsigned long long)cur->qc[SYNQ_QC_TABLE_FULL]);
+		fprintf(out, "  listener table full (%u entries): %llu events not attributed\n",
+			cur->listeners_max, (unsigned long long)cur->qc[SYNQ_QC_TABLE_FULL]);
 	fputs("  (* = bound to every address)\n\n", out);
 	fflush(out);
 }
@@ -254,7 +256,8 @@ void watch_print_text(FILE *out, const struct synq_snapshot *cur, const struct s
 int watch_run(const struct watch_opts *o)
 {
 	struct synq_collector_opts co = {
-		.all_netns = o->all_netns, .port = o->port, .no_wait = o->no_wait,
+		.all_netns = o->all_netns, .port = o->port, .no_wait = !o->accept_wait,
+		.listeners_max = o->listeners,
 	};
 	static struct synq_snapshot base, prev, cur;	/* large: not on the stack */
 	struct synq_collector *c;
@@ -297,7 +300,8 @@ static const struct option watch_longopts[] = {
 	{ "count", required_argument, NULL, 'c' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "all-netns", no_argument, NULL, 'a' },
-	{ "no-wait", no_argument, NULL, 'W' },
+	{ "accept-wait", no_argument, NULL, 'W' },
+	{ "listeners", required_argument, NULL, 'L' },
 	{}
 };
 
@@ -331,7 +335,11 @@ int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 			o->all_netns = true;
 			break;
 		case 'W':
-			o->no_wait = true;
+			o->accept_wait = true;
+			break;
+		case 'L':
+			if (cli_parse_uint(verb, "--listeners", optarg, 16, 1u << 24, &o->listeners))
+				return EXIT_USAGE;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -360,7 +368,7 @@ const struct synq_verb verb_watch = {
 	.summary = "print listen-queue depths, flows, drops and accept wait times",
 	.usage =
 	"Usage: synq [-n NAME] watch [--json] [--interval S] [--count N] [--port P]\n"
-	"                            [--all-netns] [--no-wait]\n"
+	"                            [--all-netns] [--accept-wait] [--listeners N]\n"
 	"\n"
 	"Loads synq's queue tracepoint programs, prints one block (or with --json one\n"
 	"JSON object a line) per interval for every TCP listener of the namespace, and\n"
@@ -373,8 +381,15 @@ const struct synq_verb verb_watch = {
 	"  --count N       stop after N outputs (default: until interrupted)\n"
 	"  --port P        only listeners on port P\n"
 	"  --all-netns     every network namespace that has listeners\n"
-	"  --no-wait       leave accept() untraced: no wait times, accepted derived from\n"
-	"                  the queue (the syscall tracepoints slow every syscall down)\n"
+	"  --accept-wait   trace accept() and accept4(): exact wait times and accepted.\n"
+	"                  While a syscall tracepoint is on, every syscall of the machine\n"
+	"                  takes the traced slow path: measured here, several percent of\n"
+	"                  a busy server's connection rate (docs/observe.md, Cost).\n"
+	"                  Without it, accepted is derived from the queue, and OLDEST\n"
+	"                  (oldest_wait_ms) still says how long the oldest connection\n"
+	"                  in the accept queue has waited.\n"
+	"  --listeners N   listener table size (default 4096); beyond it listeners keep\n"
+	"                  their gauges and their events are counted as unattributed\n"
 	"  -n NAME         (global) the namespace /run/netns/NAME instead of this one\n",
 	.run = watch_main,
 };

@@ -16,7 +16,8 @@ struct watch_opts {
 	unsigned int count;	/* 0: until interrupted */
 	uint16_t port;		/* 0: every port */
 	bool all_netns;
-	bool no_wait;
+	bool accept_wait;	/* trace accept(): wait times, at a cost */
+	unsigned int listeners;	/* listener table size; 0: the default */
 };
 
 

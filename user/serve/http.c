@@ -76,6 +76,9 @@ static int parse_request_line(const struct line *l, struct http_request *req)
 	if (sp2[8] != '0' && sp2[8] != '1')
 		return HTTP_BAD;
 	req->minor = sp2[8] - '0';
+	req->target = sp1 + 1;
+	req->target_len = sp2 - sp1 - 1;
+	req->get = sp1 - l->p == 3 && !memcmp(l->p, "GET", 3);
 	req->head = sp1 - l->p == 4 && !memcmp(l->p, "HEAD", 4);
 	req->keep_alive = req->minor == 1;
 	return 0;

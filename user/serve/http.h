@@ -23,7 +23,10 @@ enum http_status {
 };
 
 struct http_request {
+	const char *target;	/* the request target, in the parsed buffer (not NUL-ended) */
+	size_t target_len;
 	int minor;		/* HTTP/1.<minor> */
+	bool get;		/* GET */
 	bool head;		/* HEAD: the reply carries no body */
 	bool keep_alive;	/* HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive */
 	size_t head_len;	/* request line + headers + the empty line */

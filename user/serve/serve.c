@@ -145,8 +145,7 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 	return 0;
 }
 
-/* "127.0.0.1:8080" or "[::1]:8080" */
-static const char *addr_str(const struct synq_server_info *info, char *buf, size_t size)
+const char *serve_addr_str(const struct synq_server_info *info, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN];
 	const struct sockaddr_in *a4 = (const void *)&info->addr;
@@ -162,7 +161,7 @@ static const char *addr_str(const struct synq_server_info *info, char *buf, size
 	return buf;
 }
 
-static bool is_wildcard(const struct sockaddr_storage *ss)
+bool serve_is_wildcard(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
 		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
@@ -190,7 +189,7 @@ static void print_ready(const struct serve_opts *o, const struct synq_server_inf
 {
 	char where[INET6_ADDRSTRLEN + 16];
 
-	addr_str(info, where, sizeof(where));
+	serve_addr_str(info, where, sizeof(where));
 	if (info->somaxconn < 0)
 		printf("synq serve: backlog %d (net.core.somaxconn unreadable: the kernel may clamp it)\n",
 		       info->backlog);
@@ -200,7 +199,7 @@ static void print_ready(const struct serve_opts *o, const struct synq_server_inf
 	else
 		printf("synq serve: backlog %d (net.core.somaxconn %d): the accept queue holds %d connections\n",
 		       info->backlog, info->somaxconn, info->effective_backlog + 1);
-	if (is_wildcard(&info->addr))
+	if (serve_is_wildcard(&info->addr))
 		fprintf(stderr, "synq serve: warning: bound to %s, the wildcard address: reachable on "
 			"every interface of this network namespace (use --bind ADDR to limit it)\n",
 			where);

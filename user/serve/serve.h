@@ -19,4 +19,9 @@ struct serve_opts {
  */
 int serve_parse(int argc, char **argv, struct serve_opts *o);
 
+/* Where a server listens, "127.0.0.1:8080" or "[::1]:8080", into buf. */
+const char *serve_addr_str(const struct synq_server_info *info, char *buf, size_t size);
+/* 0.0.0.0 or ::, reachable on every interface: worth a warning (serve, export). */
+bool serve_is_wildcard(const struct sockaddr_storage *ss);
+
 #endif

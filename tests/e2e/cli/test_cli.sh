@@ -47,6 +47,8 @@ twice_flag() {
 
 verbs=$("$SYNQ" help | awk '/^Verbs:/ { on = 1; next } on && NF { print $1 }')
 [ -n "$verbs" ] || t_fail "synq help lists verbs" "no verbs listed"
+# Verbs are weak symbols: a verb left out of the build would vanish from the loop below unseen.
+t_eq "synq help lists export" export "$(grep -x export <<<"$verbs")"
 for v in $verbs; do
 	out=$("$SYNQ" "$v" --help 2>&1); rc=$?
 	if [ $rc -eq 0 ] && grep -q '^Usage: synq' <<<"$out"; then

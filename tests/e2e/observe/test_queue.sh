@@ -105,7 +105,7 @@ test_wait_time() {
 	local ns port=8082 out=$TMP/wait.json w p50 n
 	ns_new ns wait
 	serve "$ns" "$TMP/wait.l" --port $port --backlog 64 --accept-delay 50 || { t_fail wait_p50 "listener did not start"; return; }
-	"$SYNQ" -n "$ns" watch --json --count 5 --interval 1 --port $port > "$out" &
+	"$SYNQ" -n "$ns" watch --accept-wait --json --count 5 --interval 1 --port $port > "$out" &
 	w=$!
 	t_wait_for "$out" listeners || { t_fail wait_p50 "watch printed nothing"; return; }
 	n=$(nsenter --net="/run/netns/$ns" $E2E/qclient loop 127.0.0.1 $port 2.5)
@@ -124,13 +124,13 @@ test_wait_time() {
 	t_eq accepted_counts_connections "$n" "$(last "$out" '.listeners[0].accepted')"
 }
 
-# --no-wait leaves accept() untraced: accepted then comes from the queue
+# By default accept() is untraced: accepted then comes from the queue
 # (enqueued minus its growth) and must still match the client's count.
 test_no_wait() {
 	local ns port=8087 out=$TMP/nowait.json w n
 	ns_new ns nowait
 	serve "$ns" "$TMP/nowait.l" --port $port --backlog 64 || { t_fail no_wait_accepted "listener did not start"; return; }
-	"$SYNQ" -n "$ns" watch --no-wait --json --count 3 --interval 1 --port $port > "$out" &
+	"$SYNQ" -n "$ns" watch --json --count 3 --interval 1 --port $port > "$out" &
 	w=$!
 	t_wait_for "$out" listeners || { t_fail no_wait_accepted "watch printed nothing"; return; }
 	n=$(nsenter --net="/run/netns/$ns" $E2E/qclient loop 127.0.0.1 $port 1)
@@ -165,7 +165,7 @@ test_namespaces() {
 test_owner_v6_and_exit() {
 	local ns out=$TMP/v6.json w ids left
 	ns_new ns v6
-	"$SYNQ" -n "$ns" watch --json --interval 0.5 --port 8084 > "$out" &
+	"$SYNQ" -n "$ns" watch --accept-wait --json --interval 0.5 --port 8084 > "$out" &
 	w=$!
 	t_wait_for "$out" listeners || { t_fail owner_at_listen "watch printed nothing"; return; }
 	# The programs this watch loaded: the prog_id of its BPF file descriptors.

@@ -81,30 +81,19 @@ static void test_quantile(void **state)
 			   synq_wait_lo(SYNQ_WAIT_BUCKETS - 1), 1e-6);
 }
 
-static void test_lstats_sum(void **state)
+/* Depth buckets: 0 alone, then [2^(k-1), 2^k - 1], the last one open from 65536. */
+static void test_depth_buckets(void **state)
 {
-	struct synq_lstats cpu[3] = {}, sum;
-
 	(void)state;
-	cpu[0].enqueued = 5, cpu[1].enqueued = 7, cpu[2].enqueued = 1;
-	cpu[0].aq_peak = 3, cpu[1].aq_peak = 9, cpu[2].aq_peak = 4;
-	cpu[0].wait_max_us = 100, cpu[2].wait_max_us = 700;
-	cpu[1].wait_hist[10] = 2, cpu[2].wait_hist[10] = 3, cpu[2].wait_hist[99] = 1;
-	cpu[0].overflow_acks = 1, cpu[2].synack_retrans = 6;
-	/* The accept-queue length after the latest dequeue, whichever CPU saw it. */
-	cpu[0].aq_after_ns = 500, cpu[0].aq_after = 4;
-	cpu[1].aq_after_ns = 900, cpu[1].aq_after = 2;
-	cpu[2].aq_after_ns = 0, cpu[2].aq_after = 7;
-	synq_lstats_sum(&sum, cpu, 3);
-	assert_int_equal(sum.enqueued, 13);
-	assert_int_equal(sum.aq_peak, 9);	/* a peak is a maximum, not a sum */
-	assert_int_equal(sum.wait_max_us, 700);
-	assert_int_equal(sum.wait_hist[10], 5);
-	assert_int_equal(sum.wait_hist[99], 1);
-	assert_int_equal(sum.overflow_acks, 1);
-	assert_int_equal(sum.synack_retrans, 6);
-	assert_int_equal(sum.aq_after, 2);
-	assert_int_equal(sum.aq_after_ns, 900);
+	assert_int_equal(synq_depth_bucket(0), 0);
+	assert_int_equal(synq_depth_bucket(1), 1);
+	for (uint32_t k = 2; k < SYNQ_DEPTH_BUCKETS - 1; k++) {
+		assert_int_equal(synq_depth_bucket(1u << (k - 1)), k);
+		assert_int_equal(synq_depth_bucket((1u << k) - 1), k);
+	}
+	assert_int_equal(synq_depth_bucket(65535), SYNQ_DEPTH_BUCKETS - 2);
+	assert_int_equal(synq_depth_bucket(65536), SYNQ_DEPTH_BUCKETS - 1);
+	assert_int_equal(synq_depth_bucket(UINT32_MAX), SYNQ_DEPTH_BUCKETS - 1);
 }
 
 static void test_netstat_parse(void **state)
@@ -304,7 +293,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_bounds),
 		cmocka_unit_test(test_quantile),
-		cmocka_unit_test(test_lstats_sum),
+		cmocka_unit_test(test_depth_buckets),
 		cmocka_unit_test(test_netstat_parse),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_view),
