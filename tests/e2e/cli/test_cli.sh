@@ -34,6 +34,7 @@ twice_args() {
 	flood)  echo "--threads 1 -T 1" ;;
 	bench)  echo "--quick --quick" ;;
 	doctor) echo "--json --json" ;;
+	export) echo "--all-netns --all-netns" ;;
 	*)      return 1 ;;
 	esac
 }
@@ -41,7 +42,7 @@ twice_flag() {
 	case "$1" in
 	attach) echo --mss ;; status) echo --json ;; key) echo --key-file ;; top) echo --port ;;
 	watch) echo --count ;; serve) echo --port ;; flood) echo --threads ;; bench) echo --quick ;;
-	doctor) echo --json ;;
+	doctor) echo --json ;; export) echo --all-netns ;;
 	esac
 }
 

@@ -40,7 +40,7 @@ t_eq install_no_build_paths "" "$(ldd "$BIN" | grep -F "$PWD")"
 # watch loads its programs from the skeleton inside the binary: run it from / with a copy
 # of the binary in a folder that holds nothing else.
 cp "$BIN" "$WORK/synq"
-t_run install_runs_alone bash -c "cd / && '$WORK/synq' watch --count 1 --interval 0.1 --no-wait"
+t_run install_runs_alone bash -c "cd / && '$WORK/synq' watch --count 1 --interval 0.1 --port 1"
 
 # ---- the embedding example against the installed library ----
 export PKG_CONFIG_PATH=$INST_ROOT/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$INST_DEST
