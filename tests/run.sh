@@ -37,9 +37,26 @@ run_one() {
 		f=1
 		echo "[  ERROR   ] $label exited with status $rc"
 	fi
+	# Tests leave the host as they found it: its bpffs too (pins, directories).
+	if [ "$(bpffs_entries)" != "$bpffs_before" ]; then
+		f=$((f + 1))
+		echo "[  ERROR   ] $label changed /sys/fs/bpf (- gone, + new):" \
+			$(diff <(grep -v '^$' <<<"$bpffs_before") <(bpffs_entries) |
+			  sed -n 's/^< /-/p; s/^> /+/p')
+	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	[ "$f" -gt 0 ] && failures+=("$label")
 }
+
+# The host's bpffs entries, compared before and after each program. Left out: the
+# kernel's *.debug iterators (they come with any mount of bpffs, which synq makes
+# when it is missing) and libxdp's lock directory xdp/ (libxdp makes it once, for
+# every program on the host that uses it).
+bpffs_entries() {
+	find /sys/fs/bpf -mindepth 1 \( -name '*.debug' -o -path /sys/fs/bpf/xdp \) -prune \
+		-o -print 2>/dev/null | sort
+}
+bpffs_before=$(bpffs_entries)
 
 for suite in "${suites[@]}"; do
 	case $suite in

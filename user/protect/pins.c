@@ -337,9 +337,47 @@ static int lock_fd = -1;
 
 void pins_end(void)
 {
-	if (lock_fd >= 0)
-		close(lock_fd);
+	char ns_dir[256];
+
+	if (lock_fd < 0)
+		return;
+	/*
+	 * Still under the lock: leave no empty directory behind (a refused or
+	 * undone attach makes them). rmdir fails, harmlessly, on one in use.
+	 */
+	if (!pin_dir(ns_dir, sizeof(ns_dir), 0))
+		rmdir(ns_dir);
+	rmdir(SYNQ_PIN_ROOT);
+	close(lock_fd);
 	lock_fd = -1;
+}
+
+/*
+ * Lock the root; 0, or -errno. The holder before us may have removed the root
+ * (pins_end) while we waited: a lock on a removed directory guards nothing,
+ * so then start again on the root that exists now.
+ */
+static int lock_root(const char *verb, bool create)
+{
+	struct stat locked, now;
+	int err;
+
+	for (;;) {
+		err = check_private_dir(verb, SYNQ_PIN_ROOT, create);
+		if (err)
+			return err;
+		lock_fd = open(SYNQ_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (lock_fd < 0 || flock(lock_fd, LOCK_EX)) {
+			err = -errno;
+			synq_err("%s: cannot lock %s: %s", verb, SYNQ_PIN_ROOT, strerror(errno));
+			return err;
+		}
+		if (!fstat(lock_fd, &locked) && !lstat(SYNQ_PIN_ROOT, &now) &&
+		    locked.st_ino == now.st_ino && locked.st_dev == now.st_dev)
+			return 0;
+		close(lock_fd);
+		lock_fd = -1;
+	}
 }
 
 int pins_begin(const char *verb, bool create)
@@ -351,19 +389,18 @@ int pins_begin(const char *verb, bool create)
 	err = ensure_bpffs();
 	if (err)
 		return err;
-	/* The root alone: the sweep covers every namespace, also when this one has no pins. */
-	err = check_private_dir(verb, SYNQ_PIN_ROOT, create);
+	/*
+	 * The root alone: the sweep covers every namespace, also when this one has
+	 * no pins. Held until pins_end() at exit: one synq at a time changes pins;
+	 * a kill releases it (and leaves at most empty directories, which the next
+	 * synq's pins_end() removes).
+	 */
+	err = lock_root(verb, create);
 	if (err == -ENOENT)
 		return 0;	/* nothing pinned anywhere, and nothing to make */
 	if (err)
 		return err;
-	/* Held until exit: one synq at a time changes pins; a kill releases it. */
-	lock_fd = open(SYNQ_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX)) {
-		err = -errno;
-		synq_err("%s: cannot lock %s: %s", verb, SYNQ_PIN_ROOT, strerror(errno));
-		return err;
-	}
+	atexit(pins_end);
 	sweep_all();
 	err = pin_dirs_trusted(verb, create);
 	return err == -ENOENT ? 0 : err;

@@ -59,7 +59,11 @@ const struct pin_object *pin_object_find(const char *name);
  * swept. 0, or -errno after a message naming the path and why.
  */
 int pins_begin(const char *verb, bool create);
-/* Release the lock before exit (status --interval must not hold it). */
+/*
+ * Remove this namespace's directory and the root when they are empty, then
+ * release the lock. Runs at exit; status --interval calls it early, so as not to
+ * hold the lock.
+ */
 void pins_end(void);
 
 /* ".../netns-<cookie>" (ifindex 0) or ".../netns-<cookie>/if-<ifindex>". 0 or -ENAMETOOLONG. */
