@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 
+#include "system/array.h"
 #include "cli/cli.h"
 #include "observe/collector.h"
 #include "observe/counters.h"
@@ -294,15 +295,8 @@ static struct synq_listener *snapshot_add(struct synq_snapshot *s, const struct 
 {
 	struct synq_listener *l;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-
-		l = realloc(s->l, cap * sizeof(*l));
-		if (!l)
-			return NULL;
-		s->l = l;
-		s->cap = cap;
-	}
+	if (array_reserve(&s->l, s->n, &s->cap, sizeof(*s->l), 64))
+		return NULL;
 	l = &s->l[s->n++];
 	memset(l, 0, sizeof(*l));
 	l->key = *k;
@@ -673,15 +667,8 @@ static bool key_in_view(const struct synq_collector *c, const struct synq_snapsh
 
 static void closed_add(struct synq_collector *c, const struct synq_lkey *k)
 {
-	if (c->n_closed == c->cap_closed) {
-		size_t cap = c->cap_closed ? c->cap_closed * 2 : 16;
-		struct synq_lkey *p = realloc(c->closed, cap * sizeof(*p));
-
-		if (!p)
-			return;	/* freed at a later snapshot */
-		c->closed = p;
-		c->cap_closed = cap;
-	}
+	if (array_reserve(&c->closed, c->n_closed, &c->cap_closed, sizeof(*c->closed), 16))
+		return;	/* freed at a later snapshot */
 	c->closed[c->n_closed++] = *k;
 }
 
@@ -741,15 +728,8 @@ static struct owner_cache *owner_cached(struct synq_collector *c, uint64_t ino)
 
 static struct owner_cache *owner_cache_add(struct synq_collector *c, uint64_t ino)
 {
-	if (c->n_own == c->cap_own) {
-		size_t cap = c->cap_own ? c->cap_own * 2 : 64;
-		struct owner_cache *o = realloc(c->own, cap * sizeof(*o));
-
-		if (!o)
-			return NULL;
-		c->own = o;
-		c->cap_own = cap;
-	}
+	if (array_reserve(&c->own, c->n_own, &c->cap_own, sizeof(*c->own), 64))
+		return NULL;
 	memset(&c->own[c->n_own], 0, sizeof(c->own[0]));
 	c->own[c->n_own].ino = ino;
 	return &c->own[c->n_own++];

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 
+#include "system/array.h"
 #include "cli/cli.h"
 #include "cli/verb.h"
 #include "observe/counters.h"
@@ -51,15 +52,8 @@ static struct gauge_peak *peak_slot(struct gauge_peaks *pk, const struct synq_lk
 	for (size_t k = 0; k < pk->n; k++)
 		if (!synq_lkey_cmp(&pk->p[k].key, key))
 			return &pk->p[k];
-	if (pk->n == pk->cap) {
-		size_t cap = pk->cap ? pk->cap * 2 : 64;
-		struct gauge_peak *p = realloc(pk->p, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		pk->p = p;
-		pk->cap = cap;
-	}
+	if (array_reserve(&pk->p, pk->n, &pk->cap, sizeof(*pk->p), 64))
+		return NULL;
 	memset(&pk->p[pk->n], 0, sizeof(*pk->p));
 	pk->p[pk->n].key = *key;
 	return &pk->p[pk->n++];

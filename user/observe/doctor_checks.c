@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "system/array.h"
 #include "observe/doctor_checks.h"
 
 const char *doctor_severity_name(enum doctor_severity s)
@@ -32,15 +33,8 @@ static struct doctor_finding *finding_new(struct doctor_report *r, const char *i
 {
 	struct doctor_finding *f;
 
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-
-		f = realloc(r->f, cap * sizeof(*f));
-		if (!f)
-			return NULL;
-		r->f = f;
-		r->cap = cap;
-	}
+	if (array_reserve(&r->f, r->n, &r->cap, sizeof(*r->f), 16))
+		return NULL;
 	f = &r->f[r->n++];
 	memset(f, 0, sizeof(*f));
 	f->id = id;

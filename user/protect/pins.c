@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include "system/array.h"
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "protect/pins.h"
@@ -593,7 +594,7 @@ static const char *entry_iface(const char *dir, const char *entry, char *name)
 
 int pinned_each(int (*fn)(const char *iface, void *arg), void *arg)
 {
-	char dir[256], ifname[IF_NAMESIZE], **names = NULL, **more;
+	char dir[256], ifname[IF_NAMESIZE], **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	int err;
@@ -611,15 +612,9 @@ int pinned_each(int (*fn)(const char *iface, void *arg), void *arg)
 	while (!err && (de = readdir(d))) {
 		if (!entry_iface(dir, de->d_name, ifname))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			more = realloc(names, cap * sizeof(*names));
-			if (!more) {
-				err = -ENOMEM;
-				break;
-			}
-			names = more;
-		}
+		err = array_reserve(&names, n, &cap, sizeof(*names), 64);
+		if (err)
+			break;
 		names[n] = strdup(ifname);
 		if (!names[n])
 			err = -ENOMEM;

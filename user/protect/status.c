@@ -16,6 +16,7 @@
 
 #include <synq/cookie.h>
 
+#include "system/array.h"
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "observe/counters.h"
@@ -271,15 +272,8 @@ static const struct protect_sample *find_prev(const struct report *r, const char
 /* The next free sample of r, or NULL when out of memory. */
 static struct sample *next_sample(struct report *r)
 {
-	struct sample *more;
-
-	if (r->ncur == r->cap) {
-		more = realloc(r->cur, (r->cap ? 2 * r->cap : 16) * sizeof(*more));
-		if (!more)
-			return NULL;
-		r->cur = more;
-		r->cap = r->cap ? 2 * r->cap : 16;
-	}
+	if (array_reserve(&r->cur, r->ncur, &r->cap, sizeof(*r->cur), 16))
+		return NULL;
 	return &r->cur[r->ncur];
 }
 
