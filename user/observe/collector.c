@@ -38,8 +38,6 @@ const char *const synq_netstat_names[] = {
 	[SYNQ_NETSTAT_SYNCOOKIES_RECV] = "SyncookiesRecv",
 	[SYNQ_NETSTAT_SYNCOOKIES_FAILED] = "SyncookiesFailed",
 };
-const char *const synq_counter_names[] = SYNQ_COUNTER_NAMES;
-const char *const synq_malformed_names[] = SYNQ_MALFORMED_NAMES;
 const char *const synq_qc_names[] = {
 	[SYNQ_QC_TABLE_FULL] = "table_full",
 	[SYNQ_QC_OWNERS_FULL] = "owners_full",
@@ -47,8 +45,6 @@ const char *const synq_qc_names[] = {
 };
 #define NAMES(a) (sizeof(a) / sizeof((a)[0]))
 _Static_assert(NAMES(synq_netstat_names) == SYNQ_NETSTAT_MAX, "a netstat counter lacks a name");
-_Static_assert(NAMES(synq_counter_names) == SYNQ_COUNTER_MAX, "a counter lacks a name");
-_Static_assert(NAMES(synq_malformed_names) == SYNQ_MALFORMED_MAX, "a malformed reason lacks a name");
 _Static_assert(NAMES(synq_qc_names) == SYNQ_QC_MAX, "a queue counter lacks a name");
 
 /* ---------------------------------------------------------------- pure part */

@@ -33,12 +33,11 @@ enum synq_netstat {
 	SYNQ_NETSTAT_MAX
 };
 /*
- * Names of enum synq_netstat, enum synq_counter, enum synq_malformed and enum synq_queue_counter values.
+ * Names of enum synq_netstat and enum synq_queue_counter values (the
+ * protection counters' names are pins.h's).
  * Declared unsized so that collector.c can assert each has exactly _MAX entries.
  */
 extern const char *const synq_netstat_names[];
-extern const char *const synq_counter_names[];
-extern const char *const synq_malformed_names[];
 extern const char *const synq_qc_names[];
 
 #define SYNQ_NETNS_MAX	64	/* namespaces one snapshot covers */

@@ -262,9 +262,9 @@ static void protect_counter(FILE *out, const struct synq_snapshot *s, int c)
 	char name[96], help[128], ino[24];
 	struct prom_label l[2] = { { "netns", ino }, { "device", "" } };
 
-	snprintf(name, sizeof(name), "synq_protect_%s_total", synq_counter_names[c]);
+	snprintf(name, sizeof(name), "synq_protect_%s_total", protect_counter_names[c]);
 	snprintf(help, sizeof(help), "synq XDP/TC counter %s (see synq status).",
-		 synq_counter_names[c]);
+		 protect_counter_names[c]);
 	prom_family(out, name, "counter", help);
 	for (size_t i = 0; i < s->n_ns; i++) {
 		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
@@ -288,7 +288,7 @@ static void protect_malformed(FILE *out, const struct synq_snapshot *s)
 		for (int x = 0; x < s->ns[i].n_xdp; x++) {
 			l[1].value = s->ns[i].xdp[x].name;
 			for (int r = 0; r < SYNQ_MALFORMED_MAX; r++) {
-				l[2].value = synq_malformed_names[r];
+				l[2].value = protect_malformed_names[r];
 				prom_sample_u64(out, name, l, 3, s->ns[i].xdp[x].s.mal[r]);
 			}
 		}

@@ -272,7 +272,7 @@ static void draw_header(struct top *t)
 			printw(", %d more not counted", n_omitted);
 		printw("):");
 		for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
-			printw(" %s %.0f", synq_counter_names[shown[k]],
+			printw(" %s %.0f", protect_counter_names[shown[k]],
 			       xdp_rate(t, shown[k], &n_if, &n_omitted));
 		listener_states(t, states);
 		printw("  listeners: %u kernel, %u cookies", states[0], states[1]);

@@ -192,7 +192,7 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 
 		fprintf(out, "  xdp %s:", ns->xdp[x].name);
 		for (int i = 0; i < SYNQ_COUNTER_MAX; i++)
-			fprintf(out, " %s +%llu", synq_counter_names[i],
+			fprintf(out, " %s +%llu", protect_counter_names[i],
 				(unsigned long long)xdp_delta(&ns->xdp[x], bx, i));
 		fprintf(out, " listeners kernel=%u cookies=%u\n",
 			ns->xdp[x].s.listeners[SYNQ_LISTENER_KERNEL],

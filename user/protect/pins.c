@@ -776,8 +776,13 @@ int key_load_file(const char *verb, const char *path, struct synq_key *key)
 
 /* ---- the counters ---- */
 
-const char *const protect_counter_names[SYNQ_COUNTER_MAX] = SYNQ_COUNTER_NAMES;
-const char *const protect_malformed_names[SYNQ_MALFORMED_MAX] = SYNQ_MALFORMED_NAMES;
+const char *const protect_counter_names[] = SYNQ_COUNTER_NAMES;
+const char *const protect_malformed_names[] = SYNQ_MALFORMED_NAMES;
+/* Unsized above, so that a value without a name fails the build here. */
+_Static_assert(sizeof(protect_counter_names) / sizeof(protect_counter_names[0]) ==
+	       SYNQ_COUNTER_MAX, "a counter lacks a name");
+_Static_assert(sizeof(protect_malformed_names) / sizeof(protect_malformed_names[0]) ==
+	       SYNQ_MALFORMED_MAX, "a malformed reason lacks a name");
 
 const char *protect_errno_name(int e)
 {

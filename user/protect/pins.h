@@ -170,8 +170,9 @@ void protect_sample_json(struct json *j, const struct protect_sample *base,
 			 const struct protect_sample *prev, const struct protect_sample *cur,
 			 double secs);
 
-extern const char *const protect_counter_names[SYNQ_COUNTER_MAX];
-extern const char *const protect_malformed_names[SYNQ_MALFORMED_MAX];
+/* The names of enum synq_counter and enum synq_malformed values, in every output. */
+extern const char *const protect_counter_names[];
+extern const char *const protect_malformed_names[];
 /* "ECONNREFUSED", or "other" for 0 and unknown values. */
 const char *protect_errno_name(int e);
 

@@ -266,7 +266,7 @@ static void test_snapshot_copy(void **state)
 	synq_snapshot_free(&b);
 }
 
-/* Every value of the three enums has a name, and no two names are the same. */
+/* Every value of the four enums has a name, and no two names are the same. */
 static void test_name_tables_complete(void **state)
 {
 	static const struct {
@@ -274,7 +274,8 @@ static void test_name_tables_complete(void **state)
 		int n;
 	} tables[] = {
 		{ synq_netstat_names, SYNQ_NETSTAT_MAX },
-		{ synq_counter_names, SYNQ_COUNTER_MAX },
+		{ protect_counter_names, SYNQ_COUNTER_MAX },
+		{ protect_malformed_names, SYNQ_MALFORMED_MAX },
 		{ synq_qc_names, SYNQ_QC_MAX },
 	};
 
