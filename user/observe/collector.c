@@ -141,6 +141,22 @@ void synq_lkey_str(const struct synq_lkey *k, char *buf, size_t len)
 	}
 }
 
+void synq_owner_str(const struct synq_listener *l, const char *unknown, char *buf, size_t len)
+{
+	char comm[sizeof(l->comm)];
+	size_t i;
+
+	if (!l->pid) {
+		snprintf(buf, len, "%s", unknown);
+		return;
+	}
+	/* A process names itself (PR_SET_NAME), escape sequences included. */
+	for (i = 0; i < sizeof(comm) - 1 && l->comm[i]; i++)
+		comm[i] = l->comm[i] >= 0x20 && l->comm[i] < 0x7f ? l->comm[i] : '?';
+	comm[i] = 0;
+	snprintf(buf, len, "%u/%s", l->pid, comm);
+}
+
 void synq_fmt_us(double us, char *buf, size_t len)
 {
 	if (us < 0)

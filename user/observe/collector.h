@@ -120,6 +120,11 @@ int synq_lkey_cmp(const struct synq_lkey *a, const struct synq_lkey *b);
 bool synq_lkey_wildcard(const struct synq_lkey *k);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" */
 void synq_lkey_str(const struct synq_lkey *k, char *buf, size_t len);
+/*
+ * "PID/comm" for a terminal, or `unknown` when the owner is not known. Bytes of
+ * comm that are not printable ASCII show as '?' (JSON keeps them, escaped).
+ */
+void synq_owner_str(const struct synq_listener *l, const char *unknown, char *buf, size_t len);
 /* A duration for people: "850us", "1.2ms", "2.50s"; "-" when us < 0. */
 void synq_fmt_us(double us, char *buf, size_t len);
 struct synq_listener *synq_snapshot_find(const struct synq_snapshot *s, const struct synq_lkey *k);

@@ -68,10 +68,7 @@ static struct doctor_evidence *ev_text(struct doctor_finding *f, const char *nam
 /* "1234/nginx", or "its owner" when unknown. */
 static void owner_str(const struct synq_listener *l, char *buf, size_t len)
 {
-	if (l->pid)
-		snprintf(buf, len, "%u/%s", l->pid, l->comm);
-	else
-		snprintf(buf, len, "its owner");
+	synq_owner_str(l, "its owner", buf, len);
 }
 
 static void listener_subject(struct doctor_finding *f, const struct synq_listener *l)

@@ -288,7 +288,7 @@ static void draw_row(struct top *t, int y, const struct row *r, bool sel)
 	char addr[64], owner[24], p50[12], p99[12];
 
 	synq_lkey_str(&l->key, addr, sizeof(addr));
-	snprintf(owner, sizeof(owner), l->pid ? "%u/%s" : "-", l->pid, l->comm);
+	synq_owner_str(l, "-", owner, sizeof(owner));
 	synq_fmt_us(r->v.ip50_us >= 0 ? r->v.ip50_us : r->v.p50_us, p50, sizeof(p50));
 	synq_fmt_us(r->v.ip99_us >= 0 ? r->v.ip99_us : r->v.p99_us, p99, sizeof(p99));
 	if (sel)
@@ -379,15 +379,15 @@ static void draw_detail(struct top *t)
 	const struct row *r = &t->rows[t->sel];
 	const struct synq_listener *l = &t->cur.l[r->i];
 	const struct depth_hist *d = depth_hist_of(t, &l->key);
-	char addr[64], p50[12], p99[12];
+	char addr[64], owner[32], p50[12], p99[12];
 
 	synq_lkey_str(&l->key, addr, sizeof(addr));
+	synq_owner_str(l, "-", owner, sizeof(owner));
 	synq_fmt_us(r->v.p50_us, p50, sizeof(p50));
 	synq_fmt_us(r->v.p99_us, p99, sizeof(p99));
 	color_on(t, C_HEAD, true);
-	mvprintw(4, 0, "%s%s  netns %u  owner %u/%s", addr,
-		 synq_lkey_wildcard(&l->key) ? " (every address)" : "", l->key.netns, l->pid,
-		 l->pid ? l->comm : "-");
+	mvprintw(4, 0, "%s%s  netns %u  owner %s", addr,
+		 synq_lkey_wildcard(&l->key) ? " (every address)" : "", l->key.netns, owner);
 	color_on(t, C_HEAD, false);
 	mvprintw(5, 0, "accept queue %u/%u (peak %u)  SYN queue %u/%u (peak %u)", l->aq_len,
 		 l->aq_max, r->v.aq_peak, l->syn_len, l->syn_max, l->st.syn_peak);

@@ -208,10 +208,7 @@ static void text_listener(FILE *out, const struct synq_listener *l, const struct
 	char addr[64], owner[32], p50[16], p99[16], mx[16], aq[24], syn[24], oldest[16];
 
 	synq_lkey_str(&l->key, addr, sizeof(addr));
-	if (l->pid)
-		snprintf(owner, sizeof(owner), "%u/%s", l->pid, l->comm);
-	else
-		snprintf(owner, sizeof(owner), "-");
+	synq_owner_str(l, "-", owner, sizeof(owner));
 	snprintf(aq, sizeof(aq), "%u/%u", l->aq_len, l->aq_max);
 	snprintf(syn, sizeof(syn), "%u/%u", l->syn_len, l->syn_max);
 	synq_fmt_us(l->aq_len ? l->oldest_ms * 1000.0 : -1, oldest, sizeof(oldest));

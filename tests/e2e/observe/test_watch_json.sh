@@ -5,6 +5,8 @@
 # backslash and control characters: a process may call itself anything
 # (prctl(PR_SET_NAME)), and watch reports that name as the listener's comm.
 # Each byte that is not UTF-8 comes out as the code point of its value.
+# The text output, meant for a terminal, shows every byte of the name that is
+# not printable ASCII as '?', so a name cannot send escape sequences to it.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 t_require_root watch_json
@@ -38,4 +40,10 @@ print(len(lines), len(comms) == len(lines) and all(c == want for c in comms))
 PY
 ) || t_fail watch_json_strict "a line is not strict JSON: $(head -c 600 "$T/out")"
 t_eq watch_json_lines_and_comm "2 True" "$got"
+
+"$SYNQ" -n "$NS" watch --count 1 --interval 0.3 --port $port >"$T/text" 2>"$T/err" ||
+	t_fail watch_text_run "watch failed: $(cat "$T/err")"
+t_eq watch_text_no_control_bytes 0 "$(tr -d '\n' <"$T/text" | LC_ALL=C grep -c '[^[:print:]]')"
+if grep -qF "/??\"q\\???z" "$T/text"; then t_pass watch_text_name_shown_safely
+else t_fail watch_text_name_shown_safely "$(cat -v "$T/text")"; fi
 t_done
