@@ -15,11 +15,13 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 
 #include "system/array.h"
 #include "cli/cli.h"
@@ -493,10 +495,15 @@ static void ns_list_clear(struct synq_collector *c)
 
 static void ns_list_add(struct synq_collector *c, const char *path, const char *name)
 {
+	struct statfs fs;
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st))
+	/*
+	 * `ip netns add` creates the file under /run/netns before it mounts the
+	 * namespace on it: a name whose file is not a namespace yet is skipped.
+	 */
+	if (stat(path, &st) || statfs(path, &fs) || fs.f_type != NSFS_MAGIC)
 		return;
 	for (size_t i = 0; i < c->n_ns; i++)
 		if (c->ns[i].ino == st.st_ino) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # synq watch against the kernel's own numbers: ss (accept queue, SYN queue),
 # nstat (ListenOverflows, TCPSynRetrans), a known accept delay (wait time), and
-# two namespaces reported apart.
+# two namespaces reported apart, also while `ip netns add` is half done.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/serve.sh
@@ -10,7 +10,8 @@ t_require_root queue
 
 E2E=build/tests/tools
 TMP=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$TMP"' EXIT
+HALF=/run/netns/synq-half-$$	# a name whose namespace is not mounted yet
+trap 'ns_cleanup; rm -rf "$TMP"; rm -f "$HALF"' EXIT
 
 # jq on the last JSON line of a watch output
 last() { tail -n 1 "$1" | jq -r "$2"; }
@@ -152,7 +153,10 @@ test_namespaces() {
 	t_wait_for "$TMP/nsb.c" held || { t_fail netns_apart "connections not made"; return; }
 	ia=$(stat -L -c %i "/run/netns/$a")
 	ib=$(stat -L -c %i "/run/netns/$b")
+	# `ip netns add` creates the file first and mounts the namespace on it next.
+	: > "$HALF"
 	"$SYNQ" watch --json --all-netns --count 1 --interval 0.3 --port 8083 > "$out"
+	rm -f "$HALF"
 	t_eq netns_apart "$ia:0 $ib:3" "$(last "$out" \
 		"[.listeners[] | select(.netns == $ia or .netns == $ib)] | sort_by(.netns != $ia) |
 		 map(\"\(.netns):\(.accept_queue.len)\") | join(\" \")")"
