@@ -387,6 +387,7 @@ static int compare(struct diff *d, enum diff_prog prog, const uint8_t *in, size_
 		model_xdp(&d->env, in, len, exp);
 	else
 		model_tc(&d->env, in, len, exp);
+	counts_add(&d->seen, &exp->d);
 	/* A second segment of a handshake within 50 ms is not handed off: timing. */
 	if (prog == DIFF_TC && exp->handoff && handoff_seen(d, exp)) {
 		counts = 0;

@@ -43,6 +43,8 @@ struct diff {
 				 * in four, and the counters summed over each batch */
 	struct model_counts snap;	/* the counters at the last read */
 	struct model_counts expect;	/* what the model expects to have moved since */
+	struct model_counts seen;	/* what the model expected of every run: what the
+					 * generated cases reached */
 	uint64_t *handoffs;	/* hashes of (flow, ISN) handed off: a repeat is timing-dependent */
 	FILE *report;		/* where divergences are written; NULL: nowhere */
 	struct diff_stats st;

@@ -48,6 +48,11 @@ static uint32_t pseudo_sum(int v6, const uint8_t *src, const uint8_t *dst, size_
 	return model_sum16(tail, 4, model_sum16(src, alen, model_sum16(dst, alen, 0)));
 }
 
+uint16_t model_tcp_partial_csum(int v6, const uint8_t *src, const uint8_t *dst, size_t len)
+{
+	return (uint16_t)pseudo_sum(v6, src, dst, len);
+}
+
 uint16_t model_tcp_csum(int v6, const uint8_t *src, const uint8_t *dst, const uint8_t *seg,
 			size_t len)
 {
@@ -287,8 +292,11 @@ int model_cookie_check(const struct synq_key *keys, const struct model_flow *f, 
 
 /* ---- the SYN path ---- */
 
+#define SYN_PARTIAL_CSUM (-2)	/* a local sender's checksum: the kernel's to check */
+
 static int syn_malformed(const struct view *v)
 {
+	uint32_t pseudo = pseudo_sum(v->v6, v->flow.saddr, v->flow.daddr, v->seg_len);
 	struct opts o;
 
 	if (v->flags & (TH_FIN | TH_RST))
@@ -297,9 +305,8 @@ static int syn_malformed(const struct view *v)
 		return SYNQ_MAL_DOFF;
 	if (!v->v6 && model_sum16(v->ip, v->ip_hlen, 0) != 0xffff)
 		return SYNQ_MAL_IP_CSUM;
-	if (model_sum16(v->tcp, v->seg_len, pseudo_sum(v->v6, v->flow.saddr, v->flow.daddr,
-						       v->seg_len)) != 0xffff)
-		return SYNQ_MAL_TCP_CSUM;
+	if (model_sum16(v->tcp, v->seg_len, pseudo) != 0xffff)
+		return get16(v->tcp + 16) == pseudo ? SYN_PARTIAL_CSUM : SYNQ_MAL_TCP_CSUM;
 	if (parse_opts(v->tcp, v->doff, &o))
 		return SYNQ_MAL_OPTIONS;
 	return -1;
@@ -395,6 +402,11 @@ static void xdp_syn(const struct model_env *e, const struct view *v, const uint8
 	int reason = syn_malformed(v);
 
 	o->d.st[SYNQ_SYN_RECEIVED]++;
+	if (reason == SYN_PARTIAL_CSUM) {
+		o->d.st[SYNQ_SYN_PASSED_PARTIAL_CSUM]++;
+		o->verdict = XDP_PASS;
+		return;
+	}
 	if (reason >= 0) {
 		o->d.st[SYNQ_SYN_MALFORMED]++;
 		o->d.mal[reason]++;

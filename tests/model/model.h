@@ -79,6 +79,11 @@ int model_cookie_check(const struct synq_key *keys, const struct model_flow *f, 
 
 /* RFC 1071, 16-bit big-endian words: the folded sum of len bytes plus sum (not inverted). */
 uint32_t model_sum16(const uint8_t *p, size_t len, uint32_t sum);
+/*
+ * The checksum field a local sender with checksum offload leaves for the device
+ * to finish (CHECKSUM_PARTIAL): the pseudo-header's folded sum, not inverted.
+ */
+uint16_t model_tcp_partial_csum(int v6, const uint8_t *src, const uint8_t *dst, size_t len);
 /* The TCP checksum field for seg[0..len) with its checksum field zero. */
 uint16_t model_tcp_csum(int v6, const uint8_t *src, const uint8_t *dst, const uint8_t *seg,
 			size_t len);
