@@ -662,18 +662,6 @@ int loader_attach(const struct attach_opts *opts)
 
 /* ---- detach ---- */
 
-/* Stop a pinned link of ifindex (its pin stays until remove_pins()). */
-static void pinned_link_stop(int ifindex, const char *name)
-{
-	char path[320];
-	int fd;
-
-	if (pin_path(path, sizeof(path), ifindex, name))
-		return;
-	fd = bpf_obj_get(path);
-	link_stop(&fd);
-}
-
 int loader_detach(const char *iface)
 {
 	struct pinned p;
@@ -704,8 +692,6 @@ int loader_detach(const char *iface)
 		return err;
 	}
 	/* Damaged (-EBADF) or foreign maps (-EPROTO): the links are still ours to stop. */
-	pinned_link_stop(p.ifindex, "link_xdp");
-	pinned_link_stop(p.ifindex, "link_tc");
-	remove_pins(p.ifindex);
+	detach_pins(p.ifindex);
 	return 0;
 }

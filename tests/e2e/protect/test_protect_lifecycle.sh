@@ -132,22 +132,18 @@ done
 ns_new DEL del && ns_veth "$DEL" sqd0 "$CLI" sqd1
 ino=$(stat -L -c %i "/run/netns/$DEL")
 "$SYNQ" -n "$DEL" attach sqd0 --ports 80 --xdp-mode generic >/dev/null
-ids=$(ip netns exec "$DEL" bpftool -j net show dev sqd0 2>/dev/null | jq -r '.[0].xdp[0].id // empty')
-links=$(bpftool -j link show | jq -r --arg p "$ids" '.[] | select(.prog_id == ($p | tonumber)) | .id')
-maps=$(bpftool -j prog show id "$ids" | jq -r '.map_ids[]')
-t_eq lifecycle_deleted_ns_attached "1 yes" "$(wc -w <<< "$links") $([ -n "$maps" ] && echo yes)"
+objects=$(pt_objects "$DEL" sqd0)
+t_eq lifecycle_deleted_ns_attached "2 2 yes" \
+	"$(grep -c '^prog' <<< "$objects") $(grep -c '^link' <<< "$objects") $(grep -q '^map' <<< "$objects" && echo yes)"
 ip netns del "$DEL"
 gone=no
 for _ in $(seq 50); do
 	"$SYNQ" status >/dev/null 2>&1	# any synq, in any namespace, sweeps
-	left=""
-	for l in $links; do bpftool link show id "$l" >/dev/null 2>&1 && left+=" link $l"; done
-	for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left+=" map $m"; done
-	bpftool prog show id "$ids" >/dev/null 2>&1 && left+=" prog $ids"
+	left=$(pt_objects_left "$objects")
 	[ -z "$left" ] && { gone=yes; break; }
 	sleep 0.2
 done
-t_eq lifecycle_deleted_ns_objects_gone yes "$gone${left:+:$left}"
+t_eq lifecycle_deleted_ns_objects_gone yes "$gone${left:+: $(echo $left)}"
 reused=no
 for _ in 1 2 3 4 5 6 7 8; do
 	ns_new NEW new || break
