@@ -27,7 +27,6 @@
 #include "harness.h"
 #include "pkt.h"
 #include "synq_pass.skel.h"
-#include "protect/loader.h"
 #include "system/system.h"
 
 #define SRV_IF		"sqs0"
@@ -328,13 +327,8 @@ static int reload_for(__u32 xdp_flags)
 	bpf_xdp_detach(ifindex, 0, NULL);
 	bpf_tc_hook_destroy(&hook);
 	synq_protect_bpf__destroy(skel);
-	skel = synq_protect_bpf__open();
-	if (!skel)
-		return -errno;
-	loader_xdp_frags(skel->progs.synq_xdp, xdp_flags == XDP_FLAGS_DRV_MODE);
-	if (synq_protect_bpf__load(skel) || harness_setup(skel))
-		return -EINVAL;
-	return attach_server();
+	skel = harness_load_for(xdp_flags == XDP_FLAGS_DRV_MODE);
+	return skel ? attach_server() : -EINVAL;
 }
 
 /* One round: the client connects over IPv4 and IPv6 while synq_xdp runs in mode xdp_flags. */

@@ -16,15 +16,16 @@
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
+source tests/lib/serve.sh
 t_require_root protect_netns_move
 trap 'ns_cleanup; pt_cleanup_files' EXIT
 
 PORT=8080
 URL=http://192.0.2.1:$PORT/
 
+# A server in each namespace the device lives in, on the same address and port.
 if ! pt_setup || ! ns_new MOV mov || ! pt_serve "$T/serve.log" "$PORT" ||
-   ! ns_bg _ "$MOV" "$SYNQ" serve --bind :: --port "$PORT" >"$T/serve-mov.log" 2>&1 ||
-   ! t_wait_for "$T/serve-mov.log" 'listening on'; then
+   ! serve_start MOV_SERVER "$MOV" "$T/serve-mov.log" "$SYNQ" serve --bind :: --port "$PORT"; then
 	t_fail netns_move_setup "cannot build the namespaces or start the servers"
 	t_done
 fi
