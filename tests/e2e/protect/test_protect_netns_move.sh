@@ -9,6 +9,7 @@
 #   detaches both links (XDP first) and removes the pins: no program, link or map
 #   of synq stays (bpftool), status is empty in both namespaces, and a curl goes
 #   through the kernel;
+# - synq attach in the new namespace protects it there (the old pins swept first);
 # - a kill -9 at any bpf or netlink call of that clean-up leaves XDP with TC, TC
 #   alone (harmless: it acts only on synq's cookies; the next synq removes it) or
 #   nothing, never XDP alone (which would answer SYNs that nothing hands off).
@@ -94,6 +95,16 @@ t_eq netns_move_old_ns_sweeps "0 moved" \
 	"$?$(grep -q 'moved to another network namespace' <<< "$out" && echo ' moved' || echo ": $out")"
 t_eq netns_move_old_ns_detached none "$(xdp_tc)"
 t_eq netns_move_old_ns_curl_through_kernel "$kernel" "$(curl_code)"
+
+# ---- protected again where it went: attach there sweeps the old pins first ----
+move_to "$SRV" && attach && move_to "$MOV"
+out=$("$SYNQ" -n "$MOV" attach sqs0 --ports "$PORT" --mode always 2>&1)
+t_eq netns_move_attach_in_new_ns "0 moved" \
+	"$?$(grep -q 'moved to another network namespace' <<< "$out" && echo ' moved' || echo ": $out")"
+syn() { "$SYNQ" -n "$MOV" status sqs0 --json | jq -r '.interfaces[0].counters.syn_received'; }
+before=$(syn)
+t_eq netns_move_protected_in_new_ns "200 1" "$(curl_code) $(($(syn) - before))"
+t_run netns_move_detach_in_new_ns "$SYNQ" -n "$MOV" detach sqs0
 
 # ---- kill -9 at every bpf/netlink call of the clean-up ----
 n=0 torn=0 rc=1
