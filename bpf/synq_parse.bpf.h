@@ -3,6 +3,13 @@
  * Header parsing shared by synq_xdp and synq_tc: Ethernet with up to two VLAN
  * tags (802.1Q, 802.1ad), IPv4 or IPv6, then TCP. Every read is bounds checked
  * against data_end. Nothing here writes to the packet.
+ *
+ * A frame may continue past data_end: in fragments (synq_xdp is xdp.frags in
+ * native mode, so a jumbo frame arrives as several buffers) or in an skb's
+ * paged part (synq_tc). The headers are read from the linear part only; the
+ * lengths the IP header claims are checked against the whole frame's length,
+ * a plain number. Headers that do not fit the linear part are PARSE_NONLINEAR:
+ * the kernel gets the frame.
  */
 #ifndef SYNQ_PARSE_BPF_H
 #define SYNQ_PARSE_BPF_H
@@ -20,6 +27,13 @@ enum synq_parse_result {
 	PARSE_IPV6_EXT,		/* an IPv6 extension header follows the fixed header */
 	PARSE_BAD_IP,		/* IP header truncated or inconsistent: the kernel drops it */
 	PARSE_TCP_TRUNCATED,	/* less than a TCP header */
+	PARSE_NONLINEAR,	/* headers past the linear part (data_end): not read here */
+};
+
+/* The frame the parser reads: its linear part, and its whole length. */
+struct synq_frame {
+	void *data, *data_end;
+	__u32 len;		/* fragments or paged part included */
 };
 
 /*
@@ -65,16 +79,24 @@ static __always_inline int ipv6_is_ext(__u8 nexthdr)
 	return 0;
 }
 
-static __always_inline int parse_ipv4(struct iphdr *ip, void *data_end, struct synq_hdr *h)
+/* A header that ends past data_end: cut short, or in the part not read here. */
+static __always_inline int cut_short(const struct synq_frame *f, __u32 end, int result)
 {
+	return end <= f->len ? PARSE_NONLINEAR : result;
+}
+
+static __always_inline int parse_ipv4(const struct synq_frame *f, __u32 l3_off,
+				      struct synq_hdr *h)
+{
+	struct iphdr *ip = f->data + l3_off;
 	__u32 hlen, tot;
 
-	if ((void *)(ip + 1) > data_end)
-		return PARSE_BAD_IP;
+	if ((void *)(ip + 1) > f->data_end)
+		return cut_short(f, l3_off + sizeof(*ip), PARSE_BAD_IP);
 	hlen = ip->ihl * 4;
 	tot = bpf_ntohs(ip->tot_len);
 	if (ip->version != 4 || hlen < sizeof(*ip) || tot < hlen ||
-	    (void *)ip + tot > data_end)
+	    l3_off + tot > f->len)
 		return PARSE_BAD_IP;
 	if (ip->protocol != IPPROTO_TCP)
 		return PARSE_NOT_TCP;
@@ -90,14 +112,16 @@ static __always_inline int parse_ipv4(struct iphdr *ip, void *data_end, struct s
 	return PARSE_TCP;
 }
 
-static __always_inline int parse_ipv6(struct ipv6hdr *ip6, void *data_end, struct synq_hdr *h)
+static __always_inline int parse_ipv6(const struct synq_frame *f, __u32 l3_off,
+				      struct synq_hdr *h)
 {
+	struct ipv6hdr *ip6 = f->data + l3_off;
 	__u32 plen;
 
-	if ((void *)(ip6 + 1) > data_end)
-		return PARSE_BAD_IP;
+	if ((void *)(ip6 + 1) > f->data_end)
+		return cut_short(f, l3_off + sizeof(*ip6), PARSE_BAD_IP);
 	plen = bpf_ntohs(ip6->payload_len);
-	if (ip6->version != 6 || (void *)(ip6 + 1) + plen > data_end)
+	if (ip6->version != 6 || l3_off + sizeof(*ip6) + plen > f->len)
 		return PARSE_BAD_IP;
 	if (ip6->nexthdr != IPPROTO_TCP)
 		return ipv6_is_ext(ip6->nexthdr) ? PARSE_IPV6_EXT : PARSE_NOT_TCP;
@@ -137,32 +161,43 @@ static __always_inline __be16 parse_l2(void *data, void *data_end, __u32 *l3_off
 	return proto;
 }
 
-static __always_inline int synq_parse(void *data, void *data_end, struct synq_hdr *h)
+/*
+ * The TCP header, its options included, must be in the linear part: the SYN
+ * path reads them with plain loads. In a linear frame the IP length check
+ * already guarantees it; a frame where it fails continues in fragments.
+ */
+static __always_inline int synq_parse(const struct synq_frame *f, struct synq_hdr *h)
 {
+	void *data = f->data, *data_end = f->data_end;
 	struct tcphdr *tcp;
-	__u32 l3_off = 0;
+	__u32 l3_off = 0, doff;
 	__be16 proto;
 	int ret;
 
 	proto = parse_l2(data, data_end, &l3_off);
 	if (proto == bpf_htons(ETH_P_IP))
-		ret = parse_ipv4(data + l3_off, data_end, h);
+		ret = parse_ipv4(f, l3_off, h);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		ret = parse_ipv6(data + l3_off, data_end, h);
+		ret = parse_ipv6(f, l3_off, h);
 	else
-		return PARSE_NOT_TCP;
+		return PARSE_NOT_TCP;	/* also a linear part too short for Ethernet: passed */
 	if (ret != PARSE_TCP)
 		return ret;
 	tcp = data + l3_off + h->ip_hlen;
-	if (h->seg_len < sizeof(*tcp) || (void *)(tcp + 1) > data_end)
+	if (h->seg_len < sizeof(*tcp))
 		return PARSE_TCP_TRUNCATED;
+	if ((void *)(tcp + 1) > data_end)
+		return PARSE_NONLINEAR;	/* the IP length said the frame holds it */
+	doff = tcp->doff * 4;
+	if (doff <= h->seg_len && (void *)tcp + doff > data_end)
+		return PARSE_NONLINEAR;
 	h->l3_off = l3_off;
 	h->l4_off = l3_off + h->ip_hlen;
 	h->flow.sport = tcp->source;
 	h->flow.dport = tcp->dest;
 	h->seq = bpf_ntohl(tcp->seq);
 	h->ack_seq = bpf_ntohl(tcp->ack_seq);
-	h->doff = tcp->doff * 4;
+	h->doff = doff;
 	h->flags = ((__u8 *)tcp)[13];
 	h->ecn_bits |= ((__u8 *)tcp)[12] & 0x0f;
 	return PARSE_TCP;

@@ -226,8 +226,9 @@ static __always_inline int load_tcp(void *ctx, int xdp, const struct synq_hdr *h
 
 /*
  * load_tcp() for synq_xdp's SYNs, with plain loads: bpf_xdp_load_bytes() cost a
- * helper call and a memcpy. XDP frames here are linear (the program is not
- * frags-aware). l4_off is at most 22 + 60: the mask only tells the verifier.
+ * helper call and a memcpy. The parser saw the TCP header and its options in
+ * the linear part (PARSE_NONLINEAR otherwise), fragments or not. l4_off is at
+ * most 22 + 60: the mask only tells the verifier.
  */
 static __always_inline int load_tcp_xdp(struct xdp_md *ctx, const struct synq_hdr *h,
 					struct opt_walk *w)
@@ -515,25 +516,30 @@ static __always_inline int grow_at_head(struct xdp_md *ctx, int delta)
 
 /*
  * Resizes the frame to exactly the SYN-ACK and writes it. VLAN tags stay as they
- * are: the answer leaves on the VLAN the SYN came in on. The program is not
- * frags-aware (no BPF_F_XDP_HAS_FRAGS), so the frame is linear and data_end -
- * data is its whole length: a SYN the size of its SYN-ACK (every Linux SYN
- * without IP options) needs no bpf_xdp_adjust_tail() call, a fifth of the
- * rewrite's cost. The helper invalidates packet pointers, and clang may keep a
- * stale ctx->data offset around it, so data is reloaded behind a compiler barrier.
+ * are: the answer leaves on the VLAN the SYN came in on. A frame whose IP packet
+ * ends within data_end is linear, and data_end - data is its whole length: a SYN
+ * the size of its SYN-ACK (every Linux SYN without IP options) needs no
+ * bpf_xdp_adjust_tail() call, a fifth of the rewrite's cost. Only a SYN whose
+ * payload goes on in fragments (xdp.frags, a jumbo MTU) asks for its length;
+ * shrinking it frees the fragments first. The helper invalidates packet
+ * pointers, and clang may keep a stale ctx->data offset around it, so data is
+ * reloaded behind a compiler barrier.
  */
 static __always_inline int synack_write(struct xdp_md *ctx, const struct synq_hdr *h,
 					const struct synack *s, __be32 w[16])
 {
 	__u32 ip_len = h->ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	__u32 l3_off = h->l3_off, tcp_len;
+	__u32 l3_off = h->l3_off, tcp_len, len;
 	void *data, *data_end, *ip;
 	int delta, ret;
 
 	tcp_len = synack_tcp(h, s, w) & 0x3c;
 	if (!tcp_len || l3_off > MAX_L2_HLEN)
 		return XDP_ABORTED;
-	delta = (int)(l3_off + ip_len + tcp_len) - (int)(ctx->data_end - ctx->data);
+	len = ctx->data_end - ctx->data;
+	if (l3_off + h->ip_hlen + h->seg_len > len)
+		len = bpf_xdp_get_buff_len(ctx);
+	delta = (int)(l3_off + ip_len + tcp_len) - (int)len;
 	if (delta && bpf_xdp_adjust_tail(ctx, delta)) {
 		ret = grow_at_head(ctx, delta);
 		if (ret != XDP_TX)
@@ -1059,9 +1065,9 @@ static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr 
 }
 
 /* Counts what synq_parse() gave up on; returns nonzero unless the packet is TCP. */
-static __always_inline int parse_counted(void *data, void *data_end, struct synq_hdr *h)
+static __always_inline int parse_counted(const struct synq_frame *f, struct synq_hdr *h)
 {
-	switch (synq_parse(data, data_end, h)) {
+	switch (synq_parse(f, h)) {
 	case PARSE_TCP:
 		return 0;
 	case PARSE_FRAGMENT:
@@ -1076,6 +1082,9 @@ static __always_inline int parse_counted(void *data, void *data_end, struct synq
 	case PARSE_TCP_TRUNCATED:
 		count_malformed(SYNQ_MAL_TCP_TRUNCATED);
 		break;
+	case PARSE_NONLINEAR:
+		count(SYNQ_PASSED_NONLINEAR);
+		break;
 	default:
 		count(SYNQ_PASSED_NOT_TCP);
 		break;
@@ -1083,14 +1092,21 @@ static __always_inline int parse_counted(void *data, void *data_end, struct synq
 	return 1;
 }
 
+/*
+ * Frags-aware, but declared plain "xdp": the loader adds BPF_F_XDP_HAS_FRAGS
+ * for native mode only, so a jumbo MTU stays native (loader.c says why generic
+ * mode must not have it; libbpf would force it on an "xdp.frags" section).
+ */
 SEC("xdp")
 int synq_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct synq_frame f = { .data = (void *)(long)ctx->data,
+				.data_end = (void *)(long)ctx->data_end,
+				.len = bpf_xdp_get_buff_len(ctx) };
 	struct synq_hdr h = {};
 	__u8 kind;
 
-	if (parse_counted(data, data_end, &h))
+	if (parse_counted(&f, &h))
 		return XDP_PASS;
 	if (!port_protected(h.flow.dport)) {
 		count(SYNQ_PASSED_UNPROTECTED);
@@ -1182,7 +1198,8 @@ static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 SEC("tc")
 int synq_tc(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	struct synq_frame f = { .data = (void *)(long)skb->data,
+				.data_end = (void *)(long)skb->data_end, .len = skb->len };
 	struct synq_meta m = {};
 	struct synq_hdr h = {};
 	struct bpf_sock *skc;
@@ -1192,7 +1209,7 @@ int synq_tc(struct __sk_buff *skb)
 	kind = meta_get(skb, &m);
 	if (kind == SYNQ_META_ESTABLISHED)
 		return TC_ACT_OK;
-	if (synq_parse(data, data_end, &h) != PARSE_TCP ||
+	if (synq_parse(&f, &h) != PARSE_TCP ||
 	    (h.flags & (TCPF_SYN | TCPF_ACK | TCPF_RST | TCPF_FIN)) != TCPF_ACK ||
 	    !port_protected(h.flow.dport))
 		return TC_ACT_OK;

@@ -40,6 +40,7 @@ enum synq_counter {
 	SYNQ_ACK_PASSED_NO_COOKIES,	/* --mode auto: no cookie outstanding, the kernel answers */
 	SYNQ_SWITCHED_TO_COOKIES,	/* --mode auto: a listener's SYNs went to cookies */
 	SYNQ_SWITCHED_TO_KERNEL,	/* --mode auto: ... and back to the kernel */
+	SYNQ_PASSED_NONLINEAR,		/* headers past the frame's linear part (xdp.frags): passed */
 	SYNQ_COUNTER_MAX
 };
 
@@ -66,6 +67,7 @@ enum synq_counter {
 	[SYNQ_ACK_PASSED_NO_COOKIES] = "ack_passed_no_cookies",		\
 	[SYNQ_SWITCHED_TO_COOKIES] = "switched_to_cookies",		\
 	[SYNQ_SWITCHED_TO_KERNEL] = "switched_to_kernel",		\
+	[SYNQ_PASSED_NONLINEAR] = "passed_nonlinear",			\
 }
 
 /* Handoff failures are counted by errno (positive), up to this value; larger ones land in 0. */

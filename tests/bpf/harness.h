@@ -23,6 +23,7 @@
 #include "synq/protect.h"
 #include "synq/cookie.h"
 #include "synq_protect.skel.h"
+#include "protect/loader.h"
 
 #define PORT_SYN	8080	/* protected, nobody listens */
 #define PORT_EST	8081	/* protected, a listener and one connection in the test namespace */
@@ -38,7 +39,7 @@ static const struct synq_config test_config = {
 	.sack_ok = 1, .wscale_ok = 1, .tstamp_ok = 1, .ecn_ok = 1, .key_slot = 0,
 };
 
-#define PKT_OUT_MAX 2048
+#define PKT_OUT_MAX 9216	/* a jumbo frame passed whole */
 
 struct run {
 	__u32 retval;
@@ -107,6 +108,26 @@ static inline struct synq_protect_bpf *harness_load(void)
 	libbpf_set_print(libbpf_quiet);
 	skel = synq_protect_bpf__open_and_load();
 	if (skel && harness_setup(skel)) {
+		synq_protect_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * Loaded as `synq attach` loads it for native mode (synq_xdp frags-aware) or
+ * generic mode. (harness_load() keeps the sections' flags: the generic case.)
+ */
+static inline struct synq_protect_bpf *harness_load_for(bool native)
+{
+	struct synq_protect_bpf *skel;
+
+	libbpf_set_print(libbpf_quiet);
+	skel = synq_protect_bpf__open();
+	if (!skel)
+		return NULL;
+	loader_xdp_frags(skel->progs.synq_xdp, native);
+	if (synq_protect_bpf__load(skel) || harness_setup(skel)) {
 		synq_protect_bpf__destroy(skel);
 		return NULL;
 	}

@@ -16,6 +16,10 @@
 #   pt_xdp_on NS IF                true if IF runs an XDP program
 #   pt_tc NS IF                    the programs at IF's TCX ingress, one name a line (the
 #                                  kernel's answer: tc(8) does not show TCX links)
+#   pt_objects NS IF               the kernel's IDs of synq's objects on IF, "prog N", "link N",
+#                                  "map N" a line: the XDP program, every program sharing its
+#                                  maps (synq_tc), their links, their maps
+#   pt_objects_left LIST           the lines of such a LIST the kernel still has
 #   pt_pins NS                     where synq has pins in namespace NS, as synq status --json
 #                                  lists them (one interface a line, damaged ones too)
 #   pt_serve LOG PORT [ARGS]       synq serve in the server namespace on [::]:PORT
@@ -55,6 +59,25 @@ pt_nstat() {
 pt_xdp_on() { ip -n "$1" -d link show dev "$2" 2>/dev/null | grep -q 'prog/xdp'; }
 
 pt_tc() { nsenter --net="/run/netns/$1" "$E2E_BIN/tcx_progs" "$2"; }
+
+pt_objects() {
+	local xdp maps progs
+	xdp=$(ip netns exec "$1" bpftool -j net show dev "$2" 2>/dev/null | jq -r '.[0].xdp[0].id // empty')
+	[ -n "$xdp" ] || return 0
+	maps=$(bpftool -j prog show id "$xdp" | jq -c '.map_ids // []')
+	progs=$(bpftool -j prog show | jq -c --argjson m "$maps" \
+		'[.[] | select([(.map_ids // [])[] | select(IN($m[]))] | length > 0) | .id]')
+	jq -r '.[] | "prog \(.)"' <<< "$progs"
+	bpftool -j link show | jq -r --argjson p "$progs" '.[] | select(.prog_id | IN($p[])) | "link \(.id)"'
+	jq -r '.[] | "map \(.)"' <<< "$maps"
+}
+
+pt_objects_left() {
+	local kind id
+	while read -r kind id; do
+		[ -n "$id" ] && bpftool "$kind" show id "$id" >/dev/null 2>&1 && echo "$kind $id"
+	done <<< "$1"
+}
 
 pt_pins() {
 	"$SYNQ" -n "$1" status --json 2>/dev/null | jq -r '.interfaces[] | .pins // .ifname'

@@ -62,6 +62,8 @@ struct attach_ctx {
 	struct synq_pass_bpf *pass;
 	int tc_link, xdp_link;		/* fds, -1 when none */
 	bool dir_made, replacing;
+	bool native;			/* the XDP mode this load is for: native, or generic */
+	bool native_failed;		/* the native attach was refused: generic may do */
 };
 
 /* ---- checks ---- */
@@ -212,6 +214,23 @@ fail:
 	return err;
 }
 
+/*
+ * BPF_F_XDP_HAS_FRAGS lets a native program see a jumbo frame as several
+ * buffers, so a driver (veth) accepts it above the MTU one page holds. Generic
+ * mode needs no flag: it linearizes the skb for a program without it, at any
+ * MTU. And with it, the kernel (6.18) copies a cloned skb, as a locally sent
+ * one is, into a new one without its mac_len: TC ingress then sees the frame
+ * from the IP header on, so synq_tc would parse it as Ethernet and miss every
+ * handoff. (synq_pass, which does nothing, keeps its "xdp.frags" section.)
+ */
+void loader_xdp_frags(struct bpf_program *prog, bool native)
+{
+	__u32 flags = bpf_program__flags(prog);
+
+	bpf_program__set_flags(prog, native ? flags | BPF_F_XDP_HAS_FRAGS
+					    : flags & ~BPF_F_XDP_HAS_FRAGS);
+}
+
 static int load_protect(struct attach_ctx *c)
 {
 	int err;
@@ -222,6 +241,7 @@ static int load_protect(struct attach_ctx *c)
 		synq_err("attach %s: cannot open the BPF object: %s", c->o->iface, strerror(errno));
 		return err;
 	}
+	loader_xdp_frags(c->skel->progs.synq_xdp, c->native);
 	err = synq_protect_bpf__load(c->skel);
 	if (err) {
 		synq_err("attach %s: the kernel refused to load the protection programs: %s",
@@ -315,20 +335,22 @@ static int try_xdp(struct attach_ctx *c, __u32 flags)
 	return c->xdp_link < 0 ? -errno : 0;
 }
 
-/* The XDP link, the last step: once it is pinned, the attach is complete. */
+/*
+ * The XDP link, the last step: once it is pinned, the attach is complete. In
+ * the mode the programs were loaded for; a refused native attach in --xdp-mode
+ * auto is retried whole in generic mode by loader_attach().
+ */
 static int attach_xdp(struct attach_ctx *c)
 {
-	enum xdp_mode_req req = c->o->mode;
-	int err = -EINVAL;
+	int err = try_xdp(c, c->native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
 
-	if (req != XDP_REQ_GENERIC)
-		err = try_xdp(c, XDP_FLAGS_DRV_MODE);
-	if (err && req == XDP_REQ_AUTO)
+	if (err && c->native && c->o->mode == XDP_REQ_AUTO) {
 		synq_err("attach %s: native XDP failed (%s%s); falling back to generic mode, which "
 			 "is slower", c->o->iface, strerror(-err), err == -ERANGE ?
 			 ": the MTU is too large for this driver's XDP" : "");
-	if (err && req != XDP_REQ_NATIVE)
-		err = try_xdp(c, XDP_FLAGS_SKB_MODE);
+		c->native_failed = true;
+		return err;
+	}
 	if (err) {
 		synq_err("attach %s: cannot attach the XDP program: %s", c->o->iface, strerror(-err));
 		return err;
@@ -357,8 +379,9 @@ static void unwind(struct attach_ctx *c)
 	}
 	link_stop(&c->xdp_link);
 	link_stop(&c->tc_link);
+	/* The interface's directory alone: pins_end() removes the parents left empty. */
 	if (c->dir_made)
-		remove_pins(c->ifindex);
+		remove_pin_dir(c->dir);
 }
 
 static void release(struct attach_ctx *c)
@@ -369,6 +392,10 @@ static void release(struct attach_ctx *c)
 		close(c->tc_link);
 	synq_protect_bpf__destroy(c->skel);
 	synq_pass_bpf__destroy(c->pass);
+	c->xdp_link = c->tc_link = -1;
+	c->skel = NULL;
+	c->pass = NULL;
+	c->dir_made = false;
 }
 
 /* ---- attach ---- */
@@ -570,6 +597,28 @@ static int replace_steps(struct attach_ctx *c)
 	return 0;
 }
 
+/* --replace keeps the running link's mode (BPF_LINK_UPDATE cannot change it). */
+static bool native_first(const struct attach_ctx *c)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (c->replacing)
+		return !bpf_xdp_query(c->ifindex, 0, &q) && q.attach_mode == XDP_ATTACHED_DRV;
+	return c->o->mode != XDP_REQ_GENERIC;
+}
+
+/* Load for c->native, then the steps. */
+static int load_and_attach(struct attach_ctx *c)
+{
+	int err = c->o->pass_only ? load_pass(c) : load_protect(c);
+
+	if (!err && interrupted())
+		err = -EINTR;
+	if (!err)
+		err = c->replacing ? replace_steps(c) : attach_steps(c);
+	return err;
+}
+
 int loader_attach(const struct attach_opts *opts)
 {
 	struct attach_ctx c = { .o = opts, .tc_link = -1, .xdp_link = -1 };
@@ -585,12 +634,17 @@ int loader_attach(const struct attach_opts *opts)
 	err = check_attach(&c);
 	if (!err && !opts->pass_only)
 		err = prepare_keys(&c);
-	if (!err)
-		err = opts->pass_only ? load_pass(&c) : load_protect(&c);
-	if (!err && interrupted())
-		err = -EINTR;
-	if (!err)
-		err = c.replacing ? replace_steps(&c) : attach_steps(&c);
+	if (!err) {
+		c.native = native_first(&c);
+		err = load_and_attach(&c);
+	}
+	if (err && c.native_failed && !interrupted()) {
+		/* Everything again, loaded for generic mode: undone, nothing was running. */
+		unwind(&c);
+		release(&c);
+		c.native = false;
+		err = load_and_attach(&c);
+	}
 	if (err) {
 		unwind(&c);
 		if (err == -EINTR)
@@ -607,18 +661,6 @@ int loader_attach(const struct attach_opts *opts)
 }
 
 /* ---- detach ---- */
-
-/* Stop a pinned link of ifindex (its pin stays until remove_pins()). */
-static void pinned_link_stop(int ifindex, const char *name)
-{
-	char path[320];
-	int fd;
-
-	if (pin_path(path, sizeof(path), ifindex, name))
-		return;
-	fd = bpf_obj_get(path);
-	link_stop(&fd);
-}
 
 int loader_detach(const char *iface)
 {
@@ -650,8 +692,6 @@ int loader_detach(const char *iface)
 		return err;
 	}
 	/* Damaged (-EBADF) or foreign maps (-EPROTO): the links are still ours to stop. */
-	pinned_link_stop(p.ifindex, "link_xdp");
-	pinned_link_stop(p.ifindex, "link_tc");
-	remove_pins(p.ifindex);
+	detach_pins(p.ifindex);
 	return 0;
 }

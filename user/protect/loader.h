@@ -34,6 +34,13 @@ struct attach_opts {
 	bool pass_only;			/* only an XDP_PASS program (the veth peer fix) */
 };
 
+struct bpf_program;
+/*
+ * Gives a frags-aware XDP program BPF_F_XDP_HAS_FRAGS for native mode only
+ * (call before loading; its section must be plain "xdp"): loader.c says why.
+ */
+void loader_xdp_frags(struct bpf_program *prog, bool native);
+
 /* Everything `synq attach` does. 0, or -errno with a message printed; nothing half-done stays. */
 int loader_attach(const struct attach_opts *opts);
 /*

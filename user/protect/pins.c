@@ -191,19 +191,6 @@ void remove_pin_dir(const char *dir)
 		synq_err("cannot remove %s: %s", dir, strerror(errno));
 }
 
-void remove_pins(int ifindex)
-{
-	char dir[256];
-
-	if (pin_dir(dir, sizeof(dir), ifindex))
-		return;
-	remove_pin_dir(dir);
-	/* These fail while other interfaces or namespaces are attached: fine. */
-	if (!pin_dir(dir, sizeof(dir), 0))
-		rmdir(dir);
-	rmdir(SYNQ_PIN_ROOT);
-}
-
 /* A pinned object's fd, or -errno. */
 static int obj_get(const char *dir, const char *name)
 {
@@ -214,6 +201,39 @@ static int obj_get(const char *dir, const char *name)
 		return -ENAMETOOLONG;
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Detach the links pinned in dir, XDP before TC, whoever else holds them, then
+ * remove dir. Unpinning alone would free them in the order of the directory's
+ * entries, and a live device could run XDP without TC for a moment.
+ */
+static void detach_pin_dir(const char *dir)
+{
+	static const char *const links[] = { "link_xdp", "link_tc" };
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		int fd = obj_get(dir, links[i]);
+
+		if (fd >= 0) {
+			bpf_link_detach(fd);
+			close(fd);
+		}
+	}
+	remove_pin_dir(dir);
+}
+
+void detach_pins(int ifindex)
+{
+	char dir[256];
+
+	if (pin_dir(dir, sizeof(dir), ifindex))
+		return;
+	detach_pin_dir(dir);
+	/* These fail while other interfaces or namespaces are attached: fine. */
+	if (!pin_dir(dir, sizeof(dir), 0))
+		rmdir(dir);
+	rmdir(SYNQ_PIN_ROOT);
 }
 
 static int pin_get(int ifindex, const char *name)
@@ -252,6 +272,17 @@ uint32_t prog_id_of(int fd)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
+/* Does the device at ifindex in this namespace run XDP program prog_id, in any mode? */
+static bool dev_runs_prog(int ifindex, uint32_t prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (!ifindex || !prog_id || bpf_xdp_query(ifindex, 0, &q))
+		return false;
+	return q.prog_id == prog_id || q.drv_prog_id == prog_id || q.skb_prog_id == prog_id ||
+	       q.hw_prog_id == prog_id;
+}
+
 /* ---- clean-up of what an interrupted synq or a vanished interface left ---- */
 
 /* Make the link in dir run the program pinned next to it, if it runs another one. */
@@ -270,16 +301,32 @@ static void link_follow_pin(const char *dir, const char *link, const char *prog)
 }
 
 /*
+ * Did the device of netns-<ns_cookie>/if-<ifindex> leave that namespace? A device
+ * moved to another one takes synq's links along (the kernel detaches neither),
+ * so the link still reports a device, but not that one: in the pins' namespace
+ * the ifindex no longer runs the link's program; in the namespace it went to,
+ * the link's ifindex does. A synq in any third namespace cannot tell.
+ */
+static bool link_moved(uint64_t ns_cookie, int ifindex, const struct link_state *l)
+{
+	if (ns_cookie == netns_cookie())
+		return l->ifindex != ifindex || !dev_runs_prog(ifindex, l->prog_id);
+	return dev_runs_prog(l->ifindex, l->prog_id);
+}
+
+/*
  * One entry of a namespace's directory. An "if-N_new" directory is a replace that
  * did not finish: dropped, and the links run what the pins hold again. No
  * link_xdp, or one whose device is gone: the attach was interrupted, or the
  * interface (or its namespace) was deleted; removing the pins frees the links,
- * programs and maps. Returns 1 when it removed something.
+ * programs and maps. A device moved to another namespace: its links are
+ * detached as detach does, then the pins go. Returns 1 when it removed something.
  */
-static int sweep_one(const char *ns_dir, const char *name)
+static int sweep_one(const char *ns_dir, uint64_t ns_cookie, const char *name)
 {
-	char dir[512];
+	char dir[512], *end;
 	struct link_state l = {};
+	long ifindex;
 	int fd;
 
 	if (fmt_ok(snprintf(dir, sizeof(dir), "%s/%s", ns_dir, name), sizeof(dir)))
@@ -290,8 +337,17 @@ static int sweep_one(const char *ns_dir, const char *name)
 		remove_pin_dir(dir);
 		return 1;
 	}
+	ifindex = strtol(name + strlen(PIN_IF), &end, 10);
 	fd = obj_get(dir, "link_xdp");
-	if (fd >= 0 && !link_query(fd, &l) && l.ifindex) {
+	if (fd >= 0 && !link_query(fd, &l) && l.ifindex && !*end &&
+	    link_moved(ns_cookie, ifindex, &l)) {
+		close(fd);
+		synq_err("removed %s: its device moved to another network namespace; synq does "
+			 "not follow it there (synq -n NEW_NS attach ... protects it again)", dir);
+		detach_pin_dir(dir);
+		return 1;
+	}
+	if (fd >= 0 && l.ifindex) {
 		close(fd);
 		link_follow_pin(dir, "link_tc", "synq_tc");
 		link_follow_pin(dir, "link_xdp", "synq_xdp");
@@ -305,14 +361,14 @@ static int sweep_one(const char *ns_dir, const char *name)
 	return 1;
 }
 
-static void sweep_ns(const char *ns_dir)
+static void sweep_ns(const char *ns_dir, uint64_t ns_cookie)
 {
 	struct dirent *de;
 	DIR *d = opendir(ns_dir);
 
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.')
-			sweep_one(ns_dir, de->d_name);
+			sweep_one(ns_dir, ns_cookie, de->d_name);
 	if (d)
 		closedir(d);
 	rmdir(ns_dir);	/* when it is empty now */
@@ -328,7 +384,7 @@ static void sweep_all(void)
 		if (strncmp(de->d_name, PIN_NETNS, strlen(PIN_NETNS)))
 			continue;
 		snprintf(ns_dir, sizeof(ns_dir), SYNQ_PIN_ROOT "/%s", de->d_name);
-		sweep_ns(ns_dir);
+		sweep_ns(ns_dir, strtoull(de->d_name + strlen(PIN_NETNS), NULL, 10));
 	}
 	if (d)
 		closedir(d);
@@ -503,7 +559,7 @@ static int check_identity(struct pinned *p)
 		return err;
 	p->xdp_prog_id = l.prog_id;
 	xdp_query(p);
-	return l.ifindex == p->ifindex && p->xdp_attached_id == l.prog_id ? 0 : -ESTALE;
+	return l.ifindex == p->ifindex && dev_runs_prog(p->ifindex, l.prog_id) ? 0 : -ESTALE;
 }
 
 int pinned_open(const char *iface, struct pinned *p)
@@ -584,9 +640,9 @@ static const char *entry_iface(const char *dir, const char *entry, char *name)
 	if (*end || ifindex <= 0 || ifindex > INT32_MAX)
 		return NULL;
 	if (!if_indextoname(ifindex, name)) {
-		/* Its links still run: the device went to another namespace with them. */
-		synq_err("%s/%s: the device of ifindex %ld left this network namespace, with "
-			 "synq's programs still on it: left alone", dir, entry, ifindex);
+		/* Gone since the sweep (pins_begin): the next synq removes these pins. */
+		synq_err("%s/%s: the device of ifindex %ld left this network namespace just now",
+			 dir, entry, ifindex);
 		return NULL;
 	}
 	return name;

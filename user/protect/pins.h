@@ -78,8 +78,12 @@ int pin_dir_make(const char *dir);
 bool is_attached(int ifindex);
 /* Remove every pin in dir, then dir. Prints what it could not remove. */
 void remove_pin_dir(const char *dir);
-/* remove_pin_dir() of ifindex's, then the namespace's and synq's directories when empty. */
-void remove_pins(int ifindex);
+/*
+ * What detach does: ifindex's links detached, XDP before TC (XDP never runs
+ * without TC), then remove_pin_dir() of its directory, then the namespace's and
+ * synq's directories when empty.
+ */
+void detach_pins(int ifindex);
 
 /* A bpf_link as the kernel reports it; ifindex 0: detached or its device is gone. */
 struct link_state {

@@ -12,7 +12,8 @@
 #   attach and detach there leave the user's own tc filter alone;
 # - a renamed interface and a new one with the old name;
 # - a /sys/fs/bpf/synq made by an unprivileged user (in a private bpffs);
-# - IFACE names that are paths, a tun device, key files, a 9000-byte MTU.
+# - IFACE names that are paths, a tun device, key files.
+# (A 9000-byte MTU: test_protect_jumbo.sh.)
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
@@ -20,20 +21,18 @@ t_require_root protect_lifecycle
 trap 'ns_cleanup; pt_cleanup_files' EXIT
 
 PORT=8080	# synq serve, HTTP
-ECHO_PORT=9003	# synq serve --reply echo
 URL=http://192.0.2.1:$PORT/
 
 if ! command -v strace >/dev/null; then
 	t_fail lifecycle_strace "strace is missing (scripts/install-deps.sh installs it)"
 	t_done
 fi
-if ! pt_setup || ! pt_serve "$T/serve.log" "$PORT" ||
-   ! pt_serve "$T/echo.log" "$ECHO_PORT" --reply echo; then
-	t_fail lifecycle_setup "cannot build the namespaces or start the servers"
+if ! pt_setup || ! pt_serve "$T/serve.log" "$PORT"; then
+	t_fail lifecycle_setup "cannot build the namespaces or start the server"
 	t_done
 fi
 # --mode always: every handshake takes the cookie path, which is what these steps exercise.
-A=("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT,$ECHO_PORT" --mode always)
+A=("$SYNQ" -n "$SRV" attach sqs0 --ports "$PORT" --mode always)
 "$SYNQ" -n "$CLI" attach sqc0 --pass-only >/dev/null	# the SYN-ACKs (XDP_TX) arrive
 
 curl_ok() { [ "$(nsenter --net="/run/netns/$CLI" curl -s -m 3 -o /dev/null -w '%{http_code}' "$URL")" = 200 ]; }
@@ -133,22 +132,18 @@ done
 ns_new DEL del && ns_veth "$DEL" sqd0 "$CLI" sqd1
 ino=$(stat -L -c %i "/run/netns/$DEL")
 "$SYNQ" -n "$DEL" attach sqd0 --ports 80 --xdp-mode generic >/dev/null
-ids=$(ip netns exec "$DEL" bpftool -j net show dev sqd0 2>/dev/null | jq -r '.[0].xdp[0].id // empty')
-links=$(bpftool -j link show | jq -r --arg p "$ids" '.[] | select(.prog_id == ($p | tonumber)) | .id')
-maps=$(bpftool -j prog show id "$ids" | jq -r '.map_ids[]')
-t_eq lifecycle_deleted_ns_attached "1 yes" "$(wc -w <<< "$links") $([ -n "$maps" ] && echo yes)"
+objects=$(pt_objects "$DEL" sqd0)
+t_eq lifecycle_deleted_ns_attached "2 2 yes" \
+	"$(grep -c '^prog' <<< "$objects") $(grep -c '^link' <<< "$objects") $(grep -q '^map' <<< "$objects" && echo yes)"
 ip netns del "$DEL"
 gone=no
 for _ in $(seq 50); do
 	"$SYNQ" status >/dev/null 2>&1	# any synq, in any namespace, sweeps
-	left=""
-	for l in $links; do bpftool link show id "$l" >/dev/null 2>&1 && left+=" link $l"; done
-	for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left+=" map $m"; done
-	bpftool prog show id "$ids" >/dev/null 2>&1 && left+=" prog $ids"
+	left=$(pt_objects_left "$objects")
 	[ -z "$left" ] && { gone=yes; break; }
 	sleep 0.2
 done
-t_eq lifecycle_deleted_ns_objects_gone yes "$gone${left:+:$left}"
+t_eq lifecycle_deleted_ns_objects_gone yes "$gone${left:+: $(echo $left)}"
 reused=no
 for _ in 1 2 3 4 5 6 7 8; do
 	ns_new NEW new || break
@@ -204,26 +199,5 @@ case $out in
 *"run synq -n NAME"*) t_pass lifecycle_ip_netns_exec_refused ;;
 *) t_fail lifecycle_ip_netns_exec_refused "$out" ;;
 esac
-
-# ---- a 9000-byte MTU: the pass-only peer stays native; 1 MiB through the protected port ----
-ip -n "$SRV" link set sqs0 mtu 9000 && ip -n "$CLI" link set sqc0 mtu 9000
-t_eq lifecycle_jumbo_peer_native native \
-	"$("$SYNQ" -n "$CLI" status --json | jq -r '.interfaces[0].xdp_mode')"
-t_run lifecycle_jumbo_attach "${A[@]}"
-before=$(pt_counter handoff_ok)
-got=$(nsenter --net="/run/netns/$CLI" python3 -c '
-import socket, sys
-s = socket.create_connection(("192.0.2.1", '"$ECHO_PORT"'), timeout=10)
-data = bytes(range(256)) * 4096
-s.sendall(data); s.shutdown(socket.SHUT_WR)
-back = b""
-while True:
-	chunk = s.recv(65536)
-	if not chunk: break
-	back += chunk
-print(len(back) if back == data else "mismatch %d" % len(back))')
-t_eq lifecycle_jumbo_1mib_echoed 1048576 "$got"
-t_eq lifecycle_jumbo_through_synq 1 "$(($(pt_counter handoff_ok) - before))"
-"$SYNQ" -n "$SRV" detach sqs0 >/dev/null
 
 t_done
