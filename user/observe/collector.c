@@ -263,26 +263,81 @@ void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur
 	}
 }
 
+/* A listener of netns on port, of the family, bound to addr (NULL: the wildcard). */
+static const struct synq_listener *listener_bound(const struct synq_snapshot *s, uint64_t netns,
+						  uint16_t family, uint16_t port,
+						  const uint8_t *addr, bool v4_too)
+{
+	static const uint8_t any[16];
+	size_t len = family == AF_INET6 ? 16 : 4;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct synq_listener *l = &s->l[i];
+
+		if (l->gauged && l->key.netns == netns && l->key.family == family &&
+		    l->key.port == port && !memcmp(l->key.addr, addr ? addr : any, len) &&
+		    (!v4_too || !l->v6only))
+			return l;
+	}
+	return NULL;
+}
+
+void synq_plistener_join(struct synq_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_pl; i++) {
+		struct synq_plistener *pl = &s->pl[i];
+		const struct synq_listener_key *k = &pl->p.key;
+		uint16_t family = k->ipv6 ? AF_INET6 : AF_INET, port = ntohs(k->port);
+		const struct synq_listener *l;
+
+		l = listener_bound(s, pl->netns, family, port, (const uint8_t *)k->addr, false);
+		if (!l)
+			l = listener_bound(s, pl->netns, family, port, NULL, false);
+		if (!l && !k->ipv6)
+			l = listener_bound(s, pl->netns, AF_INET6, port, NULL, true);
+		pl->joined = l != NULL;
+		if (l)
+			pl->listener = l->key;
+	}
+}
+
 void synq_snapshot_free(struct synq_snapshot *s)
 {
 	free(s->l);
+	free(s->pl);
 	memset(s, 0, sizeof(*s));
+}
+
+/* A copy of n elements of size each; *out NULL when n is 0. 0 or -ENOMEM. */
+static int array_dup(void **out, const void *src, size_t n, size_t size)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = malloc(n * size);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, src, n * size);
+	return 0;
 }
 
 int synq_snapshot_copy(struct synq_snapshot *dst, const struct synq_snapshot *src)
 {
-	struct synq_listener *l = NULL;
+	void *l, *pl;
 
-	if (src->n) {
-		l = malloc(src->n * sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		memcpy(l, src->l, src->n * sizeof(*l));
+	if (array_dup(&l, src->l, src->n, sizeof(*src->l)))
+		return -ENOMEM;
+	if (array_dup(&pl, src->pl, src->n_pl, sizeof(*src->pl))) {
+		free(l);
+		return -ENOMEM;
 	}
 	free(dst->l);
+	free(dst->pl);
 	*dst = *src;
 	dst->l = l;
 	dst->cap = src->n;
+	dst->pl = pl;
+	dst->cap_pl = src->n_pl;
 	return 0;
 }
 
@@ -606,9 +661,36 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 	return err;
 }
 
+struct xdp_read {
+	struct synq_netns *ns;
+	struct synq_snapshot *s;	/* NULL: counters only */
+	uint16_t port;			/* views of this port only; 0: all */
+	const char *device;
+	double now_ns;
+};
+
+static int plistener_add(const struct synq_listener_key *key, const struct synq_listener_view *v,
+			 void *arg)
+{
+	struct xdp_read *r = arg;
+	struct synq_plistener *pl;
+
+	if (!v->listening || (r->port && ntohs(key->port) != r->port))
+		return 0;
+	if (array_reserve(&r->s->pl, r->s->n_pl, &r->s->cap_pl, sizeof(*pl), 16))
+		return -ENOMEM;
+	pl = &r->s->pl[r->s->n_pl++];
+	memset(pl, 0, sizeof(*pl));
+	pl->netns = r->ns->netns;
+	snprintf(pl->device, sizeof(pl->device), "%s", r->device);
+	protect_listener_of(key, v, r->now_ns, &pl->p);
+	return 0;
+}
+
 static int xdp_read_one(const char *iface, void *arg)
 {
-	struct synq_netns *ns = arg;
+	struct xdp_read *r = arg;
+	struct synq_netns *ns = r->ns;
 	struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
 	struct pinned p;
 
@@ -619,14 +701,19 @@ static int xdp_read_one(const char *iface, void *arg)
 	} else if (!p.pass_only && !pins_read_counters(&p, &x->s)) {
 		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, iface);
 		ns->n_xdp++;
+		r->device = x->name;
+		if (r->s)
+			pins_each_listener(&p, plistener_add, r);	/* older pins have none */
 	}
 	pinned_close(&p);
 	return 0;
 }
 
-int synq_xdp_read(struct synq_netns *ns)
+int synq_xdp_read(struct synq_netns *ns, struct synq_snapshot *s, uint16_t port)
 {
-	pinned_each(xdp_read_one, ns);
+	struct xdp_read r = { .ns = ns, .s = s, .port = port, .now_ns = mono_now() * 1e9 };
+
+	pinned_each(xdp_read_one, &r);
 	return ns->n_xdp;
 }
 
@@ -644,7 +731,7 @@ static int read_netns(struct synq_collector *c, const struct ns_ref *r, struct s
 	snprintf(ns->name, sizeof(ns->name), "%s", r->name);
 	err = read_iter(c, s);
 	read_netstat(ns);
-	synq_xdp_read(ns);	/* inside the namespace: the pins are found by its inode */
+	synq_xdp_read(ns, s, c->o.port);	/* inside the namespace: pins are found by its inode */
 	if (r->fd >= 0 && setns(c->self_fd, CLONE_NEWNET))
 		err = -errno;
 	/* --all-netns lists namespaces that have listeners (or synq's XDP) only. */
@@ -809,6 +896,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 
 	s->n = 0;
 	s->n_ns = 0;
+	s->n_pl = 0;
 	s->t = mono_now();
 	s->wall = time(NULL);
 	ns_list_build(c);
@@ -828,6 +916,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	s->accept_traced = !c->o.no_wait;
 	s->listeners_max = c->listeners_max;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
+	synq_plistener_join(s);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -295,6 +296,108 @@ static void protect_malformed(FILE *out, const struct synq_snapshot *s)
 	}
 }
 
+/*
+ * Handoff failures by errno: the errnos a handoff fails with (docs/dataplane.md),
+ * each always written, and "other" for every other errno, so the label has a
+ * fixed set of values.
+ */
+static const int handoff_errnos[] = { EINVAL, ENOENT, ENOMEM, ESOCKTNOSUPPORT };
+#define N_HANDOFF_ERRNOS (sizeof(handoff_errnos) / sizeof(handoff_errnos[0]))
+
+static void protect_handoff_errors(FILE *out, const struct synq_snapshot *s)
+{
+	const char *name = "synq_protect_handoff_errors_total";
+	char ino[24];
+	struct prom_label l[3] = { { "netns", ino }, { "device", "" }, { "errno", "" } };
+
+	prom_family(out, name, "counter",
+		    "Handoffs to the kernel that failed, by errno (\"other\": any errno not listed).");
+	for (size_t i = 0; i < s->n_ns; i++) {
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
+		for (int x = 0; x < s->ns[i].n_xdp; x++) {
+			const uint64_t *err = s->ns[i].xdp[x].s.err;
+			uint64_t other = 0;
+
+			l[1].value = s->ns[i].xdp[x].name;
+			for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
+				other += err[e];
+			for (size_t k = 0; k < N_HANDOFF_ERRNOS; k++) {
+				l[2].value = protect_errno_name(handoff_errnos[k]);
+				prom_sample_u64(out, name, l, 3, err[handoff_errnos[k]]);
+				other -= err[handoff_errnos[k]];
+			}
+			l[2].value = "other";
+			prom_sample_u64(out, name, l, 3, other);
+		}
+	}
+}
+
+/* ---- per protected listener: --mode auto's state ---- */
+
+/* The labels of one protected listener: the listener's, the device, the address SYNs go to. */
+struct plistener_labels {
+	struct listener_labels ll;
+	char dst[INET6_ADDRSTRLEN];
+	struct prom_label l[6];		/* and a free one for state */
+};
+
+static void plistener_labels(const struct synq_plistener *pl, struct plistener_labels *pll)
+{
+	const struct synq_listener_key *k = &pl->p.key;
+
+	listener_labels(&pl->listener, &pll->ll);
+	if (!inet_ntop(k->ipv6 ? AF_INET6 : AF_INET, k->addr, pll->dst, sizeof(pll->dst)))
+		snprintf(pll->dst, sizeof(pll->dst), "?");
+	memcpy(pll->l, pll->ll.l, sizeof(pll->ll.l));
+	pll->l[3] = (struct prom_label){ "device", pl->device };
+	pll->l[4] = (struct prom_label){ "dst_addr", pll->dst };
+}
+
+enum pmetric { PM_STATE, PM_SECONDS, PM_TRANSITIONS, PM_MAX };
+
+static const struct {
+	const char *name, *type, *help;
+	bool by_state;
+} pmetrics[PM_MAX] = {
+	[PM_STATE] = { "synq_protect_listener_state", "gauge",
+		"--mode auto: 1 for the state the listener is in (kernel: the kernel answers its SYNs; cookies: synq does), else 0.",
+		true },
+	[PM_SECONDS] = { "synq_protect_listener_state_seconds_total", "counter",
+		"--mode auto: seconds the listener spent in each state since synq first saw a SYN for it.",
+		true },
+	[PM_TRANSITIONS] = { "synq_protect_listener_transitions_total", "counter",
+		"--mode auto: changes of the listener's state.", false },
+};
+
+static double pmetric_value(enum pmetric m, const struct protect_listener *p, int state)
+{
+	switch (m) {
+	case PM_STATE: return p->state == state;
+	case PM_SECONDS: return p->seconds[state];
+	default: return p->transitions;
+	}
+}
+
+/* Views whose listener is not listening now are left out, as closed listeners are. */
+static void protect_listener_family(FILE *out, const struct synq_snapshot *s, enum pmetric m)
+{
+	struct plistener_labels pll;
+
+	prom_family(out, pmetrics[m].name, pmetrics[m].type, pmetrics[m].help);
+	for (size_t i = 0; i < s->n_pl; i++) {
+		if (!s->pl[i].joined)
+			continue;
+		plistener_labels(&s->pl[i], &pll);
+		for (int st = 0; st < 2; st++) {
+			pll.l[5] = (struct prom_label){ "state", protect_listener_states[st] };
+			prom_sample(out, pmetrics[m].name, pll.l, pmetrics[m].by_state ? 6 : 5,
+				    pmetric_value(m, &s->pl[i].p, st));
+			if (!pmetrics[m].by_state)
+				break;
+		}
+	}
+}
+
 /* ---- the observer itself ---- */
 
 size_t export_unattributed(const struct synq_snapshot *s)
@@ -359,5 +462,8 @@ void export_write(FILE *out, const struct synq_snapshot *s, time_t since, const 
 	for (int c = 0; c < SYNQ_COUNTER_MAX; c++)
 		protect_counter(out, s, c);
 	protect_malformed(out, s);
+	protect_handoff_errors(out, s);
+	for (int m = 0; m < PM_MAX; m++)
+		protect_listener_family(out, s, m);
 	free(views);
 }
