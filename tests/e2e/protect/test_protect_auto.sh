@@ -8,8 +8,11 @@
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
+source tests/lib/screen.sh
 t_require_root protect_auto
-trap 'ns_cleanup; pt_cleanup_files' EXIT
+command -v tmux > /dev/null || { t_skip protect_auto "tmux is not installed (scripts/install-deps.sh)"; exit 0; }
+SESSION=synq-auto-$$
+trap 'tmux kill-session -t "$SESSION" 2> /dev/null; ns_cleanup; pt_cleanup_files' EXIT
 
 PORT=8095	# synq serve, protected in --mode auto
 PLAIN=8096	# synq serve, not protected: the kernel alone
@@ -137,6 +140,19 @@ t_eq auto_flood_watch_shows_cookies 1 "$("$SYNQ" -n "$SRV" watch --json --count 
 during=$(curl_ok 10)
 wait "$flood"
 t_eq auto_flood_legit_clients 10 "$during"
+# No SYN since the flood: the listener stays in cookies until the next one.
+t_eq auto_flood_watch_listener "$(listener state) $(listener transitions)" "$("$SYNQ" -n "$SRV" watch \
+	--json --count 1 --interval 0.2 --port "$PORT" | jq -r '.netns[].interfaces[].listeners[] |
+	select(.listener == "192.0.2.1:'"$PORT"'") | "\(.state) \(.transitions)"')"
+TMP=$T
+tmux new-session -d -s "$SESSION" -x 160 -y 30 "NO_COLOR=1 $SYNQ -n $SRV top --port $PORT"
+if screen_has "\[::\]:$PORT .* $(listener state) *\$"; then t_pass auto_top_row_state
+else t_fail auto_top_row_state "no '$(listener state)' in the row: $(grep ":$PORT" "$T/screen")"; fi
+tmux send-keys -t "$SESSION" Enter
+if screen_has "synq on sqs0 for 192\.0\.2\.1:$PORT: $(listener state) for .* transitions $(listener transitions) "
+then t_pass auto_top_detail_state
+else t_fail auto_top_detail_state "$(grep -E "synq( on|:)" "$T/screen")"; fi
+tmux kill-session -t "$SESSION"
 sent=$(grep -oE 'sent [0-9]+' "$T/flood.log" | grep -oE '[0-9]+')
 passed=$(($(pt_counter syn_passed_healthy) - healthy0))
 # The kernel saw what reached it before the switch: at most the trigger (half of
