@@ -257,42 +257,63 @@ static void netns_families(FILE *out, const struct synq_snapshot *s)
 	netstat_families(out, s);
 }
 
+/*
+ * Call fn for every protected interface of s with labels l[0] and l[1] set to
+ * its netns and device; fn may use l[2].
+ */
+typedef void iface_fn(FILE *out, struct prom_label *l, const struct protect_sample *ps,
+		      const void *arg);
+
+static void each_iface(FILE *out, const struct synq_snapshot *s, iface_fn *fn, const void *arg)
+{
+	struct prom_label l[3];
+	char ino[24];
+
+	l[0] = (struct prom_label){ "netns", ino };
+	for (size_t i = 0; i < s->n_ns; i++) {
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
+		for (int x = 0; x < s->ns[i].n_xdp; x++) {
+			l[1] = (struct prom_label){ "device", s->ns[i].xdp[x].name };
+			fn(out, l, &s->ns[i].xdp[x].s, arg);
+		}
+	}
+}
+
+struct counter_arg {
+	const char *name;
+	int c;
+};
+
+static void counter_sample(FILE *out, struct prom_label *l, const struct protect_sample *ps,
+			   const void *arg)
+{
+	const struct counter_arg *a = arg;
+
+	prom_sample_u64(out, a->name, l, 2, ps->ctr[a->c]);
+}
+
 /* One protection counter of every protected interface: labels netns, device. */
 static void protect_counter(FILE *out, const struct synq_snapshot *s, int c)
 {
-	char name[96], help[128], ino[24];
-	struct prom_label l[2] = { { "netns", ino }, { "device", "" } };
+	char name[96], help[128];
+	struct counter_arg a = { name, c };
 
 	snprintf(name, sizeof(name), "synq_protect_%s_total", protect_counter_names[c]);
 	snprintf(help, sizeof(help), "synq XDP/TC counter %s (see synq status).",
 		 protect_counter_names[c]);
 	prom_family(out, name, "counter", help);
-	for (size_t i = 0; i < s->n_ns; i++) {
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
-		for (int x = 0; x < s->ns[i].n_xdp; x++) {
-			l[1].value = s->ns[i].xdp[x].name;
-			prom_sample_u64(out, name, l, 2, s->ns[i].xdp[x].s.ctr[c]);
-		}
-	}
+	each_iface(out, s, counter_sample, &a);
 }
 
-static void protect_malformed(FILE *out, const struct synq_snapshot *s)
-{
-	const char *name = "synq_protect_malformed_total";
-	char ino[24];
-	struct prom_label l[3] = { { "netns", ino }, { "device", "" }, { "reason", "" } };
+#define MALFORMED_METRIC "synq_protect_malformed_total"
 
-	prom_family(out, name, "counter",
-		    "Malformed packets seen by synq's XDP program, by reason (SYNs dropped, others passed).");
-	for (size_t i = 0; i < s->n_ns; i++) {
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
-		for (int x = 0; x < s->ns[i].n_xdp; x++) {
-			l[1].value = s->ns[i].xdp[x].name;
-			for (int r = 0; r < SYNQ_MALFORMED_MAX; r++) {
-				l[2].value = protect_malformed_names[r];
-				prom_sample_u64(out, name, l, 3, s->ns[i].xdp[x].s.mal[r]);
-			}
-		}
+static void malformed_samples(FILE *out, struct prom_label *l, const struct protect_sample *ps,
+			      const void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < SYNQ_MALFORMED_MAX; r++) {
+		l[2] = (struct prom_label){ "reason", protect_malformed_names[r] };
+		prom_sample_u64(out, MALFORMED_METRIC, l, 3, ps->mal[r]);
 	}
 }
 
@@ -303,33 +324,34 @@ static void protect_malformed(FILE *out, const struct synq_snapshot *s)
  */
 static const int handoff_errnos[] = { EINVAL, ENOENT, ENOMEM, ESOCKTNOSUPPORT };
 #define N_HANDOFF_ERRNOS (sizeof(handoff_errnos) / sizeof(handoff_errnos[0]))
+#define HANDOFF_ERRORS_METRIC "synq_protect_handoff_errors_total"
 
-static void protect_handoff_errors(FILE *out, const struct synq_snapshot *s)
+static void handoff_error_samples(FILE *out, struct prom_label *l,
+				  const struct protect_sample *ps, const void *arg)
 {
-	const char *name = "synq_protect_handoff_errors_total";
-	char ino[24];
-	struct prom_label l[3] = { { "netns", ino }, { "device", "" }, { "errno", "" } };
+	uint64_t other = 0;
 
-	prom_family(out, name, "counter",
-		    "Handoffs to the kernel that failed, by errno (\"other\": any errno not listed).");
-	for (size_t i = 0; i < s->n_ns; i++) {
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
-		for (int x = 0; x < s->ns[i].n_xdp; x++) {
-			const uint64_t *err = s->ns[i].xdp[x].s.err;
-			uint64_t other = 0;
-
-			l[1].value = s->ns[i].xdp[x].name;
-			for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
-				other += err[e];
-			for (size_t k = 0; k < N_HANDOFF_ERRNOS; k++) {
-				l[2].value = protect_errno_name(handoff_errnos[k]);
-				prom_sample_u64(out, name, l, 3, err[handoff_errnos[k]]);
-				other -= err[handoff_errnos[k]];
-			}
-			l[2].value = "other";
-			prom_sample_u64(out, name, l, 3, other);
-		}
+	(void)arg;
+	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
+		other += ps->err[e];
+	for (size_t k = 0; k < N_HANDOFF_ERRNOS; k++) {
+		l[2] = (struct prom_label){ "errno", protect_errno_name(handoff_errnos[k]) };
+		prom_sample_u64(out, HANDOFF_ERRORS_METRIC, l, 3, ps->err[handoff_errnos[k]]);
+		other -= ps->err[handoff_errnos[k]];
 	}
+	l[2] = (struct prom_label){ "errno", "other" };
+	prom_sample_u64(out, HANDOFF_ERRORS_METRIC, l, 3, other);
+}
+
+/* The interfaces' counters by label: malformed packets by reason, handoff failures by errno. */
+static void protect_labelled(FILE *out, const struct synq_snapshot *s)
+{
+	prom_family(out, MALFORMED_METRIC, "counter",
+		    "Malformed packets seen by synq's XDP program, by reason (SYNs dropped, others passed).");
+	each_iface(out, s, malformed_samples, NULL);
+	prom_family(out, HANDOFF_ERRORS_METRIC, "counter",
+		    "Handoffs to the kernel that failed, by errno (\"other\": any errno not listed).");
+	each_iface(out, s, handoff_error_samples, NULL);
 }
 
 /* ---- per protected listener: --mode auto's state ---- */
@@ -461,8 +483,7 @@ void export_write(FILE *out, const struct synq_snapshot *s, time_t since, const 
 	netns_families(out, s);
 	for (int c = 0; c < SYNQ_COUNTER_MAX; c++)
 		protect_counter(out, s, c);
-	protect_malformed(out, s);
-	protect_handoff_errors(out, s);
+	protect_labelled(out, s);
 	for (int m = 0; m < PM_MAX; m++)
 		protect_listener_family(out, s, m);
 	free(views);
