@@ -263,44 +263,6 @@ void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur
 	}
 }
 
-/* A listener of netns on port, of the family, bound to addr (NULL: the wildcard). */
-static const struct synq_listener *listener_bound(const struct synq_snapshot *s, uint64_t netns,
-						  uint16_t family, uint16_t port,
-						  const uint8_t *addr, bool v4_too)
-{
-	static const uint8_t any[16];
-	size_t len = family == AF_INET6 ? 16 : 4;
-
-	for (size_t i = 0; i < s->n; i++) {
-		const struct synq_listener *l = &s->l[i];
-
-		if (l->gauged && l->key.netns == netns && l->key.family == family &&
-		    l->key.port == port && !memcmp(l->key.addr, addr ? addr : any, len) &&
-		    (!v4_too || !l->v6only))
-			return l;
-	}
-	return NULL;
-}
-
-void synq_plistener_join(struct synq_snapshot *s)
-{
-	for (size_t i = 0; i < s->n_pl; i++) {
-		struct synq_plistener *pl = &s->pl[i];
-		const struct synq_listener_key *k = &pl->p.key;
-		uint16_t family = k->ipv6 ? AF_INET6 : AF_INET, port = ntohs(k->port);
-		const struct synq_listener *l;
-
-		l = listener_bound(s, pl->netns, family, port, (const uint8_t *)k->addr, false);
-		if (!l)
-			l = listener_bound(s, pl->netns, family, port, NULL, false);
-		if (!l && !k->ipv6)
-			l = listener_bound(s, pl->netns, AF_INET6, port, NULL, true);
-		pl->joined = l != NULL;
-		if (l)
-			pl->listener = l->key;
-	}
-}
-
 void synq_snapshot_free(struct synq_snapshot *s)
 {
 	free(s->l);
@@ -363,6 +325,45 @@ static int listener_order(const void *a, const void *b)
 	if (x->key.port != y->key.port)
 		return x->key.port < y->key.port ? -1 : 1;
 	return synq_lkey_cmp(&x->key, &y->key);
+}
+
+/*
+ * The listener of s (sorted by listener_order) bound to family, addr (NULL:
+ * the wildcard) and port in netns, that the iterator sees now; NULL if none.
+ */
+static const struct synq_listener *listener_bound(const struct synq_snapshot *s, uint64_t netns,
+						  uint16_t family, uint16_t port,
+						  const uint8_t *addr)
+{
+	struct synq_listener want = { .key = { .netns = netns, .family = family, .port = port } };
+	const struct synq_listener *l;
+
+	if (addr)
+		memcpy(want.key.addr, addr, family == AF_INET6 ? 16 : 4);
+	l = bsearch(&want, s->l, s->n, sizeof(*s->l), listener_order);
+	return l && l->gauged ? l : NULL;
+}
+
+void synq_plistener_join(struct synq_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_pl; i++) {
+		struct synq_plistener *pl = &s->pl[i];
+		const struct synq_listener_key *k = &pl->p.key;
+		uint16_t family = k->ipv6 ? AF_INET6 : AF_INET, port = ntohs(k->port);
+		const struct synq_listener *l;
+
+		l = listener_bound(s, pl->netns, family, port, (const uint8_t *)k->addr);
+		if (!l)
+			l = listener_bound(s, pl->netns, family, port, NULL);
+		if (!l && !k->ipv6) {
+			l = listener_bound(s, pl->netns, AF_INET6, port, NULL);
+			if (l && l->v6only)
+				l = NULL;
+		}
+		pl->joined = l != NULL;
+		if (l)
+			pl->listener = l->key;
+	}
 }
 
 /* ---------------------------------------------------------------- live part */

@@ -153,7 +153,9 @@ void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur
 /*
  * Find the listener of each protected listener's view in s, as the kernel
  * would for a SYN to its address: bound to that address, else a wildcard of
- * the same family, else (IPv4) an IPv6 wildcard that also takes IPv4.
+ * the same family, else (IPv4) an IPv6 wildcard that also takes IPv4. s->l
+ * must be in the order synq_collector_snapshot() leaves it: by netns, port,
+ * then key (synq_lkey_cmp).
  */
 void synq_plistener_join(struct synq_snapshot *s);
 void synq_snapshot_free(struct synq_snapshot *s);
