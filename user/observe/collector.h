@@ -88,6 +88,7 @@ struct synq_listener {
 struct synq_plistener {
 	uint64_t netns;			/* inode */
 	char device[IF_NAMESIZE];
+	bool adaptive;			/* the device runs --mode auto; always: p.state means nothing */
 	struct protect_listener p;
 	bool joined;			/* a listener of the snapshot takes its SYNs: */
 	struct synq_lkey listener;	/* its key (a wildcard address, or p's) */

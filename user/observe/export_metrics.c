@@ -400,14 +400,17 @@ static double pmetric_value(enum pmetric m, const struct protect_listener *p, in
 	}
 }
 
-/* Views whose listener is not listening now are left out, as closed listeners are. */
+/*
+ * Views whose listener is not listening now are left out, as closed listeners
+ * are; so are those of --mode always, which has no state: synq answers every SYN.
+ */
 static void protect_listener_family(FILE *out, const struct synq_snapshot *s, enum pmetric m)
 {
 	struct plistener_labels pll;
 
 	prom_family(out, pmetrics[m].name, pmetrics[m].type, pmetrics[m].help);
 	for (size_t i = 0; i < s->n_pl; i++) {
-		if (!s->pl[i].joined)
+		if (!s->pl[i].joined || !s->pl[i].adaptive)
 			continue;
 		plistener_labels(&s->pl[i], &pll);
 		for (int st = 0; st < 2; st++) {

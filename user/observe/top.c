@@ -284,10 +284,10 @@ static void draw_header(struct top *t)
 }
 
 /*
- * Who answers the SYNs of listener l under synq's --mode auto: "cookies" when
- * any of its views (one per protected device and address) takes cookies,
- * "kernel" otherwise, "-" when none has one. *first: its first view, or NULL;
- * *n: how many it has.
+ * Who answers the SYNs of listener l under synq's protection: "cookies" when
+ * any of its views (one per protected device and address) takes cookies or
+ * is on a device in --mode always, "kernel" otherwise, "-" when none has one.
+ * *first: its first view, or NULL; *n: how many it has.
  */
 static const char *protect_state(const struct top *t, const struct synq_listener *l,
 				 const struct synq_plistener **first, int *n)
@@ -303,7 +303,7 @@ static const char *protect_state(const struct top *t, const struct synq_listener
 			continue;
 		if (!(*n)++)
 			*first = pl;
-		cookies |= pl->p.state == SYNQ_LISTENER_COOKIES;
+		cookies |= !pl->adaptive || pl->p.state == SYNQ_LISTENER_COOKIES;
 	}
 	return !*n ? "-" : protect_listener_states[cookies];
 }
@@ -423,10 +423,14 @@ static void draw_protection(struct top *t, int y, const struct synq_listener *l)
 	}
 	p = &pl->p;
 	protect_listener_addr(p, addr, sizeof(addr));
-	mvprintw(y, 0, "synq on %s for %s: %s for %.1f s  transitions %u  kernel %.1f s  "
-		 "cookies %.1f s", pl->device, addr, protect_listener_states[p->state],
-		 p->state_seconds, p->transitions, p->seconds[SYNQ_LISTENER_KERNEL],
-		 p->seconds[SYNQ_LISTENER_COOKIES]);
+	if (!pl->adaptive)
+		mvprintw(y, 0, "synq on %s for %s: --mode always, synq answers every SYN",
+			 pl->device, addr);
+	else
+		mvprintw(y, 0, "synq on %s for %s: %s for %.1f s  transitions %u  kernel %.1f s  "
+			 "cookies %.1f s", pl->device, addr, protect_listener_states[p->state],
+			 p->state_seconds, p->transitions, p->seconds[SYNQ_LISTENER_KERNEL],
+			 p->seconds[SYNQ_LISTENER_COOKIES]);
 	if (n > 1)
 		printw("  (%d more: synq status)", n - 1);
 }
@@ -644,7 +648,7 @@ const struct synq_verb verb_top = {
 	"\n"
 	"A terminal dashboard: per listener, accept-queue and SYN-queue fill against\n"
 	"their limits, enqueue/s, accept/s, drops/s, accept wait p50/p99 and who answers\n"
-	"its SYNs under synq attach --mode auto (SYNQ: kernel, cookies or -); a header\n"
+	"its SYNs under synq attach (SYNQ: kernel, cookies or -); a header\n"
 	"with the kernel's listen counters and synq's XDP rates. The queue programs\n"
 	"are loaded at start and detached at exit; counters run since then.\n"
 	"Keys: q quit, arrows (j/k) select, Enter detail (wait histogram, queue-depth\n"

@@ -141,17 +141,19 @@ static void test_export_page(void **state)
 		.gauged = true, .counted = true, .aq_len = 9, .aq_max = 8, .syn_len = 2,
 		.syn_max = 8, .drops = 12, .oldest_ms = 1500, .pid = 42, .comm = "ng\"x",
 	};
-	struct synq_plistener pl[2] = {
-		{ .netns = 7, .device = "eth0", .joined = true },
-		{ .netns = 7, .device = "eth0", .joined = false },	/* its listener closed */
+	struct synq_plistener pl[3] = {
+		{ .netns = 7, .device = "eth0", .adaptive = true, .joined = true },
+		{ .netns = 7, .device = "eth0", .adaptive = true },	/* its listener closed */
+		{ .netns = 7, .device = "eth1", .joined = true },	/* --mode always: no state */
 	};
 	struct synq_snapshot s = { .n = 1, .l = &l, .n_ns = 1, .accept_traced = true,
-				   .listeners_max = 4096, .rows = 1, .n_pl = 2, .pl = pl };
+				   .listeners_max = 4096, .rows = 1, .n_pl = 3, .pl = pl };
 	struct capture c;
 	FILE *f = capture_start(&c);
 
 	(void)state;
 	pl[1].p.key.port = htons(444);
+	pl[2].listener = l.key;
 	l.st.enqueued = 20;
 	l.st.accepted = 11;
 	l.st.overflow_acks = 2;
@@ -215,6 +217,7 @@ static void test_export_page(void **state)
 	assert_line(c.text, "# TYPE synq_protect_listener_transitions_total counter");
 	assert_line(c.text, "synq_protect_listener_transitions_total{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\"} 3");
 	assert_null(strstr(c.text, "port=\"444\""));	/* a view without a listener now */
+	assert_null(strstr(c.text, "synq_protect_listener_state{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth1\""));
 	free(c.text);
 }
 
