@@ -157,6 +157,7 @@ status_listener() {	# the protected listener's field NAME from status --json
 }
 PROT=8085	# protected, --mode auto
 UNPROT=8086	# the same namespace, not protected
+NOBODY=8087	# protected, nobody listens
 
 test_protected() {
 	local sel="job=\"synq\",netns=\"$INO\",port=\"$PROT\"" before after q t
@@ -202,10 +203,18 @@ test_protected() {
 }
 
 # Handoff errors by errno: each of the fixed set equals status --json's count, and
-# with "other" they add up to handoff_failed.
+# with "other" they add up to handoff_failed. One is made: in --mode always synq
+# answers a SYN to a protected port nobody listens on, and the final ACK finds no
+# listener (ENOENT).
 test_handoff_errors() {
 	local e want="" got="" sel="job=\"synq\",netns=\"$INO\",device=\"sqs0\""
+	"$SYNQ" -n "$ns" attach sqs0 --replace --mode always --ports "$PROT,$NOBODY" > /dev/null &&
+		nsenter --net="/run/netns/$CLI" $E2E/rawtcp handshake 192.0.2.2 192.0.2.1 $NOBODY true \
+			> /dev/null ||
+		{ t_fail handoff_errors_by_errno "replace or handshake failed"; return; }
 	"$SYNQ" -n "$ns" status sqs0 --json > "$TMP/status.json"
+	t_eq handoff_enoent_made 1 "$(jq -r '.interfaces[0].handoff_errors.ENOENT' "$TMP/status.json")"
+	two_scrapes
 	for e in EINVAL ENOENT ENOMEM ESOCKTNOSUPPORT; do
 		want+="$(jq -r ".interfaces[0].handoff_errors.$e // 0" "$TMP/status.json") "
 		got+="$(query "synq_protect_handoff_errors_total{$sel,errno=\"$e\"}") "
