@@ -284,23 +284,40 @@ void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur
 void synq_snapshot_free(struct synq_snapshot *s)
 {
 	free(s->l);
+	free(s->pl);
 	memset(s, 0, sizeof(*s));
+}
+
+/* A copy of n elements of size each; *out NULL when n is 0. 0 or -ENOMEM. */
+static int array_dup(void **out, const void *src, size_t n, size_t size)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = malloc(n * size);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, src, n * size);
+	return 0;
 }
 
 int synq_snapshot_copy(struct synq_snapshot *dst, const struct synq_snapshot *src)
 {
-	struct synq_listener *l = NULL;
+	void *l, *pl;
 
-	if (src->n) {
-		l = malloc(src->n * sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		memcpy(l, src->l, src->n * sizeof(*l));
+	if (array_dup(&l, src->l, src->n, sizeof(*src->l)))
+		return -ENOMEM;
+	if (array_dup(&pl, src->pl, src->n_pl, sizeof(*src->pl))) {
+		free(l);
+		return -ENOMEM;
 	}
 	free(dst->l);
+	free(dst->pl);
 	*dst = *src;
 	dst->l = l;
 	dst->cap = src->n;
+	dst->pl = pl;
+	dst->cap_pl = src->n_pl;
 	return 0;
 }
 
@@ -326,6 +343,45 @@ static int listener_order(const void *a, const void *b)
 	if (x->key.port != y->key.port)
 		return x->key.port < y->key.port ? -1 : 1;
 	return synq_lkey_cmp(&x->key, &y->key);
+}
+
+/*
+ * The listener of s (sorted by listener_order) bound to family, addr (NULL:
+ * the wildcard) and port in netns, that the iterator sees now; NULL if none.
+ */
+static const struct synq_listener *listener_bound(const struct synq_snapshot *s, uint64_t netns,
+						  uint16_t family, uint16_t port,
+						  const uint8_t *addr)
+{
+	struct synq_listener want = { .key = { .netns = netns, .family = family, .port = port } };
+	const struct synq_listener *l;
+
+	if (addr)
+		memcpy(want.key.addr, addr, family == AF_INET6 ? 16 : 4);
+	l = bsearch(&want, s->l, s->n, sizeof(*s->l), listener_order);
+	return l && l->gauged ? l : NULL;
+}
+
+void synq_plistener_join(struct synq_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_pl; i++) {
+		struct synq_plistener *pl = &s->pl[i];
+		const struct synq_listener_key *k = &pl->p.key;
+		uint16_t family = k->ipv6 ? AF_INET6 : AF_INET, port = ntohs(k->port);
+		const struct synq_listener *l;
+
+		l = listener_bound(s, pl->netns, family, port, (const uint8_t *)k->addr);
+		if (!l)
+			l = listener_bound(s, pl->netns, family, port, NULL);
+		if (!l && !k->ipv6) {
+			l = listener_bound(s, pl->netns, AF_INET6, port, NULL);
+			if (l && l->v6only)
+				l = NULL;
+		}
+		pl->joined = l != NULL;
+		if (l)
+			pl->listener = l->key;
+	}
 }
 
 /* ---------------------------------------------------------------- live part */
@@ -629,10 +685,40 @@ static int read_iter(struct synq_collector *c, struct synq_snapshot *s)
 	return err;
 }
 
+struct xdp_read {
+	struct synq_netns *ns;
+	struct synq_snapshot *s;	/* NULL: counters only */
+	uint16_t port;			/* views of this port only; 0: all */
+	const char *device;
+	bool adaptive;			/* the device runs --mode auto */
+	double now_ns;
+};
+
+static int plistener_add(const struct synq_listener_key *key, const struct synq_listener_view *v,
+			 void *arg)
+{
+	struct xdp_read *r = arg;
+	struct synq_plistener *pl;
+
+	if (!v->listening || (r->port && ntohs(key->port) != r->port))
+		return 0;
+	if (array_reserve(&r->s->pl, r->s->n_pl, &r->s->cap_pl, sizeof(*pl), 16))
+		return -ENOMEM;
+	pl = &r->s->pl[r->s->n_pl++];
+	memset(pl, 0, sizeof(*pl));
+	pl->netns = r->ns->netns;
+	snprintf(pl->device, sizeof(pl->device), "%s", r->device);
+	pl->adaptive = r->adaptive;
+	protect_listener_of(key, v, r->now_ns, &pl->p);
+	return 0;
+}
+
 static int xdp_read_one(const char *iface, void *arg)
 {
-	struct synq_netns *ns = arg;
+	struct xdp_read *r = arg;
+	struct synq_netns *ns = r->ns;
 	struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
+	struct synq_config cfg;
 	struct pinned p;
 
 	if (pinned_open(iface, &p))
@@ -642,14 +728,20 @@ static int xdp_read_one(const char *iface, void *arg)
 	} else if (!p.pass_only && !pins_read_counters(&p, &x->s)) {
 		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, iface);
 		ns->n_xdp++;
+		r->device = x->name;
+		r->adaptive = !config_read(&p, &cfg) && cfg.mode == SYNQ_MODE_AUTO;
+		if (r->s)
+			pins_each_listener(&p, plistener_add, r);	/* older pins have none */
 	}
 	pinned_close(&p);
 	return 0;
 }
 
-int synq_xdp_read(struct synq_netns *ns)
+int synq_xdp_read(struct synq_netns *ns, struct synq_snapshot *s, uint16_t port)
 {
-	pinned_each(xdp_read_one, ns);
+	struct xdp_read r = { .ns = ns, .s = s, .port = port, .now_ns = mono_now() * 1e9 };
+
+	pinned_each(xdp_read_one, &r);
 	return ns->n_xdp;
 }
 
@@ -667,7 +759,7 @@ static int read_netns(struct synq_collector *c, const struct ns_ref *r, struct s
 	snprintf(ns->name, sizeof(ns->name), "%s", r->name);
 	err = read_iter(c, s);
 	read_netstat(ns);
-	synq_xdp_read(ns);	/* inside the namespace: the pins are found by its inode */
+	synq_xdp_read(ns, s, c->o.port);	/* inside the namespace: pins are found by its inode */
 	if (r->fd >= 0 && setns(c->self_fd, CLONE_NEWNET))
 		err = -errno;
 	/* --all-netns lists namespaces that have listeners (or synq's XDP) only. */
@@ -832,6 +924,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 
 	s->n = 0;
 	s->n_ns = 0;
+	s->n_pl = 0;
 	s->t = mono_now();
 	s->wall = time(NULL);
 	ns_list_build(c);
@@ -851,6 +944,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	s->accept_traced = !c->o.no_wait;
 	s->listeners_max = c->listeners_max;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
+	synq_plistener_join(s);
 	return 0;
 }
 

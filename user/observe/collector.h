@@ -79,6 +79,21 @@ struct synq_listener {
 	struct synq_lstats st;		/* counters since the row was made */
 };
 
+/*
+ * One listener's --mode auto state on one protected interface (its view in
+ * synq_listeners), and the listener of the snapshot that takes its SYNs.
+ * synq keeps a view per address a SYN is sent to, so a wildcard listener has
+ * one per local address that receives SYNs.
+ */
+struct synq_plistener {
+	uint64_t netns;			/* inode */
+	char device[IF_NAMESIZE];
+	bool adaptive;			/* the device runs --mode auto; always: p.state means nothing */
+	struct protect_listener p;
+	bool joined;			/* a listener of the snapshot takes its SYNs: */
+	struct synq_lkey listener;	/* its key (a wildcard address, or p's) */
+};
+
 struct synq_snapshot {
 	double t;			/* CLOCK_MONOTONIC, seconds */
 	time_t wall;
@@ -91,6 +106,8 @@ struct synq_snapshot {
 	bool accept_traced;		/* false: accepted is derived, no wait times */
 	uint32_t listeners_max;		/* the listener table's size */
 	uint32_t rows;			/* rows in it, every namespace */
+	size_t n_pl, cap_pl;
+	struct synq_plistener *pl;	/* protected listeners, by namespace and device */
 };
 
 /*
@@ -139,6 +156,14 @@ void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev
  */
 const struct synq_xdp_iface *synq_xdp_find(const struct synq_netns *ns, const char *name);
 void synq_base_adopt(struct synq_snapshot *base, const struct synq_snapshot *cur);
+/*
+ * Find the listener of each protected listener's view in s, as the kernel
+ * would for a SYN to its address: bound to that address, else a wildcard of
+ * the same family, else (IPv4) an IPv6 wildcard that also takes IPv4. s->l
+ * must be in the order synq_collector_snapshot() leaves it: by netns, port,
+ * then key (synq_lkey_cmp).
+ */
+void synq_plistener_join(struct synq_snapshot *s);
 void synq_snapshot_free(struct synq_snapshot *s);
 /* Deep copy (listeners array included). 0 or -ENOMEM. */
 int synq_snapshot_copy(struct synq_snapshot *dst, const struct synq_snapshot *src);
@@ -157,9 +182,11 @@ struct synq_collector_opts {
  * Read the protection counters of every interface synq protects in this
  * thread's namespace (pins.h: checked pins, one sample each) into ns->xdp;
  * those past SYNQ_XDP_MAX are counted in ns->xdp_omitted. Pass-only
- * interfaces have no counters and are left out. Returns how many were read.
+ * interfaces have no counters and are left out. When s is not NULL, the views
+ * of their listeners (on port, unless 0) are appended to s->pl, not yet
+ * joined. Returns how many interfaces were read.
  */
-int synq_xdp_read(struct synq_netns *ns);
+int synq_xdp_read(struct synq_netns *ns, struct synq_snapshot *s, uint16_t port);
 
 /*
  * Load and attach the queue programs. Needs CAP_BPF, CAP_PERFMON and CAP_DAC_OVERRIDE

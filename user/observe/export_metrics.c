@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -256,41 +257,168 @@ static void netns_families(FILE *out, const struct synq_snapshot *s)
 	netstat_families(out, s);
 }
 
+/*
+ * Call fn for every protected interface of s with labels l[0] and l[1] set to
+ * its netns and device; fn may use l[2].
+ */
+typedef void iface_fn(FILE *out, struct prom_label *l, const struct protect_sample *ps,
+		      const void *arg);
+
+static void each_iface(FILE *out, const struct synq_snapshot *s, iface_fn *fn, const void *arg)
+{
+	struct prom_label l[3];
+	char ino[24];
+
+	l[0] = (struct prom_label){ "netns", ino };
+	for (size_t i = 0; i < s->n_ns; i++) {
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
+		for (int x = 0; x < s->ns[i].n_xdp; x++) {
+			l[1] = (struct prom_label){ "device", s->ns[i].xdp[x].name };
+			fn(out, l, &s->ns[i].xdp[x].s, arg);
+		}
+	}
+}
+
+struct counter_arg {
+	const char *name;
+	int c;
+};
+
+static void counter_sample(FILE *out, struct prom_label *l, const struct protect_sample *ps,
+			   const void *arg)
+{
+	const struct counter_arg *a = arg;
+
+	prom_sample_u64(out, a->name, l, 2, ps->ctr[a->c]);
+}
+
 /* One protection counter of every protected interface: labels netns, device. */
 static void protect_counter(FILE *out, const struct synq_snapshot *s, int c)
 {
-	char name[96], help[128], ino[24];
-	struct prom_label l[2] = { { "netns", ino }, { "device", "" } };
+	char name[96], help[128];
+	struct counter_arg a = { name, c };
 
 	snprintf(name, sizeof(name), "synq_protect_%s_total", protect_counter_names[c]);
 	snprintf(help, sizeof(help), "synq XDP/TC counter %s (see synq status).",
 		 protect_counter_names[c]);
 	prom_family(out, name, "counter", help);
-	for (size_t i = 0; i < s->n_ns; i++) {
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
-		for (int x = 0; x < s->ns[i].n_xdp; x++) {
-			l[1].value = s->ns[i].xdp[x].name;
-			prom_sample_u64(out, name, l, 2, s->ns[i].xdp[x].s.ctr[c]);
-		}
+	each_iface(out, s, counter_sample, &a);
+}
+
+#define MALFORMED_METRIC "synq_protect_malformed_total"
+
+static void malformed_samples(FILE *out, struct prom_label *l, const struct protect_sample *ps,
+			      const void *arg)
+{
+	(void)arg;
+	for (int r = 0; r < SYNQ_MALFORMED_MAX; r++) {
+		l[2] = (struct prom_label){ "reason", protect_malformed_names[r] };
+		prom_sample_u64(out, MALFORMED_METRIC, l, 3, ps->mal[r]);
 	}
 }
 
-static void protect_malformed(FILE *out, const struct synq_snapshot *s)
-{
-	const char *name = "synq_protect_malformed_total";
-	char ino[24];
-	struct prom_label l[3] = { { "netns", ino }, { "device", "" }, { "reason", "" } };
+/*
+ * Handoff failures by errno: the errnos a handoff fails with (docs/dataplane.md),
+ * each always written, and "other" for every other errno, so the label has a
+ * fixed set of values.
+ */
+static const int handoff_errnos[] = { EINVAL, ENOENT, ENOMEM, ESOCKTNOSUPPORT };
+#define N_HANDOFF_ERRNOS (sizeof(handoff_errnos) / sizeof(handoff_errnos[0]))
+#define HANDOFF_ERRORS_METRIC "synq_protect_handoff_errors_total"
 
-	prom_family(out, name, "counter",
+static void handoff_error_samples(FILE *out, struct prom_label *l,
+				  const struct protect_sample *ps, const void *arg)
+{
+	uint64_t other = 0;
+
+	(void)arg;
+	for (int e = 0; e < SYNQ_ERRNO_MAX; e++)
+		other += ps->err[e];
+	for (size_t k = 0; k < N_HANDOFF_ERRNOS; k++) {
+		l[2] = (struct prom_label){ "errno", protect_errno_name(handoff_errnos[k]) };
+		prom_sample_u64(out, HANDOFF_ERRORS_METRIC, l, 3, ps->err[handoff_errnos[k]]);
+		other -= ps->err[handoff_errnos[k]];
+	}
+	l[2] = (struct prom_label){ "errno", "other" };
+	prom_sample_u64(out, HANDOFF_ERRORS_METRIC, l, 3, other);
+}
+
+/* The interfaces' counters by label: malformed packets by reason, handoff failures by errno. */
+static void protect_labelled(FILE *out, const struct synq_snapshot *s)
+{
+	prom_family(out, MALFORMED_METRIC, "counter",
 		    "Malformed packets seen by synq's XDP program, by reason (SYNs dropped, others passed).");
-	for (size_t i = 0; i < s->n_ns; i++) {
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)s->ns[i].netns);
-		for (int x = 0; x < s->ns[i].n_xdp; x++) {
-			l[1].value = s->ns[i].xdp[x].name;
-			for (int r = 0; r < SYNQ_MALFORMED_MAX; r++) {
-				l[2].value = protect_malformed_names[r];
-				prom_sample_u64(out, name, l, 3, s->ns[i].xdp[x].s.mal[r]);
-			}
+	each_iface(out, s, malformed_samples, NULL);
+	prom_family(out, HANDOFF_ERRORS_METRIC, "counter",
+		    "Handoffs to the kernel that failed, by errno (\"other\": any errno not listed).");
+	each_iface(out, s, handoff_error_samples, NULL);
+}
+
+/* ---- per protected listener: --mode auto's state ---- */
+
+/* The labels of one protected listener: the listener's, the device, the address SYNs go to. */
+struct plistener_labels {
+	struct listener_labels ll;
+	char dst[INET6_ADDRSTRLEN];
+	struct prom_label l[6];		/* and a free one for state */
+};
+
+static void plistener_labels(const struct synq_plistener *pl, struct plistener_labels *pll)
+{
+	const struct synq_listener_key *k = &pl->p.key;
+
+	listener_labels(&pl->listener, &pll->ll);
+	if (!inet_ntop(k->ipv6 ? AF_INET6 : AF_INET, k->addr, pll->dst, sizeof(pll->dst)))
+		snprintf(pll->dst, sizeof(pll->dst), "?");
+	memcpy(pll->l, pll->ll.l, sizeof(pll->ll.l));
+	pll->l[3] = (struct prom_label){ "device", pl->device };
+	pll->l[4] = (struct prom_label){ "dst_addr", pll->dst };
+}
+
+enum pmetric { PM_STATE, PM_SECONDS, PM_TRANSITIONS, PM_MAX };
+
+static const struct {
+	const char *name, *type, *help;
+	bool by_state;
+} pmetrics[PM_MAX] = {
+	[PM_STATE] = { "synq_protect_listener_state", "gauge",
+		"--mode auto: 1 for the state the listener is in (kernel: the kernel answers its SYNs; cookies: synq does), else 0.",
+		true },
+	[PM_SECONDS] = { "synq_protect_listener_state_seconds_total", "counter",
+		"--mode auto: seconds the listener spent in each state since synq first saw a SYN for it.",
+		true },
+	[PM_TRANSITIONS] = { "synq_protect_listener_transitions_total", "counter",
+		"--mode auto: changes of the listener's state.", false },
+};
+
+static double pmetric_value(enum pmetric m, const struct protect_listener *p, int state)
+{
+	switch (m) {
+	case PM_STATE: return p->state == state;
+	case PM_SECONDS: return p->seconds[state];
+	default: return p->transitions;
+	}
+}
+
+/*
+ * Views whose listener is not listening now are left out, as closed listeners
+ * are; so are those of --mode always, which has no state: synq answers every SYN.
+ */
+static void protect_listener_family(FILE *out, const struct synq_snapshot *s, enum pmetric m)
+{
+	struct plistener_labels pll;
+
+	prom_family(out, pmetrics[m].name, pmetrics[m].type, pmetrics[m].help);
+	for (size_t i = 0; i < s->n_pl; i++) {
+		if (!s->pl[i].joined || !s->pl[i].adaptive)
+			continue;
+		plistener_labels(&s->pl[i], &pll);
+		for (int st = 0; st < 2; st++) {
+			pll.l[5] = (struct prom_label){ "state", protect_listener_states[st] };
+			prom_sample(out, pmetrics[m].name, pll.l, pmetrics[m].by_state ? 6 : 5,
+				    pmetric_value(m, &s->pl[i].p, st));
+			if (!pmetrics[m].by_state)
+				break;
 		}
 	}
 }
@@ -358,6 +486,8 @@ void export_write(FILE *out, const struct synq_snapshot *s, time_t since, const 
 	netns_families(out, s);
 	for (int c = 0; c < SYNQ_COUNTER_MAX; c++)
 		protect_counter(out, s, c);
-	protect_malformed(out, s);
+	protect_labelled(out, s);
+	for (int m = 0; m < PM_MAX; m++)
+		protect_listener_family(out, s, m);
 	free(views);
 }

@@ -19,8 +19,9 @@
 #include "observe/watch.h"
 #include "system/system.h"
 
-#define MIN_COLS	104	/* the table without bars */
-#define BAR_COLS	126	/* the table with the fill bars */
+#define MIN_COLS	104	/* the table without bars and SYNQ */
+#define SYNQ_COLS	113	/* with the SYNQ column */
+#define BAR_COLS	134	/* with the fill bars too */
 #define MIN_LINES	10
 #define HIST_LEN	120	/* queue-depth samples kept per listener */
 #define BAR_W		8
@@ -282,6 +283,31 @@ static void draw_header(struct top *t)
 			 t->cur.listeners_max, (unsigned long long)t->cur.qc[SYNQ_QC_TABLE_FULL]);
 }
 
+/*
+ * Who answers the SYNs of listener l under synq's protection: "cookies" when
+ * any of its views (one per protected device and address) takes cookies or
+ * is on a device in --mode always, "kernel" otherwise, "-" when none has one.
+ * *first: its first view, or NULL; *n: how many it has.
+ */
+static const char *protect_state(const struct top *t, const struct synq_listener *l,
+				 const struct synq_plistener **first, int *n)
+{
+	bool cookies = false;
+
+	*first = NULL;
+	*n = 0;
+	for (size_t i = 0; i < t->cur.n_pl; i++) {
+		const struct synq_plistener *pl = &t->cur.pl[i];
+
+		if (!pl->joined || synq_lkey_cmp(&pl->listener, &l->key))
+			continue;
+		if (!(*n)++)
+			*first = pl;
+		cookies |= !pl->adaptive || pl->p.state == SYNQ_LISTENER_COOKIES;
+	}
+	return !*n ? "-" : protect_listener_states[cookies];
+}
+
 static void draw_row(struct top *t, int y, const struct row *r, bool sel)
 {
 	const struct synq_listener *l = &t->cur.l[r->i];
@@ -300,6 +326,12 @@ static void draw_row(struct top *t, int y, const struct row *r, bool sel)
 	draw_bar(t, l->syn_len, l->syn_max);
 	printw(" %7.1f %7.1f %6.1f %7s %7s", r->v.enq_rate, r->v.acc_rate, r->v.drop_rate,
 	       p50, p99);
+	if (COLS >= SYNQ_COLS) {
+		const struct synq_plistener *first;
+		int n;
+
+		printw(" %-7s", protect_state(t, l, &first, &n));
+	}
 	if (sel)
 		attroff(A_BOLD);
 }
@@ -314,6 +346,8 @@ static void draw_table(struct top *t)
 	mvprintw(first - 1, 0, "  %-21s %-16s %-11s %*s %-11s %*s %7s %7s %6s %7s %7s", "LISTENER",
 		 "OWNER", " ACCEPT-Q", bar, "", "  SYN-Q", bar, "", "ENQ/s", "ACC/s", "DROP/s",
 		 "WAITp50", "p99");
+	if (COLS >= SYNQ_COLS)
+		printw(" %-7s", "SYNQ");
 	color_on(t, C_HEAD, false);
 	if (t->sel >= rows)
 		top = t->sel - rows + 1;
@@ -374,6 +408,33 @@ static void draw_histogram(const struct synq_listener *l, int y, int rows)
 		mvprintw(y, 2, "no accept() measured yet");
 }
 
+/* The listener's --mode auto state on one line: its first view, and how many more. */
+static void draw_protection(struct top *t, int y, const struct synq_listener *l)
+{
+	const struct synq_plistener *pl;
+	const struct protect_listener *p;
+	char addr[64];
+	int n;
+
+	protect_state(t, l, &pl, &n);
+	if (!pl) {
+		mvprintw(y, 0, "synq: not protected (no SYN for it reached synq's XDP program)");
+		return;
+	}
+	p = &pl->p;
+	protect_listener_addr(p, addr, sizeof(addr));
+	if (!pl->adaptive)
+		mvprintw(y, 0, "synq on %s for %s: --mode always, synq answers every SYN",
+			 pl->device, addr);
+	else
+		mvprintw(y, 0, "synq on %s for %s: %s for %.1f s  transitions %u  kernel %.1f s  "
+			 "cookies %.1f s", pl->device, addr, protect_listener_states[p->state],
+			 p->state_seconds, p->transitions, p->seconds[SYNQ_LISTENER_KERNEL],
+			 p->seconds[SYNQ_LISTENER_COOKIES]);
+	if (n > 1)
+		printw("  (%d more: synq status)", n - 1);
+}
+
 static void draw_detail(struct top *t)
 {
 	const struct row *r = &t->rows[t->sel];
@@ -395,6 +456,7 @@ static void draw_detail(struct top *t)
 		 "SYN-ACK retransmits %llu  wait p50 %s p99 %s", (unsigned long long)r->v.enqueued,
 		 (unsigned long long)r->v.accepted, (unsigned long long)r->v.overflows,
 		 (unsigned long long)r->v.synack_retrans, p50, p99);
+	draw_protection(t, 7, l);
 	mvprintw(8, 0, "accept-queue depth, one column per interval (full height = limit):");
 	if (d)
 		draw_sparkline(t, 9, d, l->aq_max);
@@ -585,7 +647,8 @@ const struct synq_verb verb_top = {
 	"                           [--listeners N]\n"
 	"\n"
 	"A terminal dashboard: per listener, accept-queue and SYN-queue fill against\n"
-	"their limits, enqueue/s, accept/s, drops/s and accept wait p50/p99; a header\n"
+	"their limits, enqueue/s, accept/s, drops/s, accept wait p50/p99 and who answers\n"
+	"its SYNs under synq attach (SYNQ: kernel, cookies or -); a header\n"
 	"with the kernel's listen counters and synq's XDP rates. The queue programs\n"
 	"are loaded at start and detached at exit; counters run since then.\n"
 	"Keys: q quit, arrows (j/k) select, Enter detail (wait histogram, queue-depth\n"

@@ -105,9 +105,16 @@ static uint64_t xdp_delta(const struct synq_xdp_iface *x, const struct synq_xdp_
 	return counter_delta(b->s.ctr[i], x->s.ctr[i], protect_sample_restarted(&b->s, &x->s));
 }
 
+static bool plistener_of(const struct synq_plistener *pl, const struct synq_netns *ns,
+			 const struct synq_xdp_iface *x)
+{
+	return pl->netns == ns->netns && !strcmp(pl->device, x->name);
+}
+
 /* The interfaces synq protects in ns: the protection counters as status --json has them. */
-static void json_protected(struct json *j, const struct synq_netns *ns,
-			   const struct synq_netns *b, const struct synq_netns *p, double dt)
+static void json_protected(struct json *j, const struct synq_snapshot *cur,
+			   const struct synq_netns *ns, const struct synq_netns *b,
+			   const struct synq_netns *p, double dt)
 {
 	json_array_open(j, "interfaces");
 	for (int x = 0; x < ns->n_xdp; x++) {
@@ -118,13 +125,19 @@ static void json_protected(struct json *j, const struct synq_netns *ns,
 		json_string(j, "ifname", ns->xdp[x].name);
 		protect_sample_json(j, bx ? &bx->s : &ns->xdp[x].s, px ? &px->s : NULL,
 				    &ns->xdp[x].s, dt);
+		json_array_open(j, "listeners");
+		for (size_t i = 0; i < cur->n_pl; i++)
+			if (plistener_of(&cur->pl[i], ns, &ns->xdp[x]))
+				protect_listener_json(j, &cur->pl[i].p);
+		json_array_close(j);
 		json_object_close(j);
 	}
 	json_array_close(j);
 	json_i64(j, "interfaces_omitted", ns->xdp_omitted);
 }
 
-static void json_netns(struct json *j, const struct synq_netns *ns, const struct synq_netns *b,
+static void json_netns(struct json *j, const struct synq_snapshot *cur,
+		       const struct synq_netns *ns, const struct synq_netns *b,
 		       const struct synq_netns *p, double dt)
 {
 	json_object_open(j, NULL);
@@ -138,7 +151,7 @@ static void json_netns(struct json *j, const struct synq_netns *ns, const struct
 			json_u64(j, synq_netstat_names[i], netstat_delta(ns, b, i));
 		json_object_close(j);
 	}
-	json_protected(j, ns, b, p, dt);
+	json_protected(j, cur, ns, b, p, dt);
 	json_object_close(j);
 }
 
@@ -162,7 +175,7 @@ void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct s
 	json_array_close(&j);
 	json_array_open(&j, "netns");
 	for (size_t i = 0; i < cur->n_ns; i++)
-		json_netns(&j, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns),
+		json_netns(&j, cur, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns),
 			   synq_snapshot_netns(prev, cur->ns[i].netns), dt);
 	json_array_close(&j);
 	json_u64(&j, "netns_omitted", cur->ns_omitted);
@@ -176,7 +189,8 @@ void watch_print_json(FILE *out, const struct synq_snapshot *cur, const struct s
 	json_finish(&j);
 }
 
-static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq_netns *b)
+static void text_netns(FILE *out, const struct synq_snapshot *cur, const struct synq_netns *ns,
+		       const struct synq_netns *b)
 {
 	fprintf(out, "netns %llu%s%s%s\n", (unsigned long long)ns->netns, ns->name[0] ? " (" : "",
 		ns->name, ns->name[0] ? ")" : "");
@@ -197,6 +211,9 @@ static void text_netns(FILE *out, const struct synq_netns *ns, const struct synq
 		fprintf(out, " listeners kernel=%u cookies=%u\n",
 			ns->xdp[x].s.listeners[SYNQ_LISTENER_KERNEL],
 			ns->xdp[x].s.listeners[SYNQ_LISTENER_COOKIES]);
+		for (size_t i = 0; i < cur->n_pl; i++)
+			if (plistener_of(&cur->pl[i], ns, &ns->xdp[x]))
+				protect_listener_text(out, &cur->pl[i].p);
 	}
 	if (ns->xdp_omitted)
 		fprintf(out, "  (%d more interfaces protected by synq, not shown: at most %d are)\n",
@@ -232,7 +249,7 @@ void watch_print_text(FILE *out, const struct synq_snapshot *cur, const struct s
 	iso_time(since, from, sizeof(from));
 	fprintf(out, "%s  counters since %s (when synq loaded its programs)\n", now, from);
 	for (size_t i = 0; i < cur->n_ns; i++)
-		text_netns(out, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns));
+		text_netns(out, cur, &cur->ns[i], synq_snapshot_netns(base, cur->ns[i].netns));
 	if (cur->ns_omitted)
 		fprintf(out, "(%zu more network namespaces not looked at: at most %d are)\n",
 			cur->ns_omitted, SYNQ_NETNS_MAX);

@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -867,6 +868,69 @@ static int read_percpu(int fd, unsigned int n, uint64_t *out)
 	}
 	free(vals);
 	return err;
+}
+
+/* ---- one listener's --mode auto state ---- */
+
+const char *const protect_listener_states[2] = {
+	[SYNQ_LISTENER_KERNEL] = "kernel",
+	[SYNQ_LISTENER_COOKIES] = "cookies",
+};
+
+void protect_listener_of(const struct synq_listener_key *key, const struct synq_listener_view *v,
+			 double now_ns, struct protect_listener *l)
+{
+	double in_state = (now_ns - (double)v->state_ns) / 1e9;
+
+	memset(l, 0, sizeof(*l));
+	l->key = *key;
+	l->state = v->state & 1;
+	l->transitions = v->transitions;
+	/* The view was made after now was read: nothing spent in it yet. */
+	l->state_seconds = in_state > 0 ? in_state : 0;
+	l->seconds[0] = v->time_ns[0] / 1e9;
+	l->seconds[1] = v->time_ns[1] / 1e9;
+	l->seconds[l->state] += l->state_seconds;
+	l->accept_queue = v->accept_queue;
+	l->accept_limit = v->accept_max + 1;	/* what it holds when full */
+	l->syn_queue = v->syn_queue;
+}
+
+void protect_listener_addr(const struct protect_listener *l, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(l->key.ipv6 ? AF_INET6 : AF_INET, l->key.addr, a, sizeof(a));
+	snprintf(buf, len, l->key.ipv6 ? "[%s]:%u" : "%s:%u", a, ntohs(l->key.port));
+}
+
+void protect_listener_json(struct json *j, const struct protect_listener *l)
+{
+	char addr[64];
+
+	protect_listener_addr(l, addr, sizeof(addr));
+	json_object_open(j, NULL);
+	json_string(j, "listener", addr);
+	json_string(j, "state", protect_listener_states[l->state]);
+	json_double(j, "state_seconds", l->state_seconds, 3);
+	json_u64(j, "transitions", l->transitions);
+	json_double(j, "kernel_seconds", l->seconds[SYNQ_LISTENER_KERNEL], 3);
+	json_double(j, "cookies_seconds", l->seconds[SYNQ_LISTENER_COOKIES], 3);
+	json_u64(j, "accept_queue", l->accept_queue);
+	json_u64(j, "accept_queue_max", l->accept_limit);
+	json_u64(j, "syn_queue", l->syn_queue);
+	json_object_close(j);
+}
+
+void protect_listener_text(FILE *out, const struct protect_listener *l)
+{
+	char addr[64];
+
+	protect_listener_addr(l, addr, sizeof(addr));
+	fprintf(out, "  listener %-24s %-7s %8.1f s  transitions %u  kernel %.1f s  cookies %.1f s"
+		"  accept queue %u/%u  SYN queue %u\n", addr, protect_listener_states[l->state],
+		l->state_seconds, l->transitions, l->seconds[SYNQ_LISTENER_KERNEL],
+		l->seconds[SYNQ_LISTENER_COOKIES], l->accept_queue, l->accept_limit, l->syn_queue);
 }
 
 static int count_listener(const struct synq_listener_key *key,

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <synq/cookie.h>
 #include <synq/protect.h>
@@ -147,6 +148,31 @@ int key_random(struct synq_key *key);
  */
 int key_load_file(const char *verb, const char *path, struct synq_key *key);
 
+/*
+ * One listener's --mode auto state as status, watch, top and export show it:
+ * from its view in synq_listeners at the time now_ns (CLOCK_MONOTONIC, the
+ * clock of bpf_ktime_get_ns()). seconds[] include the time in the current state.
+ */
+struct protect_listener {
+	struct synq_listener_key key;	/* the address and port its SYNs are sent to */
+	uint8_t state;			/* SYNQ_LISTENER_* */
+	uint32_t transitions;
+	double state_seconds;		/* in the current state */
+	double seconds[2];		/* in each state since the view was made */
+	uint32_t accept_queue, accept_limit, syn_queue;	/* as last looked at */
+};
+/* "kernel", "cookies": by SYNQ_LISTENER_*. */
+extern const char *const protect_listener_states[2];
+void protect_listener_of(const struct synq_listener_key *key, const struct synq_listener_view *v,
+			 double now_ns, struct protect_listener *l);
+/* "192.0.2.1:80" or "[2001:db8::1]:80" */
+void protect_listener_addr(const struct protect_listener *l, char *buf, size_t len);
+struct json;
+/* l as one object of a "listeners" array (status --json, watch --json). */
+void protect_listener_json(struct json *j, const struct protect_listener *l);
+/* l as one line of text, indented by two spaces (status, watch). */
+void protect_listener_text(FILE *out, const struct protect_listener *l);
+
 /* The protection's counters of one interface at one moment, CPUs summed. */
 struct protect_sample {
 	uint32_t map_id;			/* of synq_stats; 0: pass-only, no counters */
@@ -161,7 +187,6 @@ int pins_read_counters(const struct pinned *p, struct protect_sample *s);
 /* cur comes from other maps than prev: a detach and attach happened between them. */
 bool protect_sample_restarted(const struct protect_sample *prev, const struct protect_sample *cur);
 
-struct json;
 /*
  * The protection counters of one interface as members of the open JSON object,
  * the same in `status --json` and `watch --json`: "map_id"; "counters", each

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <linux/capability.h>
 
 #include <synq/cookie.h>
@@ -84,51 +83,24 @@ static void read_header(const struct pinned *p, struct header *h)
 
 /* ---- listeners: --mode auto's state, time in each state, transitions ---- */
 
-static const char *const listener_states[] = { "kernel", "cookies" };
-
 struct listener_out {
 	struct json *j;		/* NULL: text */
 	double now_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 };
 
-static void listener_addr(const struct synq_listener_key *k, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(k->ipv6 ? AF_INET6 : AF_INET, k->addr, a, sizeof(a));
-	snprintf(buf, len, k->ipv6 ? "[%s]:%u" : "%s:%u", a, ntohs(k->port));
-}
-
 static int print_listener(const struct synq_listener_key *k, const struct synq_listener_view *v,
 			  void *arg)
 {
 	const struct listener_out *o = arg;
-	double in_state = (o->now_ns - (double)v->state_ns) / 1e9;
-	double secs[2] = { v->time_ns[0] / 1e9, v->time_ns[1] / 1e9 };
-	char addr[64];
+	struct protect_listener l;
 
 	if (!v->listening)
 		return 0;
-	secs[v->state & 1] += in_state > 0 ? in_state : 0;
-	listener_addr(k, addr, sizeof(addr));
-	if (!o->j) {
-		printf("  listener %-24s %-7s %8.1f s  transitions %u  kernel %.1f s  cookies %.1f s"
-		       "  accept queue %u/%u  SYN queue %u\n", addr, listener_states[v->state & 1],
-		       in_state, v->transitions, secs[0], secs[1], v->accept_queue,
-		       v->accept_max + 1, v->syn_queue);
-		return 0;
-	}
-	json_object_open(o->j, NULL);
-	json_string(o->j, "listener", addr);
-	json_string(o->j, "state", listener_states[v->state & 1]);
-	json_double(o->j, "state_seconds", in_state, 3);
-	json_u64(o->j, "transitions", v->transitions);
-	json_double(o->j, "kernel_seconds", secs[0], 3);
-	json_double(o->j, "cookies_seconds", secs[1], 3);
-	json_u64(o->j, "accept_queue", v->accept_queue);
-	json_u64(o->j, "accept_queue_max", v->accept_max + 1ULL);
-	json_u64(o->j, "syn_queue", v->syn_queue);
-	json_object_close(o->j);
+	protect_listener_of(k, v, o->now_ns, &l);
+	if (o->j)
+		protect_listener_json(o->j, &l);
+	else
+		protect_listener_text(stdout, &l);
 	return 0;
 }
 

@@ -113,7 +113,7 @@ static void test_xdp_pins(void **state)
 	fill_stats("vtest0", ncpu, 1000);
 
 	/* Only the protecting end has counters; the pass-only end is left out. */
-	assert_int_equal(synq_xdp_read(&ns), 1);
+	assert_int_equal(synq_xdp_read(&ns, NULL, 0), 1);
 	assert_int_equal(ns.xdp_omitted, 0);
 	x = synq_xdp_find(&ns, "vtest0");
 	assert_non_null(x);
@@ -128,7 +128,7 @@ static void test_xdp_pins(void **state)
 	assert_int_equal(loader_detach("vtest0"), 0);
 	assert_int_equal(attach("vtest0", false), 0);
 	memset(&ns, 0, sizeof(ns));
-	assert_int_equal(synq_xdp_read(&ns), 1);
+	assert_int_equal(synq_xdp_read(&ns, NULL, 0), 1);
 	x = synq_xdp_find(&ns, "vtest0");
 	assert_non_null(x);
 	assert_int_not_equal(x->s.map_id, id);
@@ -136,7 +136,7 @@ static void test_xdp_pins(void **state)
 
 	assert_int_equal(loader_detach("vtest0"), 0);
 	memset(&ns, 0, sizeof(ns));
-	assert_int_equal(synq_xdp_read(&ns), 0);
+	assert_int_equal(synq_xdp_read(&ns, NULL, 0), 0);
 	assert_false(is_attached(if_nametoindex("vtest0")));
 }
 
@@ -158,7 +158,7 @@ static void test_foreign_map(void **state)
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
 	close(fd);
 	assert_int_equal(pinned_open("vtest0", &p), -EPROTO);
-	assert_int_equal(synq_xdp_read(&ns), 0);
+	assert_int_equal(synq_xdp_read(&ns, NULL, 0), 0);
 	/* detach still cleans it all up. */
 	loader_detach("vtest0");
 	assert_false(is_attached(if_nametoindex("vtest0")));

@@ -5,9 +5,14 @@
 # interval. Two exporters: the default observer (job synq) and one with
 # --accept-wait (job synq_wait) for the wait histogram. What Prometheus stores is checked against the kernel: nstat for
 # overflows, the backlog for the accept queue; labels of IPv4, IPv6 and wildcard
-# listeners; a closed listener's series going stale; Ctrl-C.
+# listeners; a closed listener's series going stale; Ctrl-C. The namespace is the
+# protection tests' server (tests/lib/protect_setup.sh): a bounded flood switches a
+# --mode auto listener to cookies, and its state, time in each state, transitions
+# and handoff errors are checked against synq status --json; an unprotected port of
+# the same namespace has no protection series.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
+source tests/lib/protect_setup.sh
 t_require_root export
 for tool in prometheus promtool curl jq; do
 	command -v $tool > /dev/null ||
@@ -19,9 +24,10 @@ EXPORT_PORT=9737
 WAIT_PORT=9736
 PROM_PORT=9090	# the namespace is new: every port of its loopback is free
 TMP=$(mktemp -d)
-trap 'ns_cleanup; rm -rf "$TMP"' EXIT
+trap 'ns_cleanup; pt_cleanup_files; rm -rf "$TMP"' EXIT
 
-ns_new ns export || { t_fail export_setup "namespace not made"; t_done; }
+pt_setup || { t_fail export_setup "namespaces not made"; t_done; }
+ns=$SRV
 INO=$(stat -L -c %i "/run/netns/$ns")
 in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
 nstat_of() { ip netns exec "$ns" nstat -asz "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
@@ -139,6 +145,85 @@ test_closed_goes_stale() {
 	t_eq others_still_there "9 9" "$(query "synq_listener_accept_queue_length{netns=\"$INO\",port=\"8080\"}" | xargs)"
 }
 
+# The series of one listener's protection, as "label=value ... value" lines, sorted.
+series() {
+	in_ns curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" |
+		jq -r '.data.result[] | "\(.metric | del(.__name__, .job, .instance) | to_entries |
+			map("\(.key)=\(.value)") | join(" ")) \(.value[1])"' | sort
+}
+status_listener() {	# the protected listener's field NAME from status --json
+	"$SYNQ" -n "$ns" status sqs0 --json |
+		jq -r "[.interfaces[0].listeners[] | select(.listener == \"192.0.2.1:$PROT\")][0].$1"
+}
+PROT=8085	# protected, --mode auto
+UNPROT=8086	# the same namespace, not protected
+NOBODY=8087	# protected, nobody listens
+
+test_protected() {
+	local sel="job=\"synq\",netns=\"$INO\",port=\"$PROT\"" before after q t
+	pt_serve "$TMP/p.log" $PROT --backlog 64 && pt_serve "$TMP/u.log" $UNPROT --backlog 64 &&
+		"$SYNQ" -n "$CLI" attach sqc0 --pass-only > /dev/null &&
+		"$SYNQ" -n "$ns" attach sqs0 --ports $PROT --mode auto > /dev/null ||
+		{ t_fail protect_setup "serve or attach failed"; return; }
+	# Bounded: 20,000 SYNs from 198.18.0.0/15 at most, 2 s at most, into the test's namespaces.
+	"$SYNQ" -n "$CLI" flood --iface sqc0 --dst 192.0.2.1:$PROT --count 20000 --duration 2 \
+		--rate 100000 > "$TMP/flood.log" 2>&1 || { t_fail protect_flood "$(cat "$TMP/flood.log")"; return; }
+	# No SYN after the flood: the listener keeps its cookies until the next one.
+	t_eq protect_flood_switched cookies "$(status_listener state)"
+	before=$(status_listener cookies_seconds)
+	two_scrapes
+	t_eq protect_state_series "$(printf '%s\n' \
+		"addr=:: device=sqs0 dst_addr=192.0.2.1 netns=$INO port=$PROT state=cookies 1" \
+		"addr=:: device=sqs0 dst_addr=192.0.2.1 netns=$INO port=$PROT state=kernel 0")" \
+		"$(series "synq_protect_listener_state{$sel}")"
+	q=$(query "synq_protect_listener_state_seconds_total{$sel,state=\"cookies\"}")
+	after=$(status_listener cookies_seconds)
+	if awk -v q="$q" -v b="$before" -v a="$after" 'BEGIN { exit !(q != "" && q >= b - 0.0005 && q <= a + 0.0005) }'
+	then t_pass protect_cookies_seconds
+	else t_fail protect_cookies_seconds "Prometheus $q, status $before then $after"; fi
+	# Not moving while in cookies; status --json writes milliseconds.
+	q=$(query "synq_protect_listener_state_seconds_total{$sel,state=\"kernel\"}")
+	t=$(status_listener kernel_seconds)
+	if awk -v q="$q" -v s="$t" 'BEGIN { d = q - s; exit !(q != "" && d <= 0.0005 && d >= -0.0005) }'
+	then t_pass protect_kernel_seconds
+	else t_fail protect_kernel_seconds "Prometheus $q, status $t"; fi
+	t_eq protect_transitions "$(status_listener transitions)" \
+		"$(query "synq_protect_listener_transitions_total{$sel}")"
+	t_eq watch_listener_state "cookies $(status_listener transitions)" "$("$SYNQ" -n "$ns" watch --json \
+		--count 1 --interval 0.2 --port $PROT | jq -r '.netns[].interfaces[].listeners[] |
+		select(.listener == "192.0.2.1:'$PROT'") | "\(.state) \(.transitions)"')"
+	# The unprotected port has no protection series, so the alert rule's join keeps it.
+	t_eq unprotected_no_state "" "$(query "count(synq_protect_listener_state{job=\"synq\",port=\"$UNPROT\"})")"
+	t_eq near_limit_join_keeps_unprotected "$UNPROT" "$(in_ns curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+		--data-urlencode "query=synq_listener_syn_queue_limit{job=\"synq\",netns=\"$INO\",port=~\"$PROT|$UNPROT\"} unless on (netns, addr, port) synq_protect_listener_state" |
+		jq -r '[.data.result[].metric.port] | join(" ")')"
+	test_handoff_errors
+	in_ns curl -s "http://127.0.0.1:$EXPORT_PORT/metrics" > "$TMP/scrape2.txt"
+	t_run promtool_check_metrics_protected sh -c "promtool check metrics < '$TMP/scrape2.txt'"
+}
+
+# Handoff errors by errno: each of the fixed set equals status --json's count, and
+# with "other" they add up to handoff_failed. One is made: in --mode always synq
+# answers a SYN to a protected port nobody listens on, and the final ACK finds no
+# listener (ENOENT).
+test_handoff_errors() {
+	local e want="" got="" sel="job=\"synq\",netns=\"$INO\",device=\"sqs0\""
+	"$SYNQ" -n "$ns" attach sqs0 --replace --mode always --ports "$PROT,$NOBODY" > /dev/null &&
+		nsenter --net="/run/netns/$CLI" $E2E/rawtcp handshake 192.0.2.2 192.0.2.1 $NOBODY true \
+			> /dev/null ||
+		{ t_fail handoff_errors_by_errno "replace or handshake failed"; return; }
+	"$SYNQ" -n "$ns" status sqs0 --json > "$TMP/status.json"
+	t_eq handoff_enoent_made 1 "$(jq -r '.interfaces[0].handoff_errors.ENOENT' "$TMP/status.json")"
+	two_scrapes
+	for e in EINVAL ENOENT ENOMEM ESOCKTNOSUPPORT; do
+		want+="$(jq -r ".interfaces[0].handoff_errors.$e // 0" "$TMP/status.json") "
+		got+="$(query "synq_protect_handoff_errors_total{$sel,errno=\"$e\"}") "
+	done
+	t_eq handoff_errors_by_errno "$want" "$got"
+	t_eq handoff_errors_add_up "$(jq -r '.interfaces[0].counters.handoff_failed' "$TMP/status.json")" \
+		"$(query "sum(synq_protect_handoff_errors_total{$sel})")"
+}
+
 test_ctrl_c() {
 	local rc
 	kill -INT "$EXPORT_PID" "$WAIT_PID"
@@ -184,6 +269,7 @@ test_backlog
 test_wait_quantile
 test_labels
 test_closed_goes_stale
+test_protected
 test_netns_flag
 test_ctrl_c
 test_cli

@@ -8,8 +8,11 @@
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
+source tests/lib/screen.sh
 t_require_root protect_auto
-trap 'ns_cleanup; pt_cleanup_files' EXIT
+command -v tmux > /dev/null || { t_skip protect_auto "tmux is not installed (scripts/install-deps.sh)"; exit 0; }
+SESSION=synq-auto-$$
+trap 'tmux kill-session -t "$SESSION" 2> /dev/null; ns_cleanup; pt_cleanup_files' EXIT
 
 PORT=8095	# synq serve, protected in --mode auto
 PLAIN=8096	# synq serve, not protected: the kernel alone
@@ -132,8 +135,12 @@ ns_bg flood "$CLI" "$SYNQ" flood --iface sqc0 --dst "192.0.2.1:$PORT" --rate 100
 	--duration 5 > "$T/flood.log" 2>&1
 sleep 1
 t_eq auto_flood_switched_to_cookies cookies "$(listener state)"
-t_eq auto_flood_watch_shows_cookies 1 "$("$SYNQ" -n "$SRV" watch --json --count 1 --interval 0.2 |
-	jq -r '[.. | .listener_states? // empty | .cookies] | add')"
+"$SYNQ" -n "$SRV" watch --json --count 1 --interval 0.2 > "$T/watch.json"
+t_eq auto_flood_watch_shows_cookies 1 "$(jq -r '[.. | .listener_states? // empty | .cookies] | add' \
+	"$T/watch.json")"
+t_eq auto_flood_watch_listener "cookies $(listener transitions)" "$(jq -r \
+	'.netns[].interfaces[].listeners[] | select(.listener == "192.0.2.1:'"$PORT"'") |
+	"\(.state) \(.transitions)"' "$T/watch.json")"
 during=$(curl_ok 10)
 wait "$flood"
 t_eq auto_flood_legit_clients 10 "$during"
@@ -161,5 +168,18 @@ t_eq auto_back_to_kernel kernel "$(listener state)"
 t_eq auto_cookie_valid_after_switch_back 1 $(($(pt_counter handoff_ok) - ok0))
 if [ "$(listener transitions)" -ge 2 ]; then t_pass auto_transitions_counted
 else t_fail auto_transitions_counted "transitions: $(listener transitions)"; fi
+
+# top: who answers each listener's SYNs (the protected one's state, "-" for the one synq
+# never saw), and the state's line in the detail view; after the timed part above.
+TMP=$T	# where screen_has leaves the screen
+tmux new-session -d -s "$SESSION" -x 160 -y 30 "NO_COLOR=1 $SYNQ -n $SRV top --interval 0.5"
+if screen_has "\[::\]:$PORT .* $(listener state) *\$" && screen_has "\[::\]:$PLAIN .* - *\$"
+then t_pass auto_top_synq_column
+else t_fail auto_top_synq_column "$(grep -E ":($PORT|$PLAIN) " "$T/screen")"; fi
+tmux send-keys -t "$SESSION" Enter	# the first row: the lowest port
+if screen_has "synq on sqs0 for 192\.0\.2\.1:$PORT: $(listener state) for .* transitions $(listener transitions) "
+then t_pass auto_top_detail_state
+else t_fail auto_top_detail_state "$(grep -E "synq( on|:)|:$PORT" "$T/screen")"; fi
+tmux kill-session -t "$SESSION"
 
 t_done

@@ -258,12 +258,76 @@ static void test_snapshot_copy(void **state)
 
 	(void)state;
 	snap1(&a, 5, 3, 0, 0, 0);
+	a.pl = calloc(1, sizeof(*a.pl));
+	assert_non_null(a.pl);
+	a.n_pl = a.cap_pl = 1;
+	a.pl[0].p.transitions = 4;
 	assert_int_equal(synq_snapshot_copy(&b, &a), 0);
+	assert_ptr_not_equal(a.pl, b.pl);
+	assert_int_equal(b.n_pl, 1);
+	assert_int_equal(b.pl[0].p.transitions, 4);
 	assert_ptr_not_equal(a.l, b.l);
 	assert_int_equal(b.l[0].st.enqueued, 3);
 	assert_non_null(synq_snapshot_find(&b, &a.l[0].key));
 	synq_snapshot_free(&a);
 	synq_snapshot_free(&b);
+}
+
+/* A protected listener's view, for SYNs to addr:port (IPv4 when addr has no ':'). */
+static struct synq_plistener pview(uint64_t netns, const char *addr, uint16_t port)
+{
+	struct synq_plistener pl = { .netns = netns, .joined = true };
+
+	pl.p.key.ipv6 = strchr(addr, ':') != NULL;
+	inet_pton(pl.p.key.ipv6 ? AF_INET6 : AF_INET, addr, pl.p.key.addr);
+	pl.p.key.port = htons(port);
+	return pl;
+}
+
+static struct synq_listener plain(uint32_t netns, int family, const char *addr, uint16_t port)
+{
+	struct synq_listener l = { .key = { .netns = netns, .family = family, .port = port },
+				   .gauged = true };
+
+	inet_pton(family, addr, l.key.addr);
+	return l;
+}
+
+/* Each view finds the listener the kernel would give its SYNs, or none. */
+static void test_plistener_join(void **state)
+{
+	/* In the collector's order: netns, port, then the key's bytes. */
+	struct synq_listener l[] = {
+		plain(1, AF_INET, "0.0.0.0", 80),
+		plain(1, AF_INET, "10.0.0.1", 80),	/* bound: beats the wildcard */
+		plain(1, AF_INET6, "::", 81),		/* takes IPv4 too */
+		plain(1, AF_INET6, "::", 82),		/* IPV6_V6ONLY */
+		plain(2, AF_INET, "0.0.0.0", 83),	/* another namespace */
+	};
+	struct synq_plistener pl[] = {
+		pview(1, "10.0.0.1", 80), pview(1, "10.0.0.2", 80), pview(1, "10.0.0.1", 81),
+		pview(1, "2001:db8::1", 81), pview(1, "10.0.0.1", 82), pview(1, "10.0.0.1", 83),
+	};
+	struct synq_snapshot s = { .n = 5, .l = l, .n_pl = 6, .pl = pl };
+	char buf[64];
+
+	(void)state;
+	l[3].v6only = true;
+	synq_plistener_join(&s);
+	synq_lkey_str(&pl[0].listener, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.1:80");
+	synq_lkey_str(&pl[1].listener, buf, sizeof(buf));
+	assert_string_equal(buf, "0.0.0.0:80");
+	synq_lkey_str(&pl[2].listener, buf, sizeof(buf));
+	assert_string_equal(buf, "[::]:81");
+	synq_lkey_str(&pl[3].listener, buf, sizeof(buf));
+	assert_string_equal(buf, "[::]:81");
+	assert_false(pl[4].joined);
+	assert_false(pl[5].joined);
+	l[1].gauged = false;	/* closed since: the wildcard takes its SYNs */
+	synq_plistener_join(&s);
+	synq_lkey_str(&pl[0].listener, buf, sizeof(buf));
+	assert_string_equal(buf, "0.0.0.0:80");
 }
 
 /* Every value of the four enums has a name, and no two names are the same. */
@@ -301,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_view_untraced),
 		cmocka_unit_test(test_base_adopt),
 		cmocka_unit_test(test_snapshot_copy),
+		cmocka_unit_test(test_plistener_join),
 		cmocka_unit_test(test_name_tables_complete),
 	};
 

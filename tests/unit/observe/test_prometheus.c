@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,12 +141,19 @@ static void test_export_page(void **state)
 		.gauged = true, .counted = true, .aq_len = 9, .aq_max = 8, .syn_len = 2,
 		.syn_max = 8, .drops = 12, .oldest_ms = 1500, .pid = 42, .comm = "ng\"x",
 	};
+	struct synq_plistener pl[3] = {
+		{ .netns = 7, .device = "eth0", .adaptive = true, .joined = true },
+		{ .netns = 7, .device = "eth0", .adaptive = true },	/* its listener closed */
+		{ .netns = 7, .device = "eth1", .joined = true },	/* --mode always: no state */
+	};
 	struct synq_snapshot s = { .n = 1, .l = &l, .n_ns = 1, .accept_traced = true,
-				   .listeners_max = 4096, .rows = 1 };
+				   .listeners_max = 4096, .rows = 1, .n_pl = 3, .pl = pl };
 	struct capture c;
 	FILE *f = capture_start(&c);
 
 	(void)state;
+	pl[1].p.key.port = htons(444);
+	pl[2].listener = l.key;
 	l.st.enqueued = 20;
 	l.st.accepted = 11;
 	l.st.overflow_acks = 2;
@@ -162,6 +170,17 @@ static void test_export_page(void **state)
 	snprintf(s.ns[0].xdp[0].name, IF_NAMESIZE, "eth0");
 	s.ns[0].xdp[0].s.ctr[SYNQ_HANDOFF_FAILED] = 3;
 	s.ns[0].xdp[0].s.mal[SYNQ_MAL_TCP_CSUM] = 6;
+	s.ns[0].xdp[0].s.err[ENOENT] = 2;
+	s.ns[0].xdp[0].s.err[ENETUNREACH] = 1;	/* not in the table: "other" */
+	s.ns[0].xdp[0].s.err[0] = 1;		/* beyond SYNQ_ERRNO_MAX: "other" */
+	/* SYNs to 2001:db8::1 go to the wildcard listener; it takes cookies. */
+	pl[0].p.key.ipv6 = 1;
+	inet_pton(AF_INET6, "2001:db8::1", pl[0].p.key.addr);
+	pl[0].p.state = SYNQ_LISTENER_COOKIES;
+	pl[0].p.transitions = 3;
+	pl[0].p.seconds[SYNQ_LISTENER_KERNEL] = 60.5;
+	pl[0].p.seconds[SYNQ_LISTENER_COOKIES] = 8.25;
+	pl[0].listener = l.key;
 	export_write(f, &s, 1700000000, "1.2");
 	fclose(c.f);
 	assert_line(c.text, "synq_build_info{version=\"1.2\"} 1");
@@ -185,6 +204,20 @@ static void test_export_page(void **state)
 	assert_line(c.text, "# TYPE synq_netstat_tcp_req_q_full_do_cookies_total counter");
 	assert_line(c.text, "synq_protect_handoff_failed_total{netns=\"7\",device=\"eth0\"} 3");
 	assert_line(c.text, "synq_protect_malformed_total{netns=\"7\",device=\"eth0\",reason=\"tcp_checksum\"} 6");
+	assert_line(c.text, "# TYPE synq_protect_handoff_errors_total counter");
+	assert_line(c.text, "synq_protect_handoff_errors_total{netns=\"7\",device=\"eth0\",errno=\"EINVAL\"} 0");
+	assert_line(c.text, "synq_protect_handoff_errors_total{netns=\"7\",device=\"eth0\",errno=\"ENOENT\"} 2");
+	assert_line(c.text, "synq_protect_handoff_errors_total{netns=\"7\",device=\"eth0\",errno=\"other\"} 2");
+	assert_line(c.text, "# TYPE synq_protect_listener_state gauge");
+	assert_line(c.text, "synq_protect_listener_state{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\",state=\"kernel\"} 0");
+	assert_line(c.text, "synq_protect_listener_state{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\",state=\"cookies\"} 1");
+	assert_line(c.text, "# TYPE synq_protect_listener_state_seconds_total counter");
+	assert_line(c.text, "synq_protect_listener_state_seconds_total{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\",state=\"kernel\"} 60.5");
+	assert_line(c.text, "synq_protect_listener_state_seconds_total{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\",state=\"cookies\"} 8.25");
+	assert_line(c.text, "# TYPE synq_protect_listener_transitions_total counter");
+	assert_line(c.text, "synq_protect_listener_transitions_total{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\"} 3");
+	assert_null(strstr(c.text, "port=\"444\""));	/* a view without a listener now */
+	assert_null(strstr(c.text, "synq_protect_listener_state{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth1\""));
 	free(c.text);
 }
 
