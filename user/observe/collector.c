@@ -709,7 +709,7 @@ static int plistener_add(const struct synq_listener_key *key, const struct synq_
 	pl->netns = r->ns->netns;
 	snprintf(pl->device, sizeof(pl->device), "%s", r->device);
 	pl->adaptive = r->adaptive;
-	protect_listener_of(key, v, r->now_ns, &pl->p);
+	protect_listener_of(key, v, r->now_ns, !r->adaptive, &pl->p);
 	return 0;
 }
 
@@ -718,7 +718,6 @@ static int xdp_read_one(const char *iface, void *arg)
 	struct xdp_read *r = arg;
 	struct synq_netns *ns = r->ns;
 	struct synq_xdp_iface *x = &ns->xdp[ns->n_xdp];
-	struct synq_config cfg;
 	struct pinned p;
 
 	if (pinned_open(iface, &p))
@@ -729,7 +728,7 @@ static int xdp_read_one(const char *iface, void *arg)
 		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, iface);
 		ns->n_xdp++;
 		r->device = x->name;
-		r->adaptive = !config_read(&p, &cfg) && cfg.mode == SYNQ_MODE_AUTO;
+		r->adaptive = !pins_mode_always(&p);
 		if (r->s)
 			pins_each_listener(&p, plistener_add, r);	/* older pins have none */
 	}

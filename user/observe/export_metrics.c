@@ -402,7 +402,7 @@ static double pmetric_value(enum pmetric m, const struct protect_listener *p, in
 
 /*
  * Views whose listener is not listening now are left out, as closed listeners
- * are; so are those of --mode always, which has no state: synq answers every SYN.
+ * are. Those of --mode always are on cookies all along: synq answers every SYN.
  */
 static void protect_listener_family(FILE *out, const struct synq_snapshot *s, enum pmetric m)
 {
@@ -410,7 +410,7 @@ static void protect_listener_family(FILE *out, const struct synq_snapshot *s, en
 
 	prom_family(out, pmetrics[m].name, pmetrics[m].type, pmetrics[m].help);
 	for (size_t i = 0; i < s->n_pl; i++) {
-		if (!s->pl[i].joined || !s->pl[i].adaptive)
+		if (!s->pl[i].joined)
 			continue;
 		plistener_labels(&s->pl[i], &pll);
 		for (int st = 0; st < 2; st++) {

@@ -303,7 +303,7 @@ static const char *protect_state(const struct top *t, const struct synq_listener
 			continue;
 		if (!(*n)++)
 			*first = pl;
-		cookies |= !pl->adaptive || pl->p.state == SYNQ_LISTENER_COOKIES;
+		cookies |= pl->p.state == SYNQ_LISTENER_COOKIES;
 	}
 	return !*n ? "-" : protect_listener_states[cookies];
 }

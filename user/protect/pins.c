@@ -722,6 +722,13 @@ int config_read(const struct pinned *p, struct synq_config *cfg)
 	return map_rw(p->config_fd, 0, cfg, false);
 }
 
+bool pins_mode_always(const struct pinned *p)
+{
+	struct synq_config cfg;
+
+	return !p->pass_only && !config_read(p, &cfg) && cfg.mode == SYNQ_MODE_ALWAYS;
+}
+
 int config_write(const struct pinned *p, const struct synq_config *cfg)
 {
 	return map_rw(p->config_fd, 0, (void *)cfg, true);
@@ -878,7 +885,7 @@ const char *const protect_listener_states[2] = {
 };
 
 void protect_listener_of(const struct synq_listener_key *key, const struct synq_listener_view *v,
-			 double now_ns, struct protect_listener *l)
+			 double now_ns, bool always, struct protect_listener *l)
 {
 	double in_state = (now_ns - (double)v->state_ns) / 1e9;
 
@@ -891,6 +898,17 @@ void protect_listener_of(const struct synq_listener_key *key, const struct synq_
 	l->seconds[0] = v->time_ns[0] / 1e9;
 	l->seconds[1] = v->time_ns[1] / 1e9;
 	l->seconds[l->state] += l->state_seconds;
+	/*
+	 * --mode always runs no state machine (the view stays "kernel"), and synq
+	 * answers every SYN: the listener has been on cookies all along.
+	 */
+	if (always) {
+		l->state = SYNQ_LISTENER_COOKIES;
+		l->transitions = 0;
+		l->seconds[SYNQ_LISTENER_COOKIES] += l->seconds[SYNQ_LISTENER_KERNEL];
+		l->seconds[SYNQ_LISTENER_KERNEL] = 0;
+		l->state_seconds = l->seconds[SYNQ_LISTENER_COOKIES];
+	}
 	l->accept_queue = v->accept_queue;
 	l->accept_limit = v->accept_max + 1;	/* what it holds when full */
 	l->syn_queue = v->syn_queue;
@@ -933,24 +951,31 @@ void protect_listener_text(FILE *out, const struct protect_listener *l)
 		l->seconds[SYNQ_LISTENER_COOKIES], l->accept_queue, l->accept_limit, l->syn_queue);
 }
 
+struct listener_count {
+	struct protect_sample *s;
+	bool always;		/* --mode always: every listener is on cookies */
+};
+
 static int count_listener(const struct synq_listener_key *key,
 			  const struct synq_listener_view *view, void *arg)
 {
-	struct protect_sample *s = arg;
+	struct listener_count *c = arg;
 
 	(void)key;
 	if (view->listening)
-		s->listeners[view->state & 1]++;
+		c->s->listeners[c->always ? SYNQ_LISTENER_COOKIES : view->state & 1]++;
 	return 0;
 }
 
 int pins_read_counters(const struct pinned *p, struct protect_sample *s)
 {
+	struct listener_count c = { .s = s, .always = pins_mode_always(p) };
+
 	memset(s, 0, sizeof(*s));
 	if (p->pass_only)
 		return 0;
 	s->map_id = p->stats_map_id;
-	pins_each_listener(p, count_listener, s);	/* older pins have none: 0 */
+	pins_each_listener(p, count_listener, &c);	/* older pins have none: 0 */
 	return read_percpu(p->stats_fd, SYNQ_COUNTER_MAX, s->ctr) ?:
 	       read_percpu(p->errors_fd, SYNQ_ERRNO_MAX, s->err) ?:
 	       (p->malformed_fd < 0 ? 0 : read_percpu(p->malformed_fd, SYNQ_MALFORMED_MAX, s->mal));

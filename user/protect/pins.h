@@ -133,6 +133,8 @@ typedef int listener_fn(const struct synq_listener_key *key,
 int pins_each_listener(const struct pinned *p, listener_fn *fn, void *arg);
 
 int config_read(const struct pinned *p, struct synq_config *cfg);
+/* The interface runs --mode always: synq answers every SYN, listeners have no state. */
+bool pins_mode_always(const struct pinned *p);
 int config_write(const struct pinned *p, const struct synq_config *cfg);
 /* ports[SYNQ_PORTS] from the pinned synq_ports map. */
 int ports_read(const struct pinned *p, uint8_t *ports);
@@ -164,7 +166,7 @@ struct protect_listener {
 /* "kernel", "cookies": by SYNQ_LISTENER_*. */
 extern const char *const protect_listener_states[2];
 void protect_listener_of(const struct synq_listener_key *key, const struct synq_listener_view *v,
-			 double now_ns, struct protect_listener *l);
+			 double now_ns, bool always, struct protect_listener *l);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" */
 void protect_listener_addr(const struct protect_listener *l, char *buf, size_t len);
 struct json;

@@ -86,6 +86,7 @@ static void read_header(const struct pinned *p, struct header *h)
 struct listener_out {
 	struct json *j;		/* NULL: text */
 	double now_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+	bool always;		/* the interface runs --mode always */
 };
 
 static int print_listener(const struct synq_listener_key *k, const struct synq_listener_view *v,
@@ -96,7 +97,7 @@ static int print_listener(const struct synq_listener_key *k, const struct synq_l
 
 	if (!v->listening)
 		return 0;
-	protect_listener_of(k, v, o->now_ns, &l);
+	protect_listener_of(k, v, o->now_ns, o->always, &l);
 	if (o->j)
 		protect_listener_json(o->j, &l);
 	else
@@ -106,7 +107,8 @@ static int print_listener(const struct synq_listener_key *k, const struct synq_l
 
 static void print_listeners(const struct pinned *p, struct json *j)
 {
-	struct listener_out o = { .j = j, .now_ns = mono_now() * 1e9 };
+	struct listener_out o = { .j = j, .now_ns = mono_now() * 1e9,
+				  .always = pins_mode_always(p) };
 
 	if (j)
 		json_array_open(j, "listeners");

@@ -127,6 +127,12 @@ t_eq protect_ack_cookie_valid_counts_connections 12 "$(pt_counter ack_cookie_val
 t_eq protect_kernel_passive_opens_match 12 "$(( $(pt_nstat TcpPassiveOpens) - passive0 ))"
 t_eq protect_no_kernel_syncookies "$syncookies_sent0" "$(pt_nstat TcpExtSyncookiesSent)"
 
+# --mode always runs no state machine: synq answered every SYN above, so status
+# shows each listener on cookies, never switched, and none on the kernel.
+t_eq protect_always_listeners_on_cookies "cookies 0 0" "$("$SYNQ" -n "$SRV" status sqs0 --json |
+	jq -r '.interfaces[0] | [([.listeners[].state] | unique | join(",")),
+		([.listeners[].transitions] | add), .listener_states.kernel] | join(" ")')"
+
 # Every SYN-ACK the client received carries valid checksums (tshark's verdict).
 synacks=$(pt_synack_checksums "$T/curl.pcap")
 t_eq protect_capture_sees_six_synacks 6 "$(grep -c . <<< "$synacks")"

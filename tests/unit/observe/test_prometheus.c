@@ -144,7 +144,7 @@ static void test_export_page(void **state)
 	struct synq_plistener pl[3] = {
 		{ .netns = 7, .device = "eth0", .adaptive = true, .joined = true },
 		{ .netns = 7, .device = "eth0", .adaptive = true },	/* its listener closed */
-		{ .netns = 7, .device = "eth1", .joined = true },	/* --mode always: no state */
+		{ .netns = 7, .device = "eth1", .joined = true },	/* --mode always */
 	};
 	struct synq_snapshot s = { .n = 1, .l = &l, .n_ns = 1, .accept_traced = true,
 				   .listeners_max = 4096, .rows = 1, .n_pl = 3, .pl = pl };
@@ -154,6 +154,7 @@ static void test_export_page(void **state)
 	(void)state;
 	pl[1].p.key.port = htons(444);
 	pl[2].listener = l.key;
+	pl[2].p.state = SYNQ_LISTENER_COOKIES;	/* as protect_listener_of() makes it */
 	l.st.enqueued = 20;
 	l.st.accepted = 11;
 	l.st.overflow_acks = 2;
@@ -217,7 +218,7 @@ static void test_export_page(void **state)
 	assert_line(c.text, "# TYPE synq_protect_listener_transitions_total counter");
 	assert_line(c.text, "synq_protect_listener_transitions_total{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth0\",dst_addr=\"2001:db8::1\"} 3");
 	assert_null(strstr(c.text, "port=\"444\""));	/* a view without a listener now */
-	assert_null(strstr(c.text, "synq_protect_listener_state{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth1\""));
+	assert_line(c.text, "synq_protect_listener_state{netns=\"7\",addr=\"::\",port=\"443\",device=\"eth1\",dst_addr=\"0.0.0.0\",state=\"cookies\"} 1");
 	free(c.text);
 }
 
