@@ -131,9 +131,14 @@ fi
 t_eq protect_cli_status_still_attached true \
 	"$("$SYNQ" -n "$SRV" status sqa0 --json | jq -r '.interfaces[0].xdp_attached')"
 t_run protect_cli_detach_sqa0 "$SYNQ" -n "$SRV" detach sqa0
-# A deleted interface's pins go with the next synq (its links are defunct).
+# A deleted interface's pins go with the next synq once its links are defunct,
+# which the kernel finishes just after `ip link del` returns: within a second.
 ip -n "$SRV" link del sqa1
-out=$("$SYNQ" -n "$SRV" status 2>&1 >/dev/null)
+for _ in $(seq 20); do
+	out=$("$SYNQ" -n "$SRV" status 2>&1 >/dev/null)
+	case $out in *"removed "*) break ;; esac
+	sleep 0.1
+done
 case $out in
 *"removed "*"if-"*": its interface or network namespace is gone"*)
 	t_pass protect_cli_status_reports_stale ;;
