@@ -155,6 +155,37 @@ struct synq_listener_view {
 };
 
 /*
+ * Where the views live. A SYN finds its listener's view with an array lookup:
+ * slot synq_listener_slot_of(key) of the array map `synq_listener_slots`
+ * (SYNQ_LISTENER_SLOTS x struct synq_listener_slot), which holds the key of the
+ * listener that claimed it first. A key whose slot another key holds keeps its
+ * view in the LRU hash map `synq_listeners` instead, as every view did before:
+ * a hash lookup cost about a quarter of a SYN's work. Each key has one view, in
+ * one of the two maps; a slot once claimed stays its key's while the maps live.
+ */
+#define SYNQ_LISTENER_SLOTS	4096
+#define SYNQ_SLOT_EMPTY		0
+#define SYNQ_SLOT_CLAIMING	1	/* being written: its key's SYNs see no view yet */
+#define SYNQ_SLOT_OWNED		2
+
+struct synq_listener_slot {
+	__u32 owner;		/* SYNQ_SLOT_* */
+	struct synq_listener_key key;
+	struct synq_listener_view view;
+};
+
+/* The slot of a key: its five words mixed by multiplication (the key's pad is 0). */
+static __always_inline __u32 synq_listener_slot_of(const struct synq_listener_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 x = 0;
+
+	for (int i = 0; i < 5; i++)
+		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio */
+	return (__u32)(x >> 32) % SYNQ_LISTENER_SLOTS;
+}
+
+/*
  * --mode auto, per listener. KERNEL: SYNs go to the kernel. COOKIES: synq answers
  * them. KERNEL -> COOKIES as soon as the SYN queue plus the SYNs passed since the
  * last refresh reach half of what makes the kernel use its own cookies
