@@ -721,10 +721,9 @@ static __always_inline void view_key(const struct synq_hdr *h, struct synq_liste
 static __always_inline int view_key_eq(const struct synq_listener_key *a,
 				       const struct synq_listener_key *b)
 {
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-
-	_Static_assert(sizeof(*a) == 5 * sizeof(__u32), "synq_listener_key is five words");
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] &&
+	       a->addr[2] == b->addr[2] && a->addr[3] == b->addr[3] &&
+	       a->port == b->port && a->ipv6 == b->ipv6 && a->pad == b->pad;
 }
 
 static __always_inline struct synq_listener_slot *view_slot(const struct synq_listener_key *k)

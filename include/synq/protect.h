@@ -174,14 +174,22 @@ struct synq_listener_slot {
 	struct synq_listener_view view;
 };
 
-/* The slot of a key: its five words mixed by multiplication (the key's pad is 0). */
+/*
+ * The slot of a key: its five 32-bit words (the address's four, then port,
+ * family and pad as they lie in memory on a little-endian CPU) mixed by
+ * multiplication. Read field by field: a cast to words would break C's
+ * aliasing rules, and an optimising compiler reads stale words then.
+ */
+#define SYNQ_MIX 0x9e3779b97f4a7c15ULL	/* 2^64 / golden ratio */
+
 static __always_inline __u32 synq_listener_slot_of(const struct synq_listener_key *k)
 {
-	const __u32 *w = (const __u32 *)k;
-	__u64 x = 0;
+	__u64 x = (__u64)k->addr[0] * SYNQ_MIX;
 
-	for (int i = 0; i < 5; i++)
-		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio */
+	x = (x ^ k->addr[1]) * SYNQ_MIX;
+	x = (x ^ k->addr[2]) * SYNQ_MIX;
+	x = (x ^ k->addr[3]) * SYNQ_MIX;
+	x = (x ^ ((__u32)k->port | (__u32)k->ipv6 << 16 | (__u32)k->pad << 24)) * SYNQ_MIX;
 	return (__u32)(x >> 32) % SYNQ_LISTENER_SLOTS;
 }
 
@@ -261,7 +269,7 @@ static __always_inline __u32 synq_closing_slot(const __u32 w[9])
 	__u64 x = 0;
 
 	for (int i = 0; i < 9; i++)
-		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio */
+		x = (x ^ w[i]) * SYNQ_MIX;
 	return (__u32)(x >> 48) % SYNQ_CLOSING_SLOTS;
 }
 
