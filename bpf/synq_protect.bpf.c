@@ -108,7 +108,17 @@ struct {
 	__type(value, __u64);
 } synq_handoffs SEC(".maps");
 
-/* What synq_xdp last saw of each listener: see struct synq_listener_view. */
+/*
+ * What synq_xdp last saw of each listener (struct synq_listener_view): in its
+ * slot of synq_listener_slots, or, when another listener holds that slot, here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNQ_LISTENER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct synq_listener_slot);
+} synq_listener_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -706,42 +716,112 @@ static __always_inline void auto_to_kernel(struct synq_listener_view *v, __u64 n
 	}
 }
 
+static __always_inline void view_key(const struct synq_hdr *h, struct synq_listener_key *k)
+{
+	__builtin_memcpy(k->addr, h->flow.daddr, sizeof(k->addr));
+	k->port = h->flow.dport;
+	k->ipv6 = h->ipv6;
+	k->pad = 0;
+}
+
+static __always_inline int view_key_eq(const struct synq_listener_key *a,
+				       const struct synq_listener_key *b)
+{
+	return a->addr[0] == b->addr[0] && a->addr[1] == b->addr[1] &&
+	       a->addr[2] == b->addr[2] && a->addr[3] == b->addr[3] &&
+	       a->port == b->port && a->ipv6 == b->ipv6 && a->pad == b->pad;
+}
+
+static __always_inline struct synq_listener_slot *view_slot(const struct synq_listener_key *k)
+{
+	__u32 idx = synq_listener_slot_of(k);
+
+	return bpf_map_lookup_elem(&synq_listener_slots, &idx);
+}
+
+/* The view of an ACK's listener, if synq_xdp keeps one; no view is made here. */
 static __always_inline struct synq_listener_view *view_lookup(const struct synq_hdr *h)
 {
-	struct synq_listener_key k = { .port = h->flow.dport, .ipv6 = h->ipv6 };
+	struct synq_listener_key k;
+	struct synq_listener_slot *s;
 
-	__builtin_memcpy(k.addr, h->flow.daddr, sizeof(k.addr));
+	view_key(h, &k);
+	s = view_slot(&k);
+	if (s && s->owner == SYNQ_SLOT_OWNED && view_key_eq(&s->key, &k))
+		return &s->view;
 	return bpf_map_lookup_elem(&synq_listeners, &k);
 }
 
 /*
+ * Claims an empty slot for k. Two CPUs may claim one slot at once; the key
+ * written last keeps it, and the other key finds its view in the hash from its
+ * next SYN on. A view that new holds nothing worth keeping yet.
+ */
+static __always_inline struct synq_listener_view *view_claim(struct synq_listener_slot *s,
+							     const struct synq_listener_key *k)
+{
+	s->owner = SYNQ_SLOT_CLAIMING;
+	__builtin_memcpy(&s->key, k, sizeof(*k));
+	__builtin_memset(&s->view, 0, sizeof(s->view));
+	s->view.state_ns = bpf_ktime_get_ns();
+	asm volatile("" ::: "memory");	/* the key and view before the owner */
+	s->owner = SYNQ_SLOT_OWNED;
+	return &s->view;
+}
+
+/* The view of k in the hash (a key whose slot another key holds), made if new. */
+static __always_inline struct synq_listener_view *view_hashed(const struct synq_listener_key *k)
+{
+	static const struct synq_listener_view empty;
+	struct synq_listener_view *v = bpf_map_lookup_elem(&synq_listeners, k);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(&synq_listeners, k, &empty, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&synq_listeners, k);
+	if (v)
+		v->state_ns = bpf_ktime_get_ns();
+	return v;
+}
+
+/*
+ * The view of the SYN's listener, made if new: NULL only when the maps cannot
+ * take it, or while another CPU is writing its slot.
+ */
+static __always_inline struct synq_listener_view *view_find(const struct synq_listener_key *k)
+{
+	struct synq_listener_slot *s = view_slot(k);
+	__u32 owner;
+
+	if (!s)
+		return NULL;
+	owner = s->owner;
+	if (owner == SYNQ_SLOT_OWNED)
+		return view_key_eq(&s->key, k) ? &s->view : view_hashed(k);
+	if (owner == SYNQ_SLOT_EMPTY)
+		return view_claim(s, k);
+	return NULL;	/* SYNQ_SLOT_CLAIMING */
+}
+
+/*
  * The view of the SYN's listener, refreshed in place if it is stale (and the
- * auto state stepped); NULL only when the map cannot take it. Refreshed in the
- * map itself: a copy on the stack would not fit beside the SYN path's.
+ * auto state stepped); NULL as view_find() says. Refreshed in the map itself: a
+ * copy on the stack would not fit beside the SYN path's.
  */
 static __always_inline struct synq_listener_view *listener_view(struct xdp_md *ctx,
 								const struct synq_hdr *h,
 								int is_auto,
 								struct synq_listener_key *k)
 {
-	static const struct synq_listener_view empty;
 	struct synq_listener_view *v;
 	__u64 jiffies = bpf_jiffies64(), now, window;
 	struct bpf_sock *skc;
 	struct sock *sk;
 
-	__builtin_memcpy(k->addr, h->flow.daddr, sizeof(k->addr));
-	k->port = h->flow.dport;
-	k->ipv6 = h->ipv6;
-	k->pad = 0;
-	v = bpf_map_lookup_elem(&synq_listeners, k);
-	if (!v) {
-		bpf_map_update_elem(&synq_listeners, k, &empty, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&synq_listeners, k);
-		if (!v)
-			return NULL;
-		v->state_ns = bpf_ktime_get_ns();
-	}
+	view_key(h, k);
+	v = view_find(k);
+	if (!v)
+		return NULL;
 	if (v->refreshed_jiffies == jiffies)
 		return v;	/* the common case under a flood: no clock read */
 	now = bpf_ktime_get_ns();
@@ -1031,11 +1111,19 @@ static __always_inline void meta_put_kind(struct xdp_md *ctx, __u32 kind)
 		*(__u32 *)meta = kind;
 }
 
-/* An ACK the kernel does not know: a valid cookie passes with its options for synq_tc. */
+/*
+ * An ACK the kernel does not know: a valid cookie passes with its options for
+ * synq_tc; with no cookie outstanding, the kernel answers it.
+ */
 __noinline int synq_xdp_ack_unknown(struct xdp_md *ctx, const struct synq_hdr *h)
 {
 	struct synq_meta m = {};
 
+	if (ctx && h && !cookies_outstanding(h)) {
+		count(SYNQ_ACK_PASSED_NO_COOKIES);
+		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);	/* synq_tc: hands off nothing */
+		return XDP_PASS;
+	}
 	if (!ctx || !h || ack_cookie(ctx, 1, h, &m)) {
 		count(SYNQ_ACK_COOKIE_INVALID);
 		return XDP_DROP;
@@ -1054,11 +1142,6 @@ static __always_inline int handle_ack(struct xdp_md *ctx, const struct synq_hdr 
 			closing_mark(h);	/* the ACK restarts its 60 s */
 		count(SYNQ_ACK_ESTABLISHED);
 		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);
-		return XDP_PASS;
-	}
-	if (!cookies_outstanding(h)) {
-		count(SYNQ_ACK_PASSED_NO_COOKIES);
-		meta_put_kind(ctx, SYNQ_META_ESTABLISHED);	/* synq_tc: hands off nothing */
 		return XDP_PASS;
 	}
 	return synq_xdp_ack_unknown(ctx, h);

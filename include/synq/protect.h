@@ -157,6 +157,45 @@ struct synq_listener_view {
 };
 
 /*
+ * Where the views live. A SYN finds its listener's view with an array lookup:
+ * slot synq_listener_slot_of(key) of the array map `synq_listener_slots`
+ * (SYNQ_LISTENER_SLOTS x struct synq_listener_slot), which holds the key of the
+ * listener that claimed it first. A key whose slot another key holds keeps its
+ * view in the LRU hash map `synq_listeners` instead, as every view did before:
+ * a hash lookup cost about a quarter of a SYN's work. Each key has one view, in
+ * one of the two maps; a slot once claimed stays its key's while the maps live.
+ */
+#define SYNQ_LISTENER_SLOTS	4096
+#define SYNQ_SLOT_EMPTY		0
+#define SYNQ_SLOT_CLAIMING	1	/* being written: its key's SYNs see no view yet */
+#define SYNQ_SLOT_OWNED		2
+
+struct synq_listener_slot {
+	__u32 owner;		/* SYNQ_SLOT_* */
+	struct synq_listener_key key;
+	struct synq_listener_view view;
+};
+
+/*
+ * The slot of a key: its five 32-bit words (the address's four, then port,
+ * family and pad as they lie in memory on a little-endian CPU) mixed by
+ * multiplication. Read field by field: a cast to words would break C's
+ * aliasing rules, and an optimising compiler reads stale words then.
+ */
+#define SYNQ_MIX 0x9e3779b97f4a7c15ULL	/* 2^64 / golden ratio */
+
+static __always_inline __u32 synq_listener_slot_of(const struct synq_listener_key *k)
+{
+	__u64 x = (__u64)k->addr[0] * SYNQ_MIX;
+
+	x = (x ^ k->addr[1]) * SYNQ_MIX;
+	x = (x ^ k->addr[2]) * SYNQ_MIX;
+	x = (x ^ k->addr[3]) * SYNQ_MIX;
+	x = (x ^ ((__u32)k->port | (__u32)k->ipv6 << 16 | (__u32)k->pad << 24)) * SYNQ_MIX;
+	return (__u32)(x >> 32) % SYNQ_LISTENER_SLOTS;
+}
+
+/*
  * --mode auto, per listener. KERNEL: SYNs go to the kernel. COOKIES: synq answers
  * them. KERNEL -> COOKIES as soon as the SYN queue plus the SYNs passed since the
  * last refresh reach half of what makes the kernel use its own cookies
@@ -232,7 +271,7 @@ static __always_inline __u32 synq_closing_slot(const __u32 w[9])
 	__u64 x = 0;
 
 	for (int i = 0; i < 9; i++)
-		x = (x ^ w[i]) * 0x9e3779b97f4a7c15ULL;	/* 2^64 / golden ratio */
+		x = (x ^ w[i]) * SYNQ_MIX;
 	return (__u32)(x >> 48) % SYNQ_CLOSING_SLOTS;
 }
 

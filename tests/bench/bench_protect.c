@@ -8,8 +8,8 @@
  *
  * Frames the program leaves unchanged (XDP_PASS, XDP_DROP) are timed with the
  * kernel's repeat loop. A SYN is rewritten into a SYN-ACK on the first run, so
- * SYNs are timed one run per call (the kernel's own timing of each call,
- * averaged), and the trivial program is timed the same way for a baseline.
+ * SYNs are timed one run per call (the kernel's own timing of each call: mean
+ * and median), and the trivial program is timed the same way for a baseline.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -36,35 +36,65 @@ static double per_packet(int fd, const __u8 *in, size_t len, int repeat)
 	return best;
 }
 
+/* Mean and median of n durations; sorts them. */
+struct spread {
+	double mean, median;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct spread spread_of(__u32 *ns, int n)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += ns[i];
+	qsort(ns, n, sizeof(*ns), cmp_u32);
+	return (struct spread){ .mean = (double)sum / n, .median = ns[n / 2] };
+}
+
 /*
  * ns per run, one run per call (for frames the program rewrites), interleaved
  * with the same number of calls of the baseline program so that both see the
- * same machine; returns the program's mean and sets *base to the baseline's.
+ * same machine. The median is the figure to compare on a busy machine: other
+ * work inflates a few calls a lot, and the mean with them.
  */
-static double per_call(int fd, int base_fd, const __u8 *in, size_t len, double *base)
+static int per_call(int fd, int base_fd, const __u8 *in, size_t len, struct spread *prog,
+		    struct spread *base)
 {
-	unsigned long long sum = 0, bsum = 0;
+	static __u32 ns[SINGLE_RUNS], bns[SINGLE_RUNS];
 	struct run r;
 	int i;
 
 	for (i = 0; i < SINGLE_RUNS; i++) {
 		if (harness_run(base_fd, in, len, 1, &r))
 			return -1;
-		bsum += r.duration;
+		bns[i] = r.duration;
 		if (harness_run(fd, in, len, 1, &r))
 			return -1;
-		sum += r.duration;
+		ns[i] = r.duration;
 	}
-	*base = (double)bsum / SINGLE_RUNS;
-	return (double)sum / SINGLE_RUNS;
+	*prog = spread_of(ns, SINGLE_RUNS);
+	*base = spread_of(bns, SINGLE_RUNS);
+	return 0;
 }
 
 static void print_call(const char *what, int fd, int base_fd, const __u8 *in, size_t len)
 {
-	double base, ns = per_call(fd, base_fd, in, len, &base);
+	struct spread p, b;
 
-	printf("  %-38s%7.1f  (trivial XDP_PASS alongside: %.1f, difference %.1f)\n", what, ns,
-	       base, ns - base);
+	if (per_call(fd, base_fd, in, len, &p, &b)) {
+		printf("  %-38s failed\n", what);
+		return;
+	}
+	printf("  %-38s%7.1f %7.1f  (trivial XDP_PASS alongside: %.1f %.1f, difference %.1f %.1f)\n",
+	       what, p.mean, p.median, b.mean, b.median, p.mean - b.mean, p.median - b.median);
 }
 
 static int loopback_pair(__u16 *cport, int fds[3])
@@ -141,7 +171,7 @@ int main(int argc, char **argv)
 	printf("  synq_xdp, SYN up to its checksums     %7.1f\n", per_packet(xdp, f_csum, l_csum, repeat));
 	printf("  synq_xdp, SYN up to its options       %7.1f\n", per_packet(xdp, f_opts, l_opts, repeat));
 	printf("  synq_xdp, SYN + 1400 B, checksums     %7.1f\n", per_packet(xdp, f_data, l_data, repeat));
-	printf("ns/packet, one run per call, mean of %d calls\n", SINGLE_RUNS);
+	printf("ns/packet, one run per call, mean and median of %d calls\n", SINGLE_RUNS);
 	print_call("synq_xdp, established ACK (PASS)", xdp, pass, f_est, l_est);
 	print_call("synq_xdp, SYN -> SYN-ACK (TX)", xdp, pass, f_syn, l_syn);
 	print_call("synq_xdp, ACK with a bad cookie (DROP)", xdp, pass, f_bad, l_bad);

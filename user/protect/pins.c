@@ -51,9 +51,13 @@ const struct pin_object pin_objects[] = {
 	  "internal: tuples seen closing, for TIME_WAIT SYNs" },
 	{ "synq_handoffs", PIN_MAP, 0, 0, 0, 0,
 	  "internal: handshakes just handed off (50 ms)" },
+	{ "synq_listener_slots", PIN_MAP, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct synq_listener_slot),
+	  SYNQ_LISTENER_SLOTS,
+	  "each listener's queues, sysctls and --mode auto state, refreshed once a jiffy; "
+	  "one slot per listener, found without a hash" },
 	{ "synq_listeners", PIN_MAP, BPF_MAP_TYPE_LRU_HASH, sizeof(struct synq_listener_key),
 	  sizeof(struct synq_listener_view), 4096,
-	  "each listener's queues, sysctls and --mode auto state, refreshed once a jiffy" },
+	  "the same, for listeners whose slot another listener holds" },
 	{ "synq_time_cache", PIN_MAP, 0, 0, 0, 0,
 	  "internal: the cookie clock, read once per SYN" },
 	{ "synq_csum_scratch", PIN_MAP, 0, 0, 0, 0,
@@ -698,13 +702,44 @@ static int map_rw(int fd, uint32_t idx, void *val, bool write)
 	return err ? -errno : 0;
 }
 
+/* The views in synq_listener_slots: the owned slots, read in batches. */
+static int each_listener_slot(const struct pinned *p, listener_fn *fn, void *arg)
+{
+	enum { BATCH = 256 };
+	struct synq_listener_slot *slots = calloc(BATCH, sizeof(*slots));
+	int fd = map_get(p->ifindex, "synq_listener_slots", NULL), err = 0;
+	__u32 keys[BATCH], next = 0, n;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	void *in = NULL;
+
+	if (fd < 0 || !slots) {
+		free(slots);
+		return fd < 0 ? (fd == -ENOENT ? 0 : fd) : -ENOMEM;	/* older pins have none */
+	}
+	do {
+		n = BATCH;
+		if (bpf_map_lookup_batch(fd, in, &next, keys, slots, &n, &opts) && errno != ENOENT)
+			err = -errno;
+		for (__u32 i = 0; i < n && !err; i++)
+			if (slots[i].owner == SYNQ_SLOT_OWNED)
+				err = fn(&slots[i].key, &slots[i].view, arg);
+		in = &next;
+	} while (!err && n == BATCH);
+	free(slots);
+	close(fd);
+	return err;
+}
+
 int pins_each_listener(const struct pinned *p, listener_fn *fn, void *arg)
 {
 	struct synq_listener_key key, next;
 	struct synq_listener_view view;
-	int fd = map_get(p->ifindex, "synq_listeners", NULL), err = 0;
+	int fd, err = each_listener_slot(p, fn, arg);
 	void *prev = NULL;
 
+	if (err)
+		return err;
+	fd = map_get(p->ifindex, "synq_listeners", NULL);
 	if (fd < 0)
 		return fd;
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {

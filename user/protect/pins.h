@@ -125,7 +125,8 @@ const char *pinned_error_hint(int err);
 int pinned_each(int (*fn)(const char *iface, void *arg), void *arg);
 
 /*
- * Call fn for each listener synq_xdp keeps a view of on p's interface (synq_listeners);
+ * Call fn for each listener synq_xdp keeps a view of on p's interface (the owned
+ * slots of synq_listener_slots, then synq_listeners);
  * stops at fn's first nonzero return, which it returns; or -errno.
  */
 typedef int listener_fn(const struct synq_listener_key *key,

@@ -841,6 +841,109 @@ static void test_tc_no_handoff(void **state)
 	}
 }
 
+/* A listener on any IPv4 address at port; backlog 0 and one connection not accepted: full. */
+static int listen_at(__u16 port, int full, int fds[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in lo = a;
+	int one = 1;
+
+	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	fds[1] = -1;
+	if (fds[0] < 0 || setsockopt(fds[0], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fds[0], (void *)&a, sizeof(a)) || listen(fds[0], full ? 0 : 8))
+		return -errno;
+	if (!full)
+		return 0;
+	fds[1] = socket(AF_INET, SOCK_STREAM, 0);
+	return fds[1] < 0 || connect(fds[1], (void *)&lo, sizeof(lo)) ? -errno : 0;
+}
+
+static __u32 slot_of_port(__u16 port)
+{
+	struct synq_listener_key k = { .port = htons(port) };
+
+	memcpy(k.addr, def_srv4, sizeof(def_srv4));
+	return synq_listener_slot_of(&k);
+}
+
+/* Two ports above 20000 whose views want the same slot, and that slot still empty. */
+static void colliding_ports(__u16 *p1, __u16 *p2)
+{
+	int fd = bpf_map__fd(skel->maps.synq_listener_slots);
+	static struct synq_listener_slot slot;
+	__u16 first[SYNQ_LISTENER_SLOTS] = { 0 };
+	__u32 i;
+
+	for (*p2 = 20000; *p2 < 60000; (*p2)++) {
+		i = slot_of_port(*p2);
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, &slot), 0);
+		if (slot.owner != SYNQ_SLOT_EMPTY)
+			continue;
+		if (first[i]) {
+			*p1 = first[i];
+			return;
+		}
+		first[i] = *p2;
+	}
+	fail_msg("no two ports share an empty slot");
+}
+
+/*
+ * Two listeners whose keys share a slot: the first one seen owns it, the other
+ * keeps its view in the hash, and each SYN meets its own listener's state (one
+ * accept queue full, one with room), whatever the order.
+ */
+static void test_listener_slot_shared(void **state)
+{
+	int fd_full[2], fd_room[2], round, ports_fd;
+	struct synq_listener_key key = { 0 };
+	struct synq_listener_view view;
+	__u16 full_port = 0, room_port = 0;
+	__u8 in[PKT_MAX], on = 1, off = 0;
+	struct snap a, b;
+	struct run r;
+	__u32 p;
+
+	(void)state;
+	NEED_SKEL();
+	ports_fd = bpf_map__fd(skel->maps.synq_ports);
+	colliding_ports(&full_port, &room_port);
+	assert_int_equal(listen_at(full_port, 1, fd_full), 0);
+	assert_int_equal(listen_at(room_port, 0, fd_room), 0);
+	for (p = full_port; p; p = p == full_port ? room_port : 0)
+		assert_int_equal(bpf_map_update_elem(ports_fd, &p, &on, BPF_ANY), 0);
+	for (round = 0; round < 2; round++) {
+		struct spec full = { SYN4, .dport = full_port }, room = { SYN4, .dport = room_port };
+
+		take(&a);
+		assert_int_equal(harness_run(xdp_fd(), in, build(&full, in), 1, &r), 0);
+		take(&b);
+		assert_int_equal(r.retval, XDP_DROP);
+		moved("SYN, accept queue full", &a, &b,
+		      BIT(SYNQ_SYN_RECEIVED) | BIT(SYNQ_SYN_DROPPED_ACCEPT_FULL), 0);
+		take(&a);
+		assert_int_equal(harness_run(xdp_fd(), in, build(&room, in), 1, &r), 0);
+		take(&b);
+		assert_int_equal(r.retval, XDP_TX);
+		moved("SYN, accept queue with room", &a, &b, SYN_OK, 0);
+	}
+	/* The full listener came first: its view is in the slot, the other one's in the hash. */
+	memcpy(key.addr, def_srv4, sizeof(def_srv4));
+	key.port = htons(room_port);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.synq_listeners), &key, &view), 0);
+	assert_int_equal(view.listening, 1);
+	key.port = htons(full_port);
+	assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.synq_listeners), &key,
+						 &view), 0);
+	for (p = full_port; p; p = p == full_port ? room_port : 0)
+		assert_int_equal(bpf_map_update_elem(ports_fd, &p, &off, BPF_ANY), 0);
+	close(fd_full[0]);
+	close(fd_full[1]);
+	close(fd_room[0]);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_synack_ipv4),
 	cmocka_unit_test(test_synack_ipv6),
@@ -851,6 +954,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_established_tag),
 	cmocka_unit_test(test_tc_handoff_path),
 	cmocka_unit_test(test_tc_no_handoff),
+	cmocka_unit_test(test_listener_slot_shared),
 };
 
 int main(void)
