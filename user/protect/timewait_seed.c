@@ -73,7 +73,13 @@ static int seed_table(const char *path, int v6, const uint8_t *ports, int map_fd
 	while (fgets(line, sizeof(line), f)) {
 		if (!closing_parse_line(line, v6, ports, &flow))
 			continue;
-		__u32 slot = synq_closing_slot((const __u32 *)&flow);
+		__u32 words[9], slot;
+
+		/* Copied, not cast: reading the ports through a __u32 pointer breaks
+		 * C's aliasing rules, which -O2 may turn into a wrong slot. */
+		_Static_assert(sizeof(words) == sizeof(flow), "synq_flow_v6 is nine words");
+		memcpy(words, &flow, sizeof(words));
+		slot = synq_closing_slot(words);
 
 		if (bpf_map_update_elem(map_fd, &slot, &tag, BPF_ANY) == 0)
 			marked++;
