@@ -790,26 +790,52 @@ static __always_inline int auto_kernel_answers(struct synq_listener_view *v)
 }
 
 /*
- * Takes one answer from a nearly full listener's budget (SYNQ_TIGHT_ROOM); 0
- * when none is left. Listeners with room to spare pay nothing here.
+ * A nearly full listener's budget window (SYNQ_TIGHT_ROOM): opens a new one when
+ * the last is over. 0 when the listener has room to spare (nothing is counted
+ * then) or its accept queue is full, 1 when the window counts this SYN.
  */
-static __always_inline int tight_room_left(struct synq_listener_view *v)
+static __always_inline int tight_window(struct synq_listener_view *v)
 {
-	__u32 room = v->accept_max + 1 - v->accept_queue;	/* the caller saw it not full */
+	__u32 room = v->accept_max + 1 - v->accept_queue;
 	__u64 now;
 
-	if (room > SYNQ_TIGHT_ROOM)
-		return 1;
+	if (v->accept_queue > v->accept_max || room > SYNQ_TIGHT_ROOM)
+		return 0;
 	now = bpf_ktime_get_ns();
 	if (now - v->tight_ns >= SYNQ_TIGHT_WINDOW_NS) {
 		v->tight_ns = now;
 		v->tight_room = room;
 		v->tight_answered = 0;
 	}
+	return 1;
+}
+
+/*
+ * Takes one answer from a nearly full listener's budget; 0 when none is left.
+ * The caller saw the accept queue not full. Listeners with room to spare pay
+ * nothing here.
+ */
+static __always_inline int tight_room_left(struct synq_listener_view *v)
+{
+	if (!tight_window(v))
+		return 1;
 	if (v->tight_answered >= v->tight_room)
 		return 0;
 	__sync_fetch_and_add(&v->tight_answered, 1);
 	return 1;
+}
+
+/*
+ * --mode auto: a SYN the kernel answers takes a place in the accept queue too,
+ * and the view (a jiffy old) may not show it yet. Counting it in the budget
+ * keeps the cookie SYN-ACKs sent right after a switch within the room: a burst
+ * that switches a small listener would otherwise get one cookie too many per
+ * SYN the kernel took, and that cookie's final ACK would find the queue full.
+ */
+static __always_inline void tight_charge_kernel(struct synq_listener_view *v)
+{
+	if (v->listening && tight_window(v))
+		__sync_fetch_and_add(&v->tight_answered, 1);
 }
 
 /*
@@ -832,6 +858,8 @@ __noinline int synq_xdp_syn_listener(struct xdp_md *ctx, const struct synq_hdr *
 	is_auto = cfg->mode == SYNQ_MODE_AUTO;
 	v = listener_view(ctx, h, is_auto, scratch);
 	if (is_auto && (!v || auto_kernel_answers(v))) {
+		if (v)
+			tight_charge_kernel(v);
 		count(SYNQ_SYN_PASSED_HEALTHY);
 		return XDP_PASS;
 	}
