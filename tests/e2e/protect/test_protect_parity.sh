@@ -246,7 +246,8 @@ replay() {
 		[ "$(tuple_sockets "$1" "$sport")" -eq 0 ] && break
 		sleep 0.1
 	done
-	pt_capture_start "$T/replay.pcap" "src port $1 and dst port $sport and tcp[tcpflags] & tcp-rst != 0"
+	pt_capture_start "$T/replay.pcap" \
+		"src port $1 and dst port $sport and tcp[tcpflags] & tcp-rst != 0"
 	nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" replay 192.0.2.2 192.0.2.1 "$1" "$2"
 	sleep 0.3
 	pt_capture_stop
@@ -257,15 +258,16 @@ if pt_serve "$T/rplain.log" "$RPLAIN" && pt_serve "$T/rguard.log" "$RGUARD"
 then t_pass parity_replay_servers_start
 else t_fail parity_replay_servers_start "$(cat "$T/rplain.log" "$T/rguard.log")"; fi
 # The kernel alone answers a replayed final ACK with a RST and opens nothing.
-t_eq parity_replay_kernel_alone_fin "rst 1 sockets 0" "$(replay "$RPLAIN" "$(final_ack "$RPLAIN" fin)")"
-t_eq parity_replay_kernel_alone_rst "rst 1 sockets 0" "$(replay "$RPLAIN" "$(final_ack "$RPLAIN" rst)")"
+REFUSED="rst 1 sockets 0"
+t_eq parity_replay_kernel_alone_fin "$REFUSED" "$(replay "$RPLAIN" "$(final_ack "$RPLAIN" fin)")"
+t_eq parity_replay_kernel_alone_rst "$REFUSED" "$(replay "$RPLAIN" "$(final_ack "$RPLAIN" rst)")"
 
 # --mode always: a cookie ACK of a handshake synq handed off and whose connection
 # then closed with a FIN is a replay; the kernel answers it, as it would alone.
 fin_ack=$(final_ack "$RGUARD" fin)
 ok0=$(pt_counter handoff_ok) replayed0=$(pt_counter ack_passed_replayed)
 valid0=$(pt_counter ack_cookie_valid)
-t_eq parity_replay_always_fin "rst 1 sockets 0" "$(replay "$RGUARD" "$fin_ack")"
+t_eq parity_replay_always_fin "$REFUSED" "$(replay "$RGUARD" "$fin_ack")"
 t_eq parity_replay_always_fin_cookie_valid 1 $(($(pt_counter ack_cookie_valid) - valid0))
 t_eq parity_replay_always_fin_counted 1 $(($(pt_counter ack_passed_replayed) - replayed0))
 t_eq parity_replay_always_fin_no_handoff 0 $(($(pt_counter handoff_ok) - ok0))
@@ -284,8 +286,8 @@ t_run parity_replace_auto "$SYNQ" -n "$SRV" attach sqs0 --replace --mode auto \
 # No cookie outstanding: both replays, cookies valid under the key, go to the
 # kernel, which answers each with a RST, as it does alone.
 ok0=$(pt_counter handoff_ok) nocookies0=$(pt_counter ack_passed_no_cookies)
-t_eq parity_replay_auto_fin "rst 1 sockets 0" "$(replay "$RGUARD" "$fin_ack")"
-t_eq parity_replay_auto_rst "rst 1 sockets 0" "$(replay "$RGUARD" "$rst_ack")"
+t_eq parity_replay_auto_fin "$REFUSED" "$(replay "$RGUARD" "$fin_ack")"
+t_eq parity_replay_auto_rst "$REFUSED" "$(replay "$RGUARD" "$rst_ack")"
 t_eq parity_replay_auto_passed 2 $(($(pt_counter ack_passed_no_cookies) - nocookies0))
 t_eq parity_replay_auto_no_handoff 0 $(($(pt_counter handoff_ok) - ok0))
 
