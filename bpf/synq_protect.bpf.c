@@ -93,8 +93,10 @@ struct {
  * and the kernel drops the second as a duplicate connection -- the request then
  * waits for a retransmission (200 ms or more). Segments of a handshake seen here
  * go to the kernel without a handoff; by the time TCP looks, the first one has
- * made the connection. synq_tc keeps it, where the handoff happens; only
- * valid-cookie ACKs meeting a listener are written, so a flood cannot fill it.
+ * made the connection. Later, the same entry tells a replay of a closed
+ * connection's final ACK (handoff_seen()). synq_tc keeps it, where the handoff
+ * happens; only valid-cookie ACKs meeting a listener are written, so a flood
+ * cannot fill it.
  */
 struct handoff_key {
 	struct synq_flow_v6 flow;
@@ -870,26 +872,52 @@ static __always_inline int auto_kernel_answers(struct synq_listener_view *v)
 }
 
 /*
- * Takes one answer from a nearly full listener's budget (SYNQ_TIGHT_ROOM); 0
- * when none is left. Listeners with room to spare pay nothing here.
+ * A nearly full listener's budget window (SYNQ_TIGHT_ROOM): opens a new one when
+ * the last is over. 0 when the listener has room to spare (nothing is counted
+ * then) or its accept queue is full, 1 when the window counts this SYN.
  */
-static __always_inline int tight_room_left(struct synq_listener_view *v)
+static __always_inline int tight_window(struct synq_listener_view *v)
 {
-	__u32 room = v->accept_max + 1 - v->accept_queue;	/* the caller saw it not full */
+	__u32 room = v->accept_max + 1 - v->accept_queue;
 	__u64 now;
 
-	if (room > SYNQ_TIGHT_ROOM)
-		return 1;
+	if (v->accept_queue > v->accept_max || room > SYNQ_TIGHT_ROOM)
+		return 0;
 	now = bpf_ktime_get_ns();
 	if (now - v->tight_ns >= SYNQ_TIGHT_WINDOW_NS) {
 		v->tight_ns = now;
 		v->tight_room = room;
 		v->tight_answered = 0;
 	}
+	return 1;
+}
+
+/*
+ * Takes one answer from a nearly full listener's budget; 0 when none is left.
+ * The caller saw the accept queue not full. Listeners with room to spare pay
+ * nothing here.
+ */
+static __always_inline int tight_room_left(struct synq_listener_view *v)
+{
+	if (!tight_window(v))
+		return 1;
 	if (v->tight_answered >= v->tight_room)
 		return 0;
 	__sync_fetch_and_add(&v->tight_answered, 1);
 	return 1;
+}
+
+/*
+ * --mode auto: a SYN the kernel answers takes a place in the accept queue too,
+ * and the view (a jiffy old) may not show it yet. Counting it in the budget
+ * keeps the cookie SYN-ACKs sent right after a switch within the room: a burst
+ * that switches a small listener would otherwise get one cookie too many per
+ * SYN the kernel took, and that cookie's final ACK would find the queue full.
+ */
+static __always_inline void tight_charge_kernel(struct synq_listener_view *v)
+{
+	if (v->listening && tight_window(v))
+		__sync_fetch_and_add(&v->tight_answered, 1);
 }
 
 /*
@@ -912,6 +940,8 @@ __noinline int synq_xdp_syn_listener(struct xdp_md *ctx, const struct synq_hdr *
 	is_auto = cfg->mode == SYNQ_MODE_AUTO;
 	v = listener_view(ctx, h, is_auto, scratch);
 	if (is_auto && (!v || auto_kernel_answers(v))) {
+		if (v)
+			tight_charge_kernel(v);
 		count(SYNQ_SYN_PASSED_HEALTHY);
 		return XDP_PASS;
 	}
@@ -1068,11 +1098,25 @@ __noinline int synq_tc_ack_cookie(struct __sk_buff *skb, const struct synq_hdr *
 	return ack_cookie(skb, 0, h, m);
 }
 
+/* What synq_handoffs says of a valid cookie ACK that meets the listener. */
+enum handoff_seen {
+	HANDOFF_NEW,		/* recorded now: hand it off */
+	HANDOFF_PENDING,	/* handed off a moment ago, in the same receive batch */
+	HANDOFF_REPLAYED,	/* handed off, and its connection has closed since */
+};
+
 /*
- * Was this handshake's cookie ACK passed on for handoff a moment ago? If not,
- * records that it is now. IPv4 flows have zeros in the unused address words.
+ * Was this handshake handed off before? Within HANDOFF_FRESH_NS this is another
+ * segment of its receive batch: the first one makes the connection. Later, once
+ * a FIN of that connection has marked the tuple closing (synq_closing, fresh
+ * longer than any cookie lives), it is a replay: the connection is gone, the
+ * kernel alone would answer a RST, and a handoff would open an empty connection
+ * from the client's address. Costs nothing new: the entry is written at every
+ * handoff anyway. It remembers the last 65536 handoffs; without the mark (the
+ * connection never came about, or ended with a RST) the ACK is handed off again.
+ * IPv4 flows have zeros in the unused address words.
  */
-static __always_inline int handoff_pending(const struct synq_hdr *h)
+static __always_inline enum handoff_seen handoff_seen(const struct synq_hdr *h)
 {
 	struct handoff_key k = { .isn = h->seq - 1 };
 	__u64 now = bpf_ktime_get_ns(), *seen;
@@ -1080,9 +1124,11 @@ static __always_inline int handoff_pending(const struct synq_hdr *h)
 	__builtin_memcpy(&k.flow, &h->flow, sizeof(k.flow));
 	seen = bpf_map_lookup_elem(&synq_handoffs, &k);
 	if (seen && now - *seen < HANDOFF_FRESH_NS)
-		return 1;
+		return HANDOFF_PENDING;
+	if (seen && closing_fresh(h, time_counter_cached()))
+		return HANDOFF_REPLAYED;
 	bpf_map_update_elem(&synq_handoffs, &k, &now, BPF_ANY);
-	return 0;
+	return HANDOFF_NEW;
 }
 
 /* Metadata for synq_tc in front of the frame; without room there is none (TC copes). */
@@ -1230,8 +1276,9 @@ static __always_inline __u32 meta_get(struct __sk_buff *skb, struct synq_meta *m
  * before any handoff, and the client's retransmission tries again. With
  * tcp_syncookies=0 the kernel ignores the request a handoff makes and resets
  * the client: the ACK goes to the kernel as it is, which answers it as it
- * answers any stray ACK. Options the sysctls now forbid are left out, as the
- * kernel would not accept them.
+ * answers any stray ACK. So does a replay of a closed connection's final ACK
+ * (handoff_seen()). Options the sysctls now forbid are left out, as the kernel
+ * would not accept them.
  */
 static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 				   const struct synq_hdr *h, const struct synq_meta *m)
@@ -1258,8 +1305,15 @@ static __always_inline int handoff(struct __sk_buff *skb, struct bpf_sock *skc,
 		count(SYNQ_ACK_DROPPED_ACCEPT_FULL);
 		return TC_ACT_SHOT;
 	}
-	if (handoff_pending(h))
+	switch (handoff_seen(h)) {
+	case HANDOFF_PENDING:
 		return TC_ACT_OK;
+	case HANDOFF_REPLAYED:
+		count(SYNQ_ACK_PASSED_REPLAYED);	/* the kernel answers it: a RST */
+		return TC_ACT_OK;
+	case HANDOFF_NEW:
+		break;
+	}
 	attrs.rcv_tsval = m->rcv_tsval;
 	attrs.rcv_tsecr = m->rcv_tsecr;
 	attrs.mss = m->mss;

@@ -41,6 +41,7 @@ enum synq_counter {
 	SYNQ_SWITCHED_TO_COOKIES,	/* --mode auto: a listener's SYNs went to cookies */
 	SYNQ_SWITCHED_TO_KERNEL,	/* --mode auto: ... and back to the kernel */
 	SYNQ_PASSED_NONLINEAR,		/* headers past the frame's linear part (xdp.frags): passed */
+	SYNQ_ACK_PASSED_REPLAYED,	/* a valid cookie ACK of a handshake handed off and since closed: the kernel answers */
 	SYNQ_COUNTER_MAX
 };
 
@@ -68,6 +69,7 @@ enum synq_counter {
 	[SYNQ_SWITCHED_TO_COOKIES] = "switched_to_cookies",		\
 	[SYNQ_SWITCHED_TO_KERNEL] = "switched_to_kernel",		\
 	[SYNQ_PASSED_NONLINEAR] = "passed_nonlinear",			\
+	[SYNQ_ACK_PASSED_REPLAYED] = "ack_passed_replayed",		\
 }
 
 /* Handoff failures are counted by errno (positive), up to this value; larger ones land in 0. */

@@ -10,6 +10,8 @@
  *                                       send the final ACK for that SYN-ACK, out of
  *                                       interface DEV if given (another host behind
  *                                       the same address)
+ *   rawtcp replay SRC DST DPORT HEX     send the TCP segment HEX (header, options and
+ *                                       payload, as captured) once, unchanged: a replay
  *
  * The socket is transparent, so SRC may be a foreign address. Checksums are full: computed
  * here for IPv4, by the kernel (IPV6_CHECKSUM) for IPv6. Every wait is bounded.
@@ -189,13 +191,40 @@ static int handshake(struct peer *p, const char *cmd, const char *ack_dev)
 	return send_seg(p, sport, TH_ACK, isn + 1, cookie + 1) ? 1 : 0;
 }
 
+/* Sends the segment written in hex as it is; its destination port must be DPORT. */
+static int replay(struct peer *p, const char *hex)
+{
+	uint8_t seg[1500];
+	size_t len = strlen(hex) / 2;
+	struct tcphdr *th = (struct tcphdr *)seg;
+
+	if (strlen(hex) % 2 || len < sizeof(*th) || len > sizeof(seg)) {
+		fprintf(stderr, "rawtcp: replay: '%s' is not a TCP segment in hex\n", hex);
+		return 2;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (sscanf(hex + 2 * i, "%2hhx", &seg[i]) != 1) {
+			fprintf(stderr, "rawtcp: replay: '%.2s' is not a hex byte\n", hex + 2 * i);
+			return 2;
+		}
+	if (th->th_dport != p->dport) {
+		fprintf(stderr, "rawtcp: replay: the segment is for port %u\n", ntohs(th->th_dport));
+		return 2;
+	}
+	if (sendto(p->fd, seg, len, 0, (struct sockaddr *)&p->dst, p->len) != (ssize_t)len) {
+		perror("rawtcp: sendto");
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct peer p;
 	int count, err = 0;
 
 	if (argc != 6 && !(argc == 7 && !strcmp(argv[1], "handshake"))) {
-		fprintf(stderr, "usage: rawtcp acks|syns|handshake SRC DST DPORT COUNT|CMD [DEV]\n");
+		fprintf(stderr, "usage: rawtcp acks|syns|handshake|replay SRC DST DPORT COUNT|CMD [DEV]|HEX\n");
 		return 2;
 	}
 	if (open_raw(&p, argv[2], argv[3], atoi(argv[4]))) {
@@ -204,6 +233,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "handshake"))
 		return handshake(&p, argv[5], argc == 7 ? argv[6] : NULL);
+	if (!strcmp(argv[1], "replay"))
+		return replay(&p, argv[5]);
 	count = atoi(argv[5]);
 	for (int i = 0; i < count && !err; i++) {
 		uint16_t sport = own_port();

@@ -68,37 +68,14 @@ t_eq auto_synack_retransmitted "$(retransmits "$PLAIN")" "$(retransmits "$PORT")
 # A server-first protocol whose client's final ACK is lost: the kernel retransmits
 # its SYN-ACK after 1 s, the client ACKs again, the banner follows (here within
 # 1-2 s; only its arrival and the retransmission before it are checked).
-cat > "$T/banner.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", int(sys.argv[1])))
-s.listen(16)
-print("listening", flush=True)
-while True:
-    c, _ = s.accept()
-    c.sendall(b"220 ready\r\n")
-    c.close()
-PY
-cat > "$T/bclient.py" <<'PY'
-import socket, sys, time
-t = time.monotonic()
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=8)
-c.settimeout(8)
-try:
-    got = c.recv(64).startswith(b"220")
-except OSError:
-    got = False
-dt = time.monotonic() - t
-# The lost ACK shows as a wait of one SYN-ACK retransmission (1 s); a slow
-# machine may take longer, which is not a failure.
-print("none" if not got else "at-once" if dt < 0.8 else "after-retransmit")
-PY
-banner_after_lost_ack() {	# banner_after_lost_ack PORT: when the banner came, see bclient.py
+banner_after_lost_ack() {	# banner_after_lost_ack PORT: none, at-once or after-retransmit
 	local srv
-	ns_bg srv "$SRV" "$PY" "$T/banner.py" "$1" > "$T/banner.$1"
+	ns_bg srv "$SRV" "$PY" tests/tools/banner.py serve "$1" 16 0 0 > "$T/banner.$1"
 	t_wait_for "$T/banner.$1" listening 5
-	nsenter --net="/run/netns/$CLI" "$PY" "$T/bclient.py" 192.0.2.1 "$1"
+	# The lost ACK shows as a wait of one SYN-ACK retransmission (1 s); a slow
+	# machine may take longer, which is not a failure.
+	nsenter --net="/run/netns/$CLI" "$PY" tests/tools/banner.py clients 192.0.2.1 "$1" 1 0 |
+		awk '{ print $2 == 0 ? "none" : $4 < 0.8 ? "at-once" : "after-retransmit" }'
 }
 tc -n "$CLI" qdisc add dev sqc0 clsact &&
 	tc -n "$CLI" filter add dev sqc0 egress bpf direct-action \
@@ -108,8 +85,9 @@ t_eq auto_lost_ack_kernel_alone after-retransmit "$(banner_after_lost_ack "$BPLA
 t_eq auto_lost_ack_recovered after-retransmit "$(banner_after_lost_ack "$BANNER")"
 tc -n "$CLI" qdisc del dev sqc0 clsact
 
-# Stray ACKs (a replayed or forged final ACK) with no cookie outstanding: the kernel
-# answers each with a RST, as without synq; none is taken as a cookie.
+# Stray ACKs (forged; test_protect_parity.sh replays real final ACKs) with no
+# cookie outstanding: the kernel answers each with a RST, as without synq; none
+# is taken as a cookie.
 rsts() {	# rsts PORT: RSTs answering 20 stray ACKs
 	pt_capture_start "$T/rst.$1.pcap" "src port $1 and tcp[tcpflags] & tcp-rst != 0"
 	nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" acks 192.0.2.2 192.0.2.1 "$1" 20

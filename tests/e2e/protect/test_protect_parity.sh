@@ -9,6 +9,8 @@
 #     the XDP programs are not frags-aware, so veth cannot take that MTU)
 #   - local senders with checksum offload: a veth peer with TX offload, loopback
 #   - SYN-ACKs the device could not send, and a veth peer without XDP, in status
+#   - a captured final ACK replayed after its connection closed
+#   - --mode auto (the same port, attach --replace): the burst, the banner, replays
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 source tests/lib/protect_setup.sh
@@ -18,6 +20,7 @@ trap 'ns_cleanup; pt_cleanup_files' EXIT
 PLAIN=8090 GUARD=8091		# synq serve --backlog 2 --accept-delay 300
 BPLAIN=8092 BGUARD=8093		# the banner service (server speaks first)
 IPLAIN=9010 IGUARD=9011		# the TCP_INFO helper
+RPLAIN=8094 RGUARD=8095		# synq serve: a replayed final ACK
 PY=/usr/bin/python3
 
 if ! pt_setup; then
@@ -25,7 +28,7 @@ if ! pt_setup; then
 	t_done
 fi
 t_run parity_peer_pass_only "$SYNQ" -n "$CLI" attach sqc0 --pass-only
-out=$("$SYNQ" -n "$SRV" attach sqs0 --mode always --ports "$GUARD,$BGUARD,$IGUARD" 2>&1)
+out=$("$SYNQ" -n "$SRV" attach sqs0 --mode always --ports "$GUARD,$BGUARD,$IGUARD,$RGUARD" 2>&1)
 t_eq parity_attach_exit 0 $?
 case $out in
 *sqs0*partial*checksums*) t_pass parity_attach_names_partial_checksums ;;
@@ -59,50 +62,43 @@ else t_fail parity_burst_syns_dropped "syn_dropped_accept_full did not move"; fi
 # Every connection went through a cookie, and each reached the accept queue once.
 t_eq parity_burst_handoff_ok_counts_connections 12 $(($(pt_counter handoff_ok) - ok0))
 
-# The banner service: listen(2), wait, then accept and greet; clients wait for the banner.
-cat > "$T/banner.py" <<'PY'
-import socket, sys, time
-port, backlog, delay, n = (int(a) for a in sys.argv[1:5])
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", port))
-s.listen(backlog)
-print("listening", flush=True)
-time.sleep(delay)
-for _ in range(n):
-    c, _ = s.accept()
-    c.sendall(b"220 ready\r\n")
-    c.close()
-PY
-cat > "$T/bclient.py" <<'PY'
-import socket, sys, threading
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-got = []
-def one():
-    try:
-        c = socket.create_connection((host, port), timeout=14)
-        c.settimeout(14)
-        got.append(c.recv(64).startswith(b"220"))
-    except OSError:
-        got.append(False)
-threads = [threading.Thread(target=one) for _ in range(n)]
-for t in threads: t.start()
-for t in threads: t.join()
-print(sum(got))
-PY
-# banner PORT: 6 clients of a banner service with backlog 2 that starts accepting after 4 s.
-# Six, not more: with more than 8 requests waiting the kernel alone shortens their
-# SYN-ACK retransmissions (reqsk_timer_handler's "young" rule) and loses some
-# itself, so it could no longer be the reference.
-banner() {
+# The banner service (tests/tools/banner.py): backlog 2, accepting only after 4 s;
+# its 8 clients send nothing and wait for the greeting.
+#
+# The clients start 0.1 s apart. Once more requests wait for their final ACK than
+# the listen backlog, the kernel answers further SYNs with its own cookies
+# (TcpExtTCPReqQFullDoCookies), and a cookie whose final ACK meets a full accept
+# queue is lost for good: no request socket retransmits the SYN-ACK, and the
+# client waits for a greeting that never comes. Eight clients started at once
+# retry their SYNs in step (every second at first), so when the server starts
+# accepting, five SYNs arrive together and the kernel alone served 6 or 7 of 8.
+# Started 0.1 s apart, their retries stay 0.1 s apart: the kernel alone never has
+# more than one request waiting, drops the SYNs its full accept queue cannot take
+# (TcpExtListenOverflows), and every client gets in on a retry.
+BANNER_CLIENTS=8
+banner() {	# banner PORT GAP: how many of the clients, started GAP s apart, got the greeting
 	local srv
-	ns_bg srv "$SRV" "$PY" "$T/banner.py" "$1" 2 4 6 > "$T/banner.$1"
+	ns_bg srv "$SRV" "$PY" tests/tools/banner.py serve "$1" 2 4 "$BANNER_CLIENTS" \
+		> "$T/banner.$1"
 	t_wait_for "$T/banner.$1" listening 5
-	nsenter --net="/run/netns/$CLI" "$PY" "$T/bclient.py" 192.0.2.1 "$1" 6
+	nsenter --net="/run/netns/$CLI" "$PY" tests/tools/banner.py clients 192.0.2.1 "$1" \
+		"$BANNER_CLIENTS" "$2" | cut -d' ' -f2
 	wait "$srv"
 }
-t_eq parity_banner_kernel_alone 6 "$(banner "$BPLAIN")"
-t_eq parity_banner_protected 6 "$(banner "$BGUARD")"
+overflows0=$(pt_nstat TcpExtListenOverflows) kcookies0=$(pt_nstat TcpExtTCPReqQFullDoCookies)
+t_eq parity_banner_kernel_alone 8 "$(banner "$BPLAIN" 0.1)"
+t_eq parity_banner_kernel_alone_no_cookies 0 \
+	$(($(pt_nstat TcpExtTCPReqQFullDoCookies) - kcookies0))
+if [ "$(pt_nstat TcpExtListenOverflows)" -gt "$overflows0" ]; then
+	t_pass parity_banner_accept_queue_overflowed
+else t_fail parity_banner_accept_queue_overflowed "TcpExtListenOverflows did not move"; fi
+t_eq parity_banner_always 8 "$(banner "$BGUARD" 0.1)"
+# All at once, synq drops the SYNs it has no room for, where the kernel alone
+# answers some with its cookies (docs/protect.md, the parity table).
+t_eq parity_banner_at_once_always 8 "$(banner "$BGUARD" 0)"
+kcookies0=$(pt_nstat TcpExtTCPReqQFullDoCookies)
+echo "# banner clients all at once, the kernel alone: $(banner "$BPLAIN" 0) of 8 served," \
+	"$(($(pt_nstat TcpExtTCPReqQFullDoCookies) - kcookies0)) SYNs answered with its cookies"
 
 # ---- F4: sysctls changed after attach ----
 
@@ -211,5 +207,94 @@ else t_fail parity_status_device_tx_errors "device_xdp_tx_errors stayed at $err0
 t_eq parity_status_json_peer false \
 	"$("$SYNQ" -n "$SRV" status sqs0 --json | jq -r '.interfaces[0].veth_peer_xdp')"
 t_run parity_peer_reattached "$SYNQ" -n "$CLI" attach sqc0 --pass-only
+
+# ---- F14: a captured final ACK replayed after its connection closed ----
+
+# final_ack PORT fin|rst: one real connection to PORT, which the client closes with
+# a FIN (curl) or a RST (tcpclient); prints its final ACK's TCP segment in hex, as
+# captured in the client namespace.
+final_ack() {
+	local ip ihl len
+	pt_capture_start "$T/ack.pcap" "tcp dst port $1 and tcp[tcpflags] == tcp-ack" || return
+	if [ "$2" = fin ]; then
+		nsenter --net="/run/netns/$CLI" curl -s -m 5 -o /dev/null "http://192.0.2.1:$1/"
+	else
+		nsenter --net="/run/netns/$CLI" "$E2E_BIN/tcpclient" hold 192.0.2.1 "$1" 1 0 >/dev/null
+	fi
+	sleep 0.2
+	pt_capture_stop
+	# The first pure ACK is the handshake's last segment; -x shows its IP packet.
+	ip=$(tcpdump -r "$T/ack.pcap" -n -x -c 1 2>/dev/null |
+		awk '/^[ \t]*0x/ { for (i = 2; i <= NF; i++) printf "%s", $i }')
+	[ -n "$ip" ] || return
+	ihl=$((16#${ip:1:1} * 8)) len=$((16#${ip:4:4} * 2))
+	echo "${ip:ihl:len-ihl}"
+}
+
+# tuple_sockets PORT CLIENT_PORT: the server's sockets of that connection, any state.
+tuple_sockets() {
+	ip netns exec "$SRV" ss -Htan "( sport = :$1 and dport = :$2 )" | wc -l
+}
+
+# replay PORT SEGMENT: sends the captured segment again, once the server holds no
+# socket of its connection; prints the RSTs that answered it and the server's
+# sockets of that connection after it (one is a connection the replay opened).
+replay() {
+	[ -n "$2" ] || { echo "no final ACK captured"; return; }
+	local sport=$((16#${2:0:4}))
+	for _ in $(seq 20); do
+		[ "$(tuple_sockets "$1" "$sport")" -eq 0 ] && break
+		sleep 0.1
+	done
+	pt_capture_start "$T/replay.pcap" \
+		"src port $1 and dst port $sport and tcp[tcpflags] & tcp-rst != 0"
+	nsenter --net="/run/netns/$CLI" "$E2E_BIN/rawtcp" replay 192.0.2.2 192.0.2.1 "$1" "$2"
+	sleep 0.3
+	pt_capture_stop
+	echo "rst $(pt_count "$T/replay.pcap" "src port $1") sockets $(tuple_sockets "$1" "$sport")"
+}
+
+if pt_serve "$T/rplain.log" "$RPLAIN" && pt_serve "$T/rguard.log" "$RGUARD"
+then t_pass parity_replay_servers_start
+else t_fail parity_replay_servers_start "$(cat "$T/rplain.log" "$T/rguard.log")"; fi
+# The kernel alone answers a replayed final ACK with a RST and opens nothing.
+REFUSED="rst 1 sockets 0"
+t_eq parity_replay_kernel_alone_fin "$REFUSED" "$(replay "$RPLAIN" "$(final_ack "$RPLAIN" fin)")"
+t_eq parity_replay_kernel_alone_rst "$REFUSED" "$(replay "$RPLAIN" "$(final_ack "$RPLAIN" rst)")"
+
+# --mode always: a cookie ACK of a handshake synq handed off and whose connection
+# then closed with a FIN is a replay; the kernel answers it, as it would alone.
+fin_ack=$(final_ack "$RGUARD" fin)
+ok0=$(pt_counter handoff_ok) replayed0=$(pt_counter ack_passed_replayed)
+valid0=$(pt_counter ack_cookie_valid)
+t_eq parity_replay_always_fin "$REFUSED" "$(replay "$RGUARD" "$fin_ack")"
+t_eq parity_replay_always_fin_cookie_valid 1 $(($(pt_counter ack_cookie_valid) - valid0))
+t_eq parity_replay_always_fin_counted 1 $(($(pt_counter ack_passed_replayed) - replayed0))
+t_eq parity_replay_always_fin_no_handoff 0 $(($(pt_counter handoff_ok) - ok0))
+# What remains (docs/protect.md): a connection that ended with a RST left no
+# closing mark, so while its cookie lives a replay opens an empty connection.
+rst_ack=$(final_ack "$RGUARD" rst)
+ok0=$(pt_counter handoff_ok)
+t_eq parity_replay_always_rst_opens_connection "rst 0 sockets 1" "$(replay "$RGUARD" "$rst_ack")"
+t_eq parity_replay_always_rst_handed_off 1 $(($(pt_counter handoff_ok) - ok0))
+rst_ack=$(final_ack "$RGUARD" rst)	# another, replayed below in --mode auto
+
+# ---- --mode auto, healthy: the same port after attach --replace (same key) ----
+
+t_run parity_replace_auto "$SYNQ" -n "$SRV" attach sqs0 --replace --mode auto \
+	--ports "$GUARD,$BGUARD,$IGUARD,$RGUARD"
+# No cookie outstanding: both replays, cookies valid under the key, go to the
+# kernel, which answers each with a RST, as it does alone.
+ok0=$(pt_counter handoff_ok) nocookies0=$(pt_counter ack_passed_no_cookies)
+t_eq parity_replay_auto_fin "$REFUSED" "$(replay "$RGUARD" "$fin_ack")"
+t_eq parity_replay_auto_rst "$REFUSED" "$(replay "$RGUARD" "$rst_ack")"
+t_eq parity_replay_auto_passed 2 $(($(pt_counter ack_passed_no_cookies) - nocookies0))
+t_eq parity_replay_auto_no_handoff 0 $(($(pt_counter handoff_ok) - ok0))
+
+t_eq parity_burst_auto 12 "$(burst "$GUARD")"
+t_eq parity_banner_auto 8 "$(banner "$BGUARD" 0.1)"
+# At once: the burst switches the listener to cookies after the kernel took a
+# SYN or two, and the cookies sent then must leave room for those.
+t_eq parity_banner_at_once_auto 8 "$(banner "$BGUARD" 0)"
 
 t_done
