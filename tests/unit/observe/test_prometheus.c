@@ -246,6 +246,26 @@ static void test_export_closed_and_untraced(void **state)
 	free(c.text);
 }
 
+/* docs/export.md names the metric of every protection counter. */
+static void test_docs_list_every_counter(void **state)
+{
+	static const char *names[] = SYNQ_COUNTER_NAMES;
+	char *doc = calloc(1, 1 << 20), metric[96];
+	FILE *f = fopen("docs/export.md", "r");
+
+	(void)state;
+	if (!f || !doc)
+		fail_msg("cannot read docs/export.md (run from the repository root)");
+	fread(doc, 1, (1 << 20) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < SYNQ_COUNTER_MAX; i++) {
+		snprintf(metric, sizeof(metric), "`synq_protect_%s_total", names[i]);
+		if (!strstr(doc, metric))
+			fail_msg("docs/export.md does not list synq_protect_%s_total", names[i]);
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_export_page),
 		cmocka_unit_test(test_export_closed_and_untraced),
+		cmocka_unit_test(test_docs_list_every_counter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
