@@ -444,6 +444,7 @@ static int lock_root(const char *verb, bool create)
 
 int pins_begin(const char *verb, bool create)
 {
+	static bool at_exit_set;
 	int err;
 
 	if (lock_fd >= 0)
@@ -462,7 +463,8 @@ int pins_begin(const char *verb, bool create)
 		return 0;	/* nothing pinned anywhere, and nothing to make */
 	if (err)
 		return err;
-	atexit(pins_end);
+	if (!at_exit_set)
+		at_exit_set = !atexit(pins_end);
 	sweep_all();
 	err = pin_dirs_trusted(verb, create);
 	return err == -ENOENT ? 0 : err;

@@ -266,6 +266,19 @@ static int report_one(const char *iface, void *arg)
 		return -ENOMEM;
 	snprintf(s->iface, sizeof(s->iface), "%s", iface);
 	err = pinned_open(iface, &p);
+	if (err == -ESTALE || err == -EBADF) {
+		/*
+		 * Another synq may be attaching or detaching it right now (links
+		 * not yet or no longer on the device): wait for it to let the pins
+		 * go, sweep, and look once more.
+		 */
+		pinned_close(&p);
+		if (!pins_begin("status", false))
+			pins_end();
+		err = pinned_open(iface, &p);
+		if (err == -ENOENT)
+			return 0;	/* detached meanwhile */
+	}
 	if (!err)
 		err = pins_read_counters(&p, &s->s);
 	if (err) {
@@ -341,7 +354,9 @@ static int report_loop(const struct status_opts *o)
 	rc = report(&r);
 	t0 = mono_now();
 	cli_catch_stop_signals();
-	for (unsigned int n = 0; rc == EXIT_OK && !synq_stop && (!o->count || n < o->count); n++) {
+	/* An interface that could not be read is reported and read again next time. */
+	for (unsigned int n = 0; (rc == EXIT_OK || r.err) && !synq_stop && (!o->count || n < o->count);
+	     n++) {
 		more = realloc(prev, (r.ncur ? r.ncur : 1) * sizeof(*prev));
 		if (!more) {
 			rc = EXIT_FAIL;
