@@ -822,7 +822,7 @@ static int write_plot(const struct bench *b, const char *path)
 		synq_err("bench: --plot %s: cannot run gnuplot: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(g, "set terminal pngcairo size 1400,420 font ',10'\nset output '%s'\n", path);
+	fprintf(g, "set terminal pngcairo size 1400,420 font ',10' noenhanced\nset output '%s'\n", path);
 	for (int p = 0; p < 2; p++) {
 		fprintf(g, "$%s << EOD\n", p ? "synq" : "kernel");
 		for (int i = 0; i < r->nrates; i++) {
@@ -849,7 +849,7 @@ static int write_plot(const struct bench *b, const char *path)
 		"plot $kernel using 1:3 with linespoints title 'kernel cookies', "
 		"$synq using 1:3 with linespoints title 'synq'\n"
 		"unset logscale y\nset xlabel 'responder'\nset ylabel 'M SYN-ACK/s per vCPU'\n"
-		"set yrange [0:*]\nset xrange [-0.6:2.6]\nset style fill solid 0.6\nset boxwidth 0.6\n"
+		"set yrange [0:*]\nset xrange [-0.6:3.6]\nset style fill solid 0.6\nset boxwidth 0.6\n"
 		"unset key\nplot $core using 1:3:xtic(2) with boxes, "
 		"$core using 1:3:(sprintf('%%.2f', $3)) with labels offset 0,1\n"
 		"unset multiplot\n");
