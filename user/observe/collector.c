@@ -728,7 +728,7 @@ static int xdp_read_one(const char *iface, void *arg)
 		snprintf(x->name, sizeof(x->name), "%.*s", IF_NAMESIZE - 1, iface);
 		ns->n_xdp++;
 		r->device = x->name;
-		r->adaptive = !pins_mode_always(&p);
+		r->adaptive = !p.mode_always;
 		if (r->s)
 			pins_each_listener(&p, plistener_add, r);	/* older pins have none */
 	}

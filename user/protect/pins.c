@@ -571,6 +571,7 @@ static int check_identity(struct pinned *p)
 
 int pinned_open(const char *iface, struct pinned *p)
 {
+	struct synq_config cfg;
 	int fd, err;
 
 	pinned_init(p);
@@ -595,9 +596,14 @@ int pinned_open(const char *iface, struct pinned *p)
 	p->malformed_fd = map_get(p->ifindex, "synq_malformed", NULL);
 	fd = open_result(p->config_fd, p->keys_fd, p->ports_fd, p->stats_fd, p->errors_fd,
 			 p->malformed_fd == -ENOENT ? 0 : p->malformed_fd);
-	if (fd)
+	if (fd) {
 		pinned_close(p);
-	return fd;
+		return fd;
+	}
+	/* The mode is fixed for the life of the pins (--replace pins anew). */
+	if (!config_read(p, &cfg))
+		p->mode_always = cfg.mode == SYNQ_MODE_ALWAYS;
+	return 0;
 }
 
 const char *pinned_error_hint(int err)
@@ -757,13 +763,6 @@ int pins_each_listener(const struct pinned *p, listener_fn *fn, void *arg)
 int config_read(const struct pinned *p, struct synq_config *cfg)
 {
 	return map_rw(p->config_fd, 0, cfg, false);
-}
-
-bool pins_mode_always(const struct pinned *p)
-{
-	struct synq_config cfg;
-
-	return !p->pass_only && !config_read(p, &cfg) && cfg.mode == SYNQ_MODE_ALWAYS;
 }
 
 int config_write(const struct pinned *p, const struct synq_config *cfg)
@@ -1006,7 +1005,7 @@ static int count_listener(const struct synq_listener_key *key,
 
 int pins_read_counters(const struct pinned *p, struct protect_sample *s)
 {
-	struct listener_count c = { .s = s, .always = pins_mode_always(p) };
+	struct listener_count c = { .s = s, .always = p->mode_always };
 
 	memset(s, 0, sizeof(*s));
 	if (p->pass_only)

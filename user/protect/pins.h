@@ -99,6 +99,7 @@ struct pinned {
 	char iface[32];
 	int ifindex;			/* 0: the interface is gone */
 	bool pass_only;
+	bool mode_always;		/* --mode always: synq answers every SYN, no listener state */
 	int config_fd, keys_fd, ports_fd, stats_fd, errors_fd;
 	int malformed_fd;		/* -1 when the programs have no synq_malformed */
 	uint32_t stats_map_id;		/* of synq_stats: a new one means a new attach */
@@ -134,8 +135,6 @@ typedef int listener_fn(const struct synq_listener_key *key,
 int pins_each_listener(const struct pinned *p, listener_fn *fn, void *arg);
 
 int config_read(const struct pinned *p, struct synq_config *cfg);
-/* The interface runs --mode always: synq answers every SYN, listeners have no state. */
-bool pins_mode_always(const struct pinned *p);
 int config_write(const struct pinned *p, const struct synq_config *cfg);
 /* ports[SYNQ_PORTS] from the pinned synq_ports map. */
 int ports_read(const struct pinned *p, uint8_t *ports);

@@ -107,8 +107,7 @@ static int print_listener(const struct synq_listener_key *k, const struct synq_l
 
 static void print_listeners(const struct pinned *p, struct json *j)
 {
-	struct listener_out o = { .j = j, .now_ns = mono_now() * 1e9,
-				  .always = pins_mode_always(p) };
+	struct listener_out o = { .j = j, .now_ns = mono_now() * 1e9, .always = p->mode_always };
 
 	if (j)
 		json_array_open(j, "listeners");
