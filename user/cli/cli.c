@@ -170,6 +170,15 @@ int cli_no_extra_args(const char *verb, int argc, char **argv)
 	return -1;
 }
 
+int cli_all_netns_arg(const char *verb, bool all_netns)
+{
+	if (!all_netns || !synq_netns_name)
+		return 0;
+	fprintf(stderr, "synq %s: --all-netns and -n %s exclude each other\n", verb,
+		synq_netns_name);
+	return -1;
+}
+
 int cli_iface_arg(const char *verb, const char *iface)
 {
 	if (iface_name_valid(iface))

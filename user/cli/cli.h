@@ -70,6 +70,8 @@ void cli_sleep(double s);
 
 /* Print "synq VERB: unexpected argument 'X'" when argv has leftovers; returns -1 then. */
 int cli_no_extra_args(const char *verb, int argc, char **argv);
+/* Print "synq VERB: --all-netns and -n NAME exclude each other" when both are given; -1 then. */
+int cli_all_netns_arg(const char *verb, bool all_netns);
 /* Print "synq VERB: 'X' is not an interface name" unless it is one; returns -1 then. */
 int cli_iface_arg(const char *verb, const char *iface);
 

@@ -171,6 +171,10 @@ int synq_snapshot_copy(struct synq_snapshot *dst, const struct synq_snapshot *sr
 /* ---- the live collector ---- */
 struct synq_collector;
 
+/* What --listeners N of watch, top and export may ask for. */
+#define SYNQ_LISTENERS_FLAG_MIN	16
+#define SYNQ_LISTENERS_FLAG_MAX	(1u << 24)
+
 struct synq_collector_opts {
 	bool all_netns;		/* every namespace with listeners; else this thread's */
 	bool no_wait;		/* leave accept() untraced: no wait times, accepted derived */

@@ -535,11 +535,8 @@ static int doctor_parse(int argc, char **argv, struct doctor_opts *o)
 	}
 	if (cli_no_extra_args("doctor", argc, argv))
 		return EXIT_USAGE;
-	if (o->all_netns && synq_netns_name) {
-		fprintf(stderr, "synq doctor: --all-netns and -n %s exclude each other\n",
-			synq_netns_name);
+	if (cli_all_netns_arg("doctor", o->all_netns))
 		return EXIT_USAGE;
-	}
 	return 0;
 }
 

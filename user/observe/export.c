@@ -236,7 +236,8 @@ static int export_parse(int argc, char **argv, struct export_opts *o)
 			o->accept_wait = true;
 			break;
 		case OPT_LISTENERS:
-			if (cli_parse_uint(VERB, "--listeners", optarg, 16, 1u << 24, &o->listeners))
+			if (cli_parse_uint(VERB, "--listeners", optarg, SYNQ_LISTENERS_FLAG_MIN,
+					   SYNQ_LISTENERS_FLAG_MAX, &o->listeners))
 				return EXIT_USAGE;
 			break;
 		default:
@@ -245,11 +246,8 @@ static int export_parse(int argc, char **argv, struct export_opts *o)
 	}
 	if (cli_no_extra_args(VERB, argc, argv))
 		return EXIT_USAGE;
-	if (o->all_netns && synq_netns_name) {
-		fprintf(stderr, "synq " VERB ": --all-netns and -n %s exclude each other\n",
-			synq_netns_name);
+	if (cli_all_netns_arg(VERB, o->all_netns))
 		return EXIT_USAGE;
-	}
 	return 0;
 }
 

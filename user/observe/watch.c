@@ -352,7 +352,8 @@ int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 			o->accept_wait = true;
 			break;
 		case 'L':
-			if (cli_parse_uint(verb, "--listeners", optarg, 16, 1u << 24, &o->listeners))
+			if (cli_parse_uint(verb, "--listeners", optarg, SYNQ_LISTENERS_FLAG_MIN,
+					   SYNQ_LISTENERS_FLAG_MAX, &o->listeners))
 				return EXIT_USAGE;
 			break;
 		default:
@@ -361,11 +362,8 @@ int watch_parse(const char *verb, int argc, char **argv, struct watch_opts *o)
 	}
 	if (cli_no_extra_args(verb, argc, argv))
 		return EXIT_USAGE;
-	if (o->all_netns && synq_netns_name) {
-		fprintf(stderr, "synq %s: --all-netns and -n %s exclude each other\n", verb,
-			synq_netns_name);
+	if (cli_all_netns_arg(verb, o->all_netns))
 		return EXIT_USAGE;
-	}
 	return 0;
 }
 

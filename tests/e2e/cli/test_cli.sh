@@ -4,6 +4,8 @@
 # print usage and exit 0; an unknown flag, or a flag given twice, prints one line naming it
 # and exits 2 (only attach's --ports may repeat: the lists add up, see test_attach_flags).
 source tests/lib/e2e.sh
+source tests/lib/netns.sh
+trap ns_cleanup EXIT
 
 # "rc lines stderr" of a command, stdout discarded.
 outcome() {
@@ -85,4 +87,15 @@ t_eq "doctor --port 0: one line, exit 2" \
 	"2 1 synq doctor: --port: '0' is not a whole number from 1 to 65535" "$(outcome doctor --port 0)"
 t_eq "doctor with an extra argument: one line, exit 2" \
 	"2 1 synq doctor: unexpected argument 'eth0'" "$(outcome doctor eth0)"
+
+# --all-netns with -n NAME: one line, exit 2, from every verb that has --all-netns.
+if ns_new NS cli; then
+	for v in watch top export doctor; do
+		t_eq "$v -n NAME --all-netns: one line, exit 2" \
+			"2 1 synq $v: --all-netns and -n $NS exclude each other" \
+			"$(outcome -n "$NS" "$v" --all-netns)"
+	done
+else
+	t_fail "-n NAME --all-netns" "namespace not made"
+fi
 t_done
