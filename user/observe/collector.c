@@ -132,15 +132,7 @@ bool synq_lkey_wildcard(const struct synq_lkey *k)
 
 void synq_lkey_str(const struct synq_lkey *k, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (k->family == AF_INET6) {
-		inet_ntop(AF_INET6, k->addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, k->port);
-	} else {
-		inet_ntop(AF_INET, k->addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, k->port);
-	}
+	addr_port_str(k->family == AF_INET6 ? AF_INET6 : AF_INET, k->addr, k->port, buf, len);
 }
 
 void synq_owner_str(const struct synq_listener *l, const char *unknown, char *buf, size_t len)

@@ -952,10 +952,7 @@ void protect_listener_of(const struct synq_listener_key *key, const struct synq_
 
 void protect_listener_addr(const struct protect_listener *l, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(l->key.ipv6 ? AF_INET6 : AF_INET, l->key.addr, a, sizeof(a));
-	snprintf(buf, len, l->key.ipv6 ? "[%s]:%u" : "%s:%u", a, ntohs(l->key.port));
+	addr_port_str(l->key.ipv6 ? AF_INET6 : AF_INET, l->key.addr, ntohs(l->key.port), buf, len);
 }
 
 void protect_listener_json(struct json *j, const struct protect_listener *l)

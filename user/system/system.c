@@ -19,6 +19,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/capability.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
@@ -322,6 +323,14 @@ int iface_gro(const char *iface, bool *on)
 	if (!err)
 		*on = v.data;
 	return err;
+}
+
+void addr_port_str(int family, const void *addr, unsigned int port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, addr, a, sizeof(a));
+	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
 double mono_now(void)

@@ -82,6 +82,9 @@ int iface_gro(const char *iface, bool *on);
  */
 int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "192.0.2.1:80" or "[2001:db8::1]:80": family AF_INET or AF_INET6, port in host order. */
+void addr_port_str(int family, const void *addr, unsigned int port, char *buf, size_t len);
+
 /* Seconds on CLOCK_MONOTONIC: for intervals and deadlines, never for wall time. */
 double mono_now(void);
 
