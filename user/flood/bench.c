@@ -648,13 +648,14 @@ static void report_rest(const struct results *r)
 
 static void report_observer(const struct observer_result *o)
 {
-	const double base = o->mode[OBS_OFF].median;
 	char a[64], d[64], t[64];
 
-	printf("### 5. Observer cost (nginx, one worker, wrk -c16 \"Connection: close\"; "
-	       "%d alternating rounds of %.0f s, medians)\n\n"
-	       "| observer | connections/s | vs none | BPF run time per connection |\n"
-	       "| --- | --- | --- | --- |\n", o->rounds, o->seconds);
+	printf("### 5. Observer cost (nginx, one worker, wrk -c" OBS_WRK_CONNECTIONS
+	       " \"Connection: close\"; "
+	       "%d cycles of %.0f ms windows, alternating)\n\n"
+	       "| observer | connections/s (median window) | cost (mean, 95 %% interval) "
+	       "| BPF run time per connection |\n| --- | --- | --- | --- |\n",
+	       o->cycles, o->window * 1000);
 	for (int m = 0; m < OBS_MAX; m++) {
 		struct cell c = { .ok = o->mode[m].ok, .na = o->mode[m].na };
 		struct cell vs = { .ok = c.ok && o->mode[OBS_OFF].ok && m != OBS_OFF,
@@ -662,19 +663,13 @@ static void report_observer(const struct observer_result *o)
 		struct cell ns = { .ok = vs.ok && o->ns_known,
 				   .na = m == OBS_OFF ? "-" : "n/a (no BPF_ENABLE_STATS)" };
 
+		snprintf(d, sizeof(d), "%.2f %% ± %.2f", o->mode[m].cost, o->mode[m].cost_ci);
 		printf("| %s | %s | %s | %s |\n", observer_mode_names[m],
 		       cell(&c, a, sizeof(a), "%.0f", o->mode[m].median),
-		       cell(&vs, d, sizeof(d), "%+.1f %%",
-			    base > 0 ? 100.0 * (o->mode[m].median - base) / base : 0),
-		       cell(&ns, t, sizeof(t), "%.0f ns", o->mode[m].ns_median));
+		       vs.ok ? d : vs.na, cell(&ns, t, sizeof(t), "%.0f ns", o->mode[m].ns));
 	}
-	printf("Each run, connections/s:");
-	for (int m = 0; m < OBS_MAX; m++) {
-		printf("%s %s:", m ? ";" : "", observer_mode_names[m]);
-		for (int i = 0; i < o->rounds; i++)
-			printf(" %.0f", o->rate[m][i]);
-	}
-	printf("\n\n");
+	printf("\nThe cost is the connection rate lost against the window without an observer "
+	       "in the same cycle; a negative cost is noise.\n\n");
 }
 
 static void report(const struct bench *b)
@@ -801,9 +796,21 @@ static int write_json(const struct bench *b, const char *path)
 	for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
 		const struct cell c = { .ok = r->observer.mode[m].ok && r->observer.ns_known };
 
-		jnum(&j, observer_keys[m], &c, r->observer.mode[m].ns_median, 0);
+		jnum(&j, observer_keys[m], &c, r->observer.mode[m].ns, 0);
 	}
 	json_object_close(&j);
+	/* Percent of the connection rate: the mean and its 95 % interval's half-width. */
+	for (int k = 0; k < 2; k++) {
+		json_object_open(&j, k ? "observer_cost_ci_pct" : "observer_cost_pct");
+		for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
+			const struct cell c = { .ok = r->observer.mode[m].ok &&
+						      r->observer.mode[OBS_OFF].ok };
+
+			jnum(&j, observer_keys[m], &c,
+			     k ? r->observer.mode[m].cost_ci : r->observer.mode[m].cost, 2);
+		}
+		json_object_close(&j);
+	}
 	json_object_close(&j);
 	json_finish(&j);
 	return fclose(f) ? -1 : 0;
@@ -979,7 +986,7 @@ static void run_all(struct bench *b)
 	for (int m = 0; m < BULK_MAX && !synq_stop; m++)
 		bulk(b, m);
 	if (!synq_stop)
-		bench_observer(&b->env, b->quick ? 1.0 : 3.0, b->quick ? 2 : 6, &b->res.observer);
+		bench_observer(&b->env, 0.2, b->quick ? 5 : 300, &b->res.observer);
 }
 
 static int bench_main(int argc, char **argv)

@@ -7,26 +7,32 @@
 
 #include "flood/bench_env.h"
 
-#define OBS_ROUNDS_MAX 16
+#define OBS_CYCLES_MAX 512
+#define OBS_WRK_CONNECTIONS "64"	/* wrk -c */
 
 enum observer_mode { OBS_OFF, OBS_DEFAULT, OBS_ACCEPT_WAIT, OBS_MAX };
 extern const char *const observer_mode_names[OBS_MAX];
 
 struct observer_result {
-	int rounds;
-	double seconds;			/* per run */
-	double rate[OBS_MAX][OBS_ROUNDS_MAX];	/* connections per second, each run */
-	double ns[OBS_MAX][OBS_ROUNDS_MAX];	/* observer programs' run time per connection */
+	int cycles;			/* windows of each mode */
+	double window;			/* seconds per window */
+	double rate[OBS_MAX][OBS_CYCLES_MAX];	/* connections per second, each window */
 	bool ns_known;			/* BPF_ENABLE_STATS worked */
 	struct {
 		bool ok;
 		const char *na;		/* why there is no figure */
-		double median, ns_median;
+		double median;		/* connections per second, the median window */
+		/* lost rate in %, against the no-observer window of the same cycle: mean, 95 % half-width */
+		double cost, cost_ci;
+		double ns;		/* the programs' run time per connection */
 	} mode[OBS_MAX];
 };
 
-/* rounds x (no observer, synq export, synq export --accept-wait), alternating. */
-void bench_observer(const struct bench_env *e, double seconds, int rounds,
+/*
+ * One wrk run against nginx; the observer is switched every window in
+ * cycles of (none, synq export, synq export --accept-wait), alternating order.
+ */
+void bench_observer(const struct bench_env *e, double window, int cycles,
 		    struct observer_result *r);
 
 #endif

@@ -939,6 +939,31 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	return 0;
 }
 
+int synq_collector_attach(struct synq_collector *c, bool on)
+{
+	if (!on) {
+		synq_queue_bpf__detach(c->skel);
+		return 0;
+	}
+	return synq_queue_bpf__attach(c->skel);
+}
+
+uint64_t synq_collector_run_ns(const struct synq_collector *c)
+{
+	struct bpf_program *p;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(p, c->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.run_time_ns;
+	}
+	return sum;
+}
+
 void synq_collector_close(struct synq_collector *c)
 {
 	if (!c)

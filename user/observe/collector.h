@@ -201,6 +201,14 @@ struct synq_collector *synq_collector_open(const struct synq_collector_opts *o);
 int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s);
 /* When the programs were attached (wall clock): counters run since then. */
 time_t synq_collector_since(const struct synq_collector *c);
+/*
+ * Detach the programs (on false) or attach them again (on true); the maps and
+ * their counts stay. For side-by-side cost measurements: a detached collector
+ * costs the machine nothing, and snapshot needs it attached. 0 or -errno.
+ */
+int synq_collector_attach(struct synq_collector *c, bool on);
+/* The run time of the collector's programs so far (ns), while the kernel's BPF stats are on. */
+uint64_t synq_collector_run_ns(const struct synq_collector *c);
 /* Detach and free everything. */
 void synq_collector_close(struct synq_collector *c);
 

@@ -91,6 +91,11 @@ pos("nginx without an observer", j["observer_nginx_conn_per_s"]["none"])
 for k in ("export", "export_accept_wait"):
     pos("nginx with " + k, j["observer_nginx_conn_per_s"][k], export)
     pos("BPF time per connection, " + k, j["observer_bpf_ns_per_conn"][k], export)
+    cost, ci = j["observer_cost_pct"][k], j["observer_cost_ci_pct"][k]
+    if export and not (isinstance(cost, (int, float)) and -100 < cost < 100):
+        bad.append("observer cost of %s = %r" % (k, cost))
+    if export and not (isinstance(ci, (int, float)) and ci >= 0):
+        bad.append("observer cost interval of %s = %r" % (k, ci))
 print("; ".join(bad) or "ok")
 PY
 )
