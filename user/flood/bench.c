@@ -646,6 +646,26 @@ static void report_rest(const struct results *r)
 	       bulk_ratio(r)));
 }
 
+static void report_observer_memory(const struct observer_result *o)
+{
+	printf("Map memory of the observer: charged by the kernel here (fdinfo memlock), the "
+	       "formula of docs/export.md for the same host, and that formula for %d "
+	       "listeners on %d CPUs.\n\n| observer | charged here | formula here | formula, "
+	       "%d listeners, %d CPUs |\n| --- | --- | --- | --- |\n", OBS_FLEET_LISTENERS,
+	       OBS_FLEET_CPUS, OBS_FLEET_LISTENERS, OBS_FLEET_CPUS);
+	for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
+		if (!o->mode[m].mem_here) {
+			printf("| %s | %s | - | - |\n", observer_mode_names[m], o->mode[m].na);
+			continue;
+		}
+		printf("| %s | %.2f MiB (%u listeners, %d CPUs) | %.2f MiB | %.2f MiB |\n",
+		       observer_mode_names[m], o->mode[m].mem_charged / 1048576.0,
+		       o->mode[m].listeners, o->cpus, o->mode[m].mem_here / 1048576.0,
+		       o->mode[m].mem_fleet / 1048576.0);
+	}
+	printf("\n");
+}
+
 static void report_observer(const struct observer_result *o)
 {
 	char a[64], d[64], t[64];
@@ -670,6 +690,7 @@ static void report_observer(const struct observer_result *o)
 	}
 	printf("\nThe cost is the connection rate lost against the window without an observer "
 	       "in the same cycle; a negative cost is noise.\n\n");
+	report_observer_memory(o);
 }
 
 static void report(const struct bench *b)
@@ -797,6 +818,17 @@ static int write_json(const struct bench *b, const char *path)
 		const struct cell c = { .ok = r->observer.mode[m].ok && r->observer.ns_known };
 
 		jnum(&j, observer_keys[m], &c, r->observer.mode[m].ns, 0);
+	}
+	json_object_close(&j);
+	json_object_open(&j, "observer_map_bytes");
+	for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
+		json_object_open(&j, observer_keys[m]);
+		if (r->observer.mode[m].mem_here) {
+			json_u64(&j, "charged_here", r->observer.mode[m].mem_charged);
+			json_u64(&j, "formula_here", r->observer.mode[m].mem_here);
+			json_u64(&j, "formula_fleet", r->observer.mode[m].mem_fleet);
+		}
+		json_object_close(&j);
 	}
 	json_object_close(&j);
 	/* Percent of the connection rate: the mean and its 95 % interval's half-width. */

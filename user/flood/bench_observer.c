@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "cli/cli.h"
 #include "flood/bench_env.h"
@@ -208,6 +209,19 @@ static void observers_close(struct obs_run *o)
 		close(o->snmp_fd);
 }
 
+/* Each observer's map memory, as charged here and by formula here and for a fleet host. */
+static void observers_memory(const struct obs_run *o, struct observer_result *r)
+{
+	r->cpus = libbpf_num_possible_cpus();
+	for (int m = OBS_DEFAULT; m < OBS_MAX; m++) {
+		r->mode[m].listeners = SYNQ_LISTENERS_MAX;
+		r->mode[m].mem_charged = synq_collector_memlock(o->c[m]);
+		r->mode[m].mem_here = synq_collector_memory(o->c[m], SYNQ_LISTENERS_MAX, r->cpus);
+		r->mode[m].mem_fleet = synq_collector_memory(o->c[m], OBS_FLEET_LISTENERS,
+							     OBS_FLEET_CPUS);
+	}
+}
+
 /* Only observer m attached (none for OBS_OFF). */
 static int observer_select(struct obs_run *o, enum observer_mode m)
 {
@@ -358,6 +372,8 @@ static void measure(const struct bench_env *e, double window, struct observer_re
 	pid_t wrk;
 	int fd;
 
+	if (!na)
+		observers_memory(&o, r);
 	if (!na && (wrk = wrk_start(e, wrk_seconds, &fd)) > 0) {
 		cli_sleep(1.0);	/* wrk connected, nginx warm */
 		cycles_run(&o, window, r);

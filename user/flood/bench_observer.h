@@ -9,6 +9,9 @@
 
 #define OBS_CYCLES_MAX 512
 #define OBS_WRK_CONNECTIONS "64"	/* wrk -c */
+/* The host docs/export.md prices the observer's maps for. */
+#define OBS_FLEET_LISTENERS 10000
+#define OBS_FLEET_CPUS 64
 
 enum observer_mode { OBS_OFF, OBS_DEFAULT, OBS_ACCEPT_WAIT, OBS_MAX };
 extern const char *const observer_mode_names[OBS_MAX];
@@ -25,7 +28,11 @@ struct observer_result {
 		/* lost rate in %, against the no-observer window of the same cycle: mean, 95 % half-width */
 		double cost, cost_ci;
 		double ns;		/* the programs' run time per connection */
+		/* map memory: charged on this host, by formula here, by formula on the fleet host */
+		uint64_t mem_charged, mem_here, mem_fleet;
+		uint32_t listeners;	/* the listener table's size here */
 	} mode[OBS_MAX];
+	int cpus;			/* this host's possible CPUs */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "cli/cli.h"
 #include "observe/collector.h"
 #include "observe/counters.h"
+#include "observe/map_memory.h"
 #include "system/system.h"
 #include "synq_queue.skel.h"
 
@@ -962,6 +963,18 @@ uint64_t synq_collector_run_ns(const struct synq_collector *c)
 			sum += info.run_time_ns;
 	}
 	return sum;
+}
+
+uint64_t synq_collector_memlock(const struct synq_collector *c)
+{
+	return map_memory_charged(c->skel->obj);
+}
+
+uint64_t synq_collector_memory(const struct synq_collector *c, uint32_t listeners, int cpus)
+{
+	static const char *const per_listener[] = { "synq_listeners", "synq_owners", NULL };
+
+	return map_memory_formula(c->skel->obj, per_listener, listeners, cpus);
 }
 
 void synq_collector_close(struct synq_collector *c)

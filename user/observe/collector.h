@@ -209,6 +209,12 @@ time_t synq_collector_since(const struct synq_collector *c);
 int synq_collector_attach(struct synq_collector *c, bool on);
 /* The run time of the collector's programs so far (ns), while the kernel's BPF stats are on. */
 uint64_t synq_collector_run_ns(const struct synq_collector *c);
+/*
+ * The collector's map memory: bytes the kernel charges now, and the same by
+ * formula (map_memory.h) for a listener table of `listeners` on cpus CPUs.
+ */
+uint64_t synq_collector_memlock(const struct synq_collector *c);
+uint64_t synq_collector_memory(const struct synq_collector *c, uint32_t listeners, int cpus);
 /* Detach and free everything. */
 void synq_collector_close(struct synq_collector *c);
 

@@ -6,8 +6,8 @@
  * everything goes with the process, also when a check fails. Each CPU's slot of
  * synq_stats gets a different value and the sums must add up; a pass-only end
  * has no counters; a map that is not what synq expects is not trusted; detach
- * and attach again give a new map ID (the restart of the counter model).
- * Needs root.
+ * and attach again give a new map ID (the restart of the counter model). And
+ * the collector's map memory formula against the kernel's charge. Needs root.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -166,10 +166,46 @@ static void test_foreign_map(void **state)
 	assert_false(is_attached(if_nametoindex("vtest1")));
 }
 
+/*
+ * The memory formula docs/export.md prices a fleet host with must match what
+ * the kernel charges for the queue programs' maps here, for both modes and two
+ * table sizes; and by that formula the default fits 10,000 listeners on 64
+ * CPUs in 16 MiB.
+ */
+static void test_map_memory_formula(void **state)
+{
+	const uint32_t sizes[] = { SYNQ_LISTENERS_FLAG_MIN, 10000 };
+	int ncpu = libbpf_num_possible_cpus();
+
+	(void)state;
+	need_namespaces();
+	for (int wait = 0; wait < 2; wait++)
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			struct synq_collector_opts o = { .no_wait = !wait, .listeners_max = sizes[i] };
+			struct synq_collector *c = synq_collector_open(&o);
+			uint64_t charged, formula, slack;
+
+			assert_non_null(c);
+			charged = synq_collector_memlock(c);
+			formula = synq_collector_memory(c, sizes[i], ncpu);
+			assert_true(charged > 0);
+			/* 1 %, or the headers the formula rounds to 1 KiB a map */
+			slack = charged / 100 > 4096 ? charged / 100 : 4096;
+			if (formula > charged ? formula - charged > slack : charged - formula > slack)
+				fail_msg("%s, %u listeners: formula %llu B, kernel %llu B",
+					 wait ? "--accept-wait" : "default", sizes[i],
+					 (unsigned long long)formula, (unsigned long long)charged);
+			if (!wait)
+				assert_true(synq_collector_memory(c, 10000, 64) <= 16ull << 20);
+			synq_collector_close(c);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xdp_pins),
+		cmocka_unit_test(test_map_memory_formula),
 		cmocka_unit_test(test_foreign_map),
 	};
 
