@@ -88,6 +88,13 @@ t_eq "doctor --port 0: one line, exit 2" \
 t_eq "doctor with an extra argument: one line, exit 2" \
 	"2 1 synq doctor: unexpected argument 'eth0'" "$(outcome doctor eth0)"
 
+# bench --observer-only runs scenario 5 at full length, alone: nothing to shorten or plot.
+for f in --quick "--plot x.png"; do
+	t_eq "bench --observer-only $f: one line, exit 2" \
+		"2 1 synq: bench: --observer-only cannot be combined with --quick or --plot" \
+		"$(outcome bench --observer-only $f)"
+done
+
 # --all-netns with -n NAME: one line, exit 2, from every verb that has --all-netns.
 if ns_new NS cli; then
 	for v in watch top export doctor; do
