@@ -765,7 +765,9 @@ static void json_legit(struct json *j, const struct results *r, int i, int p)
 }
 
 /* The observer modes' JSON keys, in enum order. */
-static const char *const observer_keys[OBS_MAX] = { "none", "export", "export_accept_wait" };
+static const char *const observer_keys[OBS_MAX] = {
+	"none", "export", "export_enqueue_events", "export_accept_wait"
+};
 
 static int write_json(const struct bench *b, const char *path)
 {
@@ -925,15 +927,16 @@ static const char usage[] =
 	"  3. round trips per second with and without synq's queue programs (synq watch);\n"
 	"  4. one TCP stream's throughput through synq serve --reply echo with no XDP\n"
 	"     program, a bare XDP_PASS one, and synq;\n"
-	"  5. nginx's connection rate under wrk (Connection: close) with no observer,\n"
-	"     with synq export and with synq export --accept-wait, switched every 200 ms\n"
-	"     for three minutes (the cost's mean and 95 % interval), and their map memory.\n"
+	"  5. nginx's connection rate under wrk (Connection: close) with no observer and\n"
+	"     with each mode of synq export (default, --enqueue-events, --accept-wait),\n"
+	"     switched every 200 ms for four minutes (each cost's mean and 95 %\n"
+	"     interval), and the observers' map memory.\n"
 	"Flood and client run on CPU 0; the server, the server veth's NAPI thread and the\n"
 	"answer counter on CPU 1. Prints a Markdown table; cells that cannot be\n"
 	"measured in this build say why. Needs root and two CPUs.\n"
 	"\n"
 	"  --quick       a reduced run, under a minute (for CI)\n"
-	"  --observer-only  scenario 5 alone (about four minutes); runs of it can be\n"
+	"  --observer-only  scenario 5 alone (about five minutes); runs of it can be\n"
 	"                pooled for a narrower interval\n"
 	"  --json FILE   also write the raw numbers to FILE\n"
 	"  --plot FILE   draw success rate and p99 latency against the flood rate, and\n"

@@ -3,9 +3,10 @@
  * synq bench, scenario 5: what the queue observer costs a busy server. nginx
  * (one worker, on the server's CPU) answers wrk (Connection: close, so every
  * request is a new connection and an accept(); on the client's CPU) for one
- * long run. The observers of `synq export` and `synq export --accept-wait` are
- * loaded once, in this process, and attached in turn: short windows with none,
- * one or the other, counted by the server namespace's PassiveOpens. Whole runs
+ * long run. The observers of `synq export`'s three modes (default,
+ * --enqueue-events, --accept-wait) are loaded once, in this process, and
+ * attached in turn: short windows with none or one of them, counted by the
+ * server namespace's PassiveOpens. Whole runs
  * of a few seconds spread by about 10 % on a shared machine, far more than the
  * 1 % to be seen; many short windows, each set against its neighbours, resolve
  * it. The report gives the mean cost and its 95 % interval.
@@ -33,11 +34,11 @@
 
 #define NGINX_PORT "8090"
 #define SCRAPE_INTERVAL 15.0	/* seconds: a common Prometheus setting (its default is 60) */
-#define EXPORT_LISTEN "127.0.0.1:19737"	/* in the server namespace */
 
 const char *const observer_mode_names[OBS_MAX] = {
 	[OBS_OFF] = "none",
 	[OBS_DEFAULT] = "synq export (default)",
+	[OBS_ENQUEUE] = "synq export --enqueue-events",
 	[OBS_ACCEPT_WAIT] = "synq export --accept-wait",
 };
 
@@ -180,11 +181,12 @@ static long long passive_opens(const struct obs_run *o)
 	return v;
 }
 
-/* Both observers, loaded as synq export loads them and left detached. */
+/* The observers, loaded as synq export loads them and left detached. */
 static const char *observers_open(struct obs_run *o)
 {
 	const struct synq_collector_opts opts[OBS_MAX] = {
-		[OBS_DEFAULT] = { .no_wait = true },
+		[OBS_DEFAULT] = { .no_wait = true, .no_enqueue = true },
+		[OBS_ENQUEUE] = { .no_wait = true },
 		[OBS_ACCEPT_WAIT] = { .no_wait = false },
 	};
 
@@ -339,9 +341,9 @@ static void summarize(struct observer_result *r)
 }
 
 /*
- * The windows, cycle after cycle, in the order ABC CBA ...: a window's
+ * The windows, cycle after cycle, in the order ABCD DCBA ...: a window's
  * neighbours are the other modes, so drift on a shared machine weighs on all
- * three alike. Then the programs' run time, with the kernel's stats on (they
+ * of them alike. Then the programs' run time, with the kernel's stats on (they
  * cost time of their own, so the rate windows run without them).
  */
 static void cycles_run(struct obs_run *o, double window, struct observer_result *r)

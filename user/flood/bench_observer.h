@@ -13,7 +13,7 @@
 #define OBS_FLEET_LISTENERS 10000
 #define OBS_FLEET_CPUS 64
 
-enum observer_mode { OBS_OFF, OBS_DEFAULT, OBS_ACCEPT_WAIT, OBS_MAX };
+enum observer_mode { OBS_OFF, OBS_DEFAULT, OBS_ENQUEUE, OBS_ACCEPT_WAIT, OBS_MAX };
 extern const char *const observer_mode_names[OBS_MAX];
 
 struct observer_result {
@@ -37,7 +37,7 @@ struct observer_result {
 
 /*
  * One wrk run against nginx; the observer is switched every window in
- * cycles of (none, synq export, synq export --accept-wait), alternating order.
+ * cycles of (none and each of export's three modes), alternating order.
  */
 void bench_observer(const struct bench_env *e, double window, int cycles,
 		    struct observer_result *r);

@@ -233,12 +233,14 @@ void synq_view(const struct synq_snapshot *cur, const struct synq_snapshot *prev
 	v->p99_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.99, v->wait_max_us);
 	v->ip50_us = v->ip99_us = -1;
 	if (!cur->accept_traced)
-		v->accepted = dequeued(l, b);
+		v->accepted = cur->enqueue_traced ? dequeued(l, b) : 0;
 	if (!p || dt <= 0)
 		return;
 	v->enq_rate = counter_rate(p->st.enqueued, l->st.enqueued, false, dt);
-	v->acc_rate = cur->accept_traced ? counter_rate(p->st.accepted, l->st.accepted, false, dt) :
-					   dequeued(l, p) / dt;
+	if (cur->accept_traced)
+		v->acc_rate = counter_rate(p->st.accepted, l->st.accepted, false, dt);
+	else if (cur->enqueue_traced)
+		v->acc_rate = dequeued(l, p) / dt;
 	v->drop_rate = counter_rate(refused(p), refused(l), false, dt);
 	hist_delta(hist, &l->st, &p->st);
 	v->ip50_us = synq_hist_quantile(hist, SYNQ_WAIT_BUCKETS, 0.5, v->wait_max_us);
@@ -472,6 +474,12 @@ static int collector_load(struct synq_collector *c)
 		/* Handshake times are kept for the accept programs only. */
 		bpf_map__set_max_entries(c->skel->maps.synq_pending, 1);
 	}
+	/*
+	 * sk_data_ready runs for every socket that becomes readable, 3 to 4 times
+	 * per connection: most of the default's cost. Only export may leave it out.
+	 */
+	if (c->o.no_enqueue && c->o.no_wait)
+		bpf_program__set_autoload(c->skel->progs.synq_data_ready, false);
 	if (!reason) {
 		synq_err("this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: "
 			 "overflow_acks stays 0 (overflows still come from sk_drops)");
@@ -934,6 +942,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	fill_owners(c, s);
 	read_queue_stats(c, s);
 	s->accept_traced = !c->o.no_wait;
+	s->enqueue_traced = !(c->o.no_enqueue && c->o.no_wait);
 	s->listeners_max = c->listeners_max;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
 	synq_plistener_join(s);

@@ -104,6 +104,7 @@ struct synq_snapshot {
 	struct synq_netns ns[SYNQ_NETNS_MAX];
 	uint64_t qc[SYNQ_QC_MAX];	/* synq_queue_stats, CPUs summed */
 	bool accept_traced;		/* false: accepted is derived, no wait times */
+	bool enqueue_traced;		/* false: no enqueued counts, depth histogram or peaks */
 	uint32_t listeners_max;		/* the listener table's size */
 	uint32_t rows;			/* rows in it, every namespace */
 	size_t n_pl, cap_pl;
@@ -178,6 +179,8 @@ struct synq_collector;
 struct synq_collector_opts {
 	bool all_netns;		/* every namespace with listeners; else this thread's */
 	bool no_wait;		/* leave accept() untraced: no wait times, accepted derived */
+	/* leave sk_data_ready untraced: no enqueued counts, depth histogram or peaks (with no_wait) */
+	bool no_enqueue;
 	uint16_t port;		/* 0: every port */
 	uint32_t listeners_max;	/* listener table size; 0: SYNQ_LISTENERS_MAX */
 };

@@ -32,6 +32,7 @@ struct export_opts {
 	uint16_t port;
 	bool all_netns;
 	bool accept_wait;
+	bool enqueue_events;
 	unsigned int listeners;
 };
 
@@ -155,8 +156,8 @@ static long export_handler(struct synq_conn *conn, const char *data, size_t len,
 /* ---- the verb ---- */
 
 static const char usage[] =
-	"Usage: synq [-n NAME] export [--listen ADDR:PORT] [--all-netns] [--accept-wait]\n"
-	"                             [--listeners N]\n"
+	"Usage: synq [-n NAME] export [--listen ADDR:PORT] [--all-netns]\n"
+	"                             [--enqueue-events] [--accept-wait] [--listeners N]\n"
 	"\n"
 	"Serves the listen-queue observation of `synq watch` as Prometheus metrics\n"
 	"(text format 0.0.4) on GET /metrics, a fresh snapshot on every scrape, until\n"
@@ -168,21 +169,27 @@ static const char usage[] =
 	"                      [::1]:9737). A wildcard address exposes the metrics on\n"
 	"                      every interface: synq warns.\n"
 	"  --all-netns         every network namespace that has listeners\n"
+	"  --enqueue-events    count each connection the accept queue takes\n"
+	"                      (enqueued_total and the depth-at-enqueue histogram):\n"
+	"                      a hook on every socket that turns readable, about 1 %\n"
+	"                      of a busy server's connection rate (docs/export.md,\n"
+	"                      Cost). Without it the queues, their limits, overflows\n"
+	"                      and the oldest queued connection's wait are shown.\n"
 	"  --accept-wait       trace accept() for exact wait times (the wait histogram\n"
-	"                      and accepted_total). Costs every syscall of the machine\n"
-	"                      the traced slow path: a few percent of a busy server's\n"
-	"                      connection rate (docs/observe.md). Without it the oldest\n"
-	"                      queued connection's wait is still shown.\n"
+	"                      and accepted_total); counts enqueue events too. Costs\n"
+	"                      every syscall of the machine the traced slow path:\n"
+	"                      about 5 % of a busy server's connection rate.\n"
 	"  --listeners N       listener table size (default 4096); beyond it listeners\n"
 	"                      keep their gauges and are counted as unattributed\n"
 	"  -n NAME             (global) the namespace /run/netns/NAME instead of this one\n";
 
-enum { OPT_LISTEN = 256, OPT_ALL_NETNS, OPT_ACCEPT_WAIT, OPT_LISTENERS };
+enum { OPT_LISTEN = 256, OPT_ALL_NETNS, OPT_ACCEPT_WAIT, OPT_LISTENERS, OPT_ENQUEUE_EVENTS };
 
 static const struct option options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ "accept-wait", no_argument, NULL, OPT_ACCEPT_WAIT },
+	{ "enqueue-events", no_argument, NULL, OPT_ENQUEUE_EVENTS },
 	{ "listeners", required_argument, NULL, OPT_LISTENERS },
 	{ 0 },
 };
@@ -234,6 +241,9 @@ static int export_parse(int argc, char **argv, struct export_opts *o)
 			break;
 		case OPT_ACCEPT_WAIT:
 			o->accept_wait = true;
+			break;
+		case OPT_ENQUEUE_EVENTS:
+			o->enqueue_events = true;
 			break;
 		case OPT_LISTENERS:
 			if (cli_parse_uint(VERB, "--listeners", optarg, SYNQ_LISTENERS_FLAG_MIN,
@@ -296,7 +306,8 @@ static int export_run(int argc, char **argv)
 	if (err)
 		return err;
 	co = (struct synq_collector_opts){
-		.all_netns = o.all_netns, .no_wait = !o.accept_wait, .listeners_max = o.listeners,
+		.all_netns = o.all_netns, .no_wait = !o.accept_wait,
+		.no_enqueue = !o.enqueue_events, .listeners_max = o.listeners,
 	};
 	/* Blocked before anything starts, so only sigwait() below sees them. */
 	sigemptyset(&set);

@@ -54,7 +54,7 @@ static const struct {
 	[LM_OLDEST] = { "synq_listener_accept_queue_oldest_wait_seconds", "gauge",
 		"How long the oldest connection in the accept queue has waited (tick resolution); 0 when empty." },
 	[LM_ENQUEUED] = { "synq_listener_enqueued_total", "counter",
-		"Connections put in the accept queue." },
+		"Connections put in the accept queue (with --enqueue-events or --accept-wait)." },
 	[LM_ACCEPTED] = { "synq_listener_accepted_total", "counter",
 		"Connections taken by accept()/accept4() (with --accept-wait only)." },
 	[LM_OVERFLOWS] = { "synq_listener_overflows_total", "counter",
@@ -185,6 +185,8 @@ static void histograms(FILE *out, const struct synq_snapshot *s)
 			wait_histogram(out, &s->l[i], ll.l);
 		}
 	}
+	if (!s->enqueue_traced)
+		return;
 	prom_family(out, "synq_listener_accept_queue_depth_at_enqueue", "histogram",
 		    "Accept-queue length seen each time a connection joined it (itself included).");
 	for (size_t i = 0; i < s->n; i++) {
@@ -450,6 +452,9 @@ static void observer_families(FILE *out, const struct synq_snapshot *s, time_t s
 	prom_family(out, "synq_observer_accept_wait_traced", "gauge",
 		    "1 when accept() is traced for exact wait times (--accept-wait), else 0.");
 	prom_sample(out, "synq_observer_accept_wait_traced", NULL, 0, s->accept_traced);
+	prom_family(out, "synq_observer_enqueue_traced", "gauge",
+		    "1 when each enqueue is counted (--enqueue-events or --accept-wait), else 0.");
+	prom_sample(out, "synq_observer_enqueue_traced", NULL, 0, s->enqueue_traced);
 	prom_family(out, "synq_listener_table_capacity", "gauge",
 		    "Listeners synq can keep counters for (--listeners).");
 	prom_sample(out, "synq_listener_table_capacity", NULL, 0, s->listeners_max);
@@ -479,7 +484,7 @@ void export_write(FILE *out, const struct synq_snapshot *s, time_t since, const 
 		synq_view(s, NULL, NULL, i, &views[i]);
 	observer_families(out, s, since, version);
 	for (int m = 0; m < LM_MAX; m++)
-		if (m != LM_ACCEPTED || s->accept_traced)
+		if ((m != LM_ACCEPTED || s->accept_traced) && (m != LM_ENQUEUED || s->enqueue_traced))
 			listener_family(out, s, m, views);
 	owner_family(out, s);
 	histograms(out, s);

@@ -88,7 +88,7 @@ pos("bulk with XDP_PASS", j["bulk_gbit_xdp_pass"])
 pos("bulk with synq", j["bulk_gbit_synq"], attach)
 pos("bulk synq / XDP_PASS", j["bulk_synq_over_xdp_pass"], attach)
 pos("nginx without an observer", j["observer_nginx_conn_per_s"]["none"])
-for k in ("export", "export_accept_wait"):
+for k in ("export", "export_enqueue_events", "export_accept_wait"):
     pos("nginx with " + k, j["observer_nginx_conn_per_s"][k], export)
     pos("BPF time per connection, " + k, j["observer_bpf_ns_per_conn"][k], export)
     cost, ci = j["observer_cost_pct"][k], j["observer_cost_ci_pct"][k]

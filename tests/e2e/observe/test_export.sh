@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # synq export scraped by a real Prometheus server (Debian's prometheus), all in a
 # namespace of the test's own, with a temporary config and TSDB and a 1 s scrape
-# interval. Two exporters: the default observer (job synq) and one with
+# interval. Three exporters: the default observer (job synq), one with
+# --enqueue-events (job synq_enq) for the depth histogram, and one with
 # --accept-wait (job synq_wait) for the wait histogram. What Prometheus stores is checked against the kernel: nstat for
 # overflows, the backlog for the accept queue; labels of IPv4, IPv6 and wildcard
 # listeners; a closed listener's series going stale; Ctrl-C. The namespace is the
@@ -22,6 +23,7 @@ done
 E2E=build/tests/tools
 EXPORT_PORT=9737
 WAIT_PORT=9736
+ENQ_PORT=9735
 PROM_PORT=9090	# the namespace is new: every port of its loopback is free
 TMP=$(mktemp -d)
 trap 'ns_cleanup; pt_cleanup_files; rm -rf "$TMP"' EXIT
@@ -46,8 +48,10 @@ start() {
 	ns_bg EXPORT_PID "$ns" "$SYNQ" export --listen 127.0.0.1:$EXPORT_PORT > "$TMP/export.log" 2>&1
 	ns_bg WAIT_PID "$ns" "$SYNQ" export --accept-wait --listen 127.0.0.1:$WAIT_PORT \
 		> "$TMP/wait.log" 2>&1
-	t_wait_for "$TMP/export.log" "serving http" && t_wait_for "$TMP/wait.log" "serving http" ||
-		return 1
+	ns_bg ENQ_PID "$ns" "$SYNQ" export --enqueue-events --listen 127.0.0.1:$ENQ_PORT \
+		> "$TMP/enq.log" 2>&1
+	t_wait_for "$TMP/export.log" "serving http" && t_wait_for "$TMP/wait.log" "serving http" &&
+		t_wait_for "$TMP/enq.log" "serving http" || return 1
 	cat > "$TMP/prometheus.yml" <<-EOF
 	global:
 	  scrape_interval: 1s
@@ -59,6 +63,9 @@ start() {
 	  - job_name: synq_wait
 	    static_configs:
 	      - targets: ['127.0.0.1:$WAIT_PORT']
+	  - job_name: synq_enq
+	    static_configs:
+	      - targets: ['127.0.0.1:$ENQ_PORT']
 	EOF
 	ns_bg PROM_PID "$ns" prometheus --config.file="$TMP/prometheus.yml" \
 		--storage.tsdb.path="$TMP/tsdb" --web.listen-address="127.0.0.1:$PROM_PORT" \
@@ -103,7 +110,12 @@ test_backlog() {
 	t_eq backlog_accept_queue_9 "9 8" "$(query "synq_listener_accept_queue_length{$sel}") $(query "synq_listener_accept_queue_limit{$sel}")"
 	t_eq backlog_netstat_overflows "$n1" "$(query "synq_netstat_listen_overflows_total{job=\"synq\",netns=\"$INO\"}")"
 	# Each of the 9 saw the queue one longer: depths 1..9, so 7 of them at most 7.
-	t_eq depth_histogram "9 7 9" "$(query "synq_listener_accept_queue_depth_at_enqueue_count{$sel}") $(query "synq_listener_accept_queue_depth_at_enqueue_bucket{$sel,le=\"7\"}") $(query "synq_listener_accept_queue_depth_at_enqueue_bucket{$sel,le=\"15\"}")"
+	local enq="job=\"synq_enq\",netns=\"$INO\",port=\"8080\""
+	t_eq depth_histogram "9 7 9" "$(query "synq_listener_accept_queue_depth_at_enqueue_count{$enq}") $(query "synq_listener_accept_queue_depth_at_enqueue_bucket{$enq,le=\"7\"}") $(query "synq_listener_accept_queue_depth_at_enqueue_bucket{$enq,le=\"15\"}")"
+	t_eq enqueued_counted 9 "$(query "synq_listener_enqueued_total{$enq}")"
+	# The default leaves the enqueue hook out: no such series, and it says so.
+	t_eq default_no_enqueue_series "" "$(query "synq_listener_enqueued_total{$sel}")$(query "synq_listener_accept_queue_depth_at_enqueue_count{$sel}")"
+	t_eq enqueue_traced_by_mode "0 1 1" "$(query 'synq_observer_enqueue_traced{job="synq"}') $(query 'synq_observer_enqueue_traced{job="synq_enq"}') $(query 'synq_observer_enqueue_traced{job="synq_wait"}')"
 	# The oldest of the 9 has waited since before the burst.
 	t_eq oldest_wait_seen 1 "$(query "synq_listener_accept_queue_oldest_wait_seconds{$sel} >= bool 1.5")"
 }
@@ -142,7 +154,7 @@ test_closed_goes_stale() {
 	wait "$CLOSE_PID" 2> /dev/null
 	two_scrapes
 	t_eq closed_listener_stale "" "$(query "synq_listener_accept_queue_limit{netns=\"$INO\",port=\"8083\"}")"
-	t_eq others_still_there "9 9" "$(query "synq_listener_accept_queue_length{netns=\"$INO\",port=\"8080\"}" | xargs)"
+	t_eq others_still_there "9 9 9" "$(query "synq_listener_accept_queue_length{netns=\"$INO\",port=\"8080\"}" | xargs)"
 }
 
 # The series of one listener's protection, as "label=value ... value" lines, sorted.
@@ -226,11 +238,12 @@ test_handoff_errors() {
 
 test_ctrl_c() {
 	local rc
-	kill -INT "$EXPORT_PID" "$WAIT_PID"
+	kill -INT "$EXPORT_PID" "$WAIT_PID" "$ENQ_PID"
 	wait "$EXPORT_PID"; rc=$?
-	wait "$WAIT_PID"
-	t_eq export_ctrl_c_exit "0 0" "$rc $?"
-	t_eq export_says_stopped 2 "$(cat "$TMP/export.log" "$TMP/wait.log" | grep -c "stopped")"
+	wait "$WAIT_PID"; rc="$rc $?"
+	wait "$ENQ_PID"
+	t_eq export_ctrl_c_exit "0 0 0" "$rc $?"
+	t_eq export_says_stopped 3 "$(cat "$TMP"/{export,wait,enq}.log | grep -c "stopped")"
 }
 
 # -n NAME: the exporter enters the namespace itself, and serves and observes there.

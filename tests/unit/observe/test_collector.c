@@ -154,6 +154,7 @@ static void snap1(struct synq_snapshot *s, double t, uint64_t enq, uint64_t drop
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	s->accept_traced = true;
+	s->enqueue_traced = true;
 	s->n = s->cap = 1;
 	s->l = calloc(1, sizeof(*s->l));
 	s->l[0].key = key4("192.0.2.1", 8080, 7);
@@ -219,6 +220,12 @@ static void test_view_untraced(void **state)
 	cur.l[0].aq_len = 100;
 	synq_view(&cur, &prev, &base, 0, &v);
 	assert_int_equal(v.accepted, 0);
+	/* Enqueues not counted either (export's default): no accepted is made up. */
+	cur.l[0].aq_len = 3;
+	prev.enqueue_traced = cur.enqueue_traced = false;
+	synq_view(&cur, &prev, &base, 0, &v);
+	assert_int_equal(v.accepted, 0);
+	assert_float_equal(v.acc_rate, 0, 1e-9);
 	synq_snapshot_free(&base);
 	synq_snapshot_free(&prev);
 	synq_snapshot_free(&cur);

@@ -147,7 +147,7 @@ static void test_export_page(void **state)
 		{ .netns = 7, .device = "eth1", .joined = true },	/* --mode always */
 	};
 	struct synq_snapshot s = { .n = 1, .l = &l, .n_ns = 1, .accept_traced = true,
-				   .listeners_max = 4096, .rows = 1, .n_pl = 3, .pl = pl };
+				   .enqueue_traced = true, .listeners_max = 4096, .rows = 1, .n_pl = 3, .pl = pl };
 	struct capture c;
 	FILE *f = capture_start(&c);
 
@@ -191,6 +191,8 @@ static void test_export_page(void **state)
 	/* sk_drops minus the final ACKs the kernel counted twice */
 	assert_line(c.text, "synq_listener_overflows_total{netns=\"7\",addr=\"::\",port=\"443\"} 10");
 	assert_line(c.text, "synq_listener_accepted_total{netns=\"7\",addr=\"::\",port=\"443\"} 11");
+	assert_line(c.text, "synq_listener_enqueued_total{netns=\"7\",addr=\"::\",port=\"443\"} 20");
+	assert_line(c.text, "synq_observer_enqueue_traced 1");
 	assert_line(c.text, "synq_listener_owner_info{netns=\"7\",addr=\"::\",port=\"443\",pid=\"42\",comm=\"ng\\\"x\"} 1");
 	assert_line(c.text, "synq_listener_accept_wait_seconds_bucket{netns=\"7\",addr=\"::\",port=\"443\",le=\"1.6e-05\"} 1");
 	assert_line(c.text, "synq_listener_accept_wait_seconds_bucket{netns=\"7\",addr=\"::\",port=\"443\",le=\"0.016384\"} 1");
@@ -222,7 +224,11 @@ static void test_export_page(void **state)
 	free(c.text);
 }
 
-/* A listener the iterator no longer sees (closed) is left out; without --accept-wait, no wait metrics. */
+/*
+ * A listener the iterator no longer sees (closed) is left out. The default
+ * export traces neither accept() nor enqueues: no wait, accepted, enqueued or
+ * depth metrics, rather than zeros that would read as data.
+ */
 static void test_export_closed_and_untraced(void **state)
 {
 	struct synq_listener l[2] = {
@@ -241,6 +247,10 @@ static void test_export_closed_and_untraced(void **state)
 	assert_null(strstr(c.text, "port=\"81\""));
 	assert_null(strstr(c.text, "accept_wait_seconds"));
 	assert_null(strstr(c.text, "synq_listener_accepted_total"));
+	assert_null(strstr(c.text, "synq_listener_enqueued_total"));
+	assert_null(strstr(c.text, "depth_at_enqueue"));
+	assert_line(c.text, "synq_observer_enqueue_traced 0");
+	assert_line(c.text, "synq_observer_accept_wait_traced 0");
 	/* the table is full and the listener on port 80 has no row */
 	assert_line(c.text, "synq_listeners_unattributed 1");
 	free(c.text);
