@@ -34,6 +34,7 @@
 
 #define NGINX_PORT "8090"
 #define SCRAPE_INTERVAL 15.0	/* seconds: a common Prometheus setting (its default is 60) */
+#define SWITCH_SETTLE 0.02	/* seconds after a switch of observer before a window counts */
 
 const char *const observer_mode_names[OBS_MAX] = {
 	[OBS_OFF] = "none",
@@ -245,6 +246,7 @@ static double window_rate(struct obs_run *o, enum observer_mode m, double second
 
 	if (observer_select(o, m))
 		return -1;
+	cli_sleep(SWITCH_SETTLE);
 	t0 = mono_now();
 	before = passive_opens(o);
 	if (m != OBS_OFF && (o->unscraped[m] += seconds) >= SCRAPE_INTERVAL) {
@@ -341,10 +343,22 @@ static void summarize(struct observer_result *r)
 }
 
 /*
- * The windows, cycle after cycle, in the order ABCD DCBA ...: a window's
- * neighbours are the other modes, so drift on a shared machine weighs on all
- * of them alike. Then the programs' run time, with the kernel's stats on (they
- * cost time of their own, so the rate windows run without them).
+ * The order of the modes in each cycle, by rows of a Williams square: over
+ * four cycles every mode comes right after every other mode once. Switching
+ * leaves work behind (a detached program's memory freed after RCU grace
+ * periods, syscall-tracing flags cleared on every task), so a mode that
+ * always followed the costliest one would be charged part of its cost.
+ */
+static const enum observer_mode cycle_order[OBS_MAX][OBS_MAX] = {
+	{ 0, 1, 3, 2 }, { 1, 2, 0, 3 }, { 2, 3, 1, 0 }, { 3, 0, 2, 1 },
+};
+_Static_assert(OBS_MAX == 4, "cycle_order is a Williams square for four modes");
+
+/*
+ * The windows, cycle after cycle: each mode's neighbours are the others, so
+ * drift on a shared machine weighs on all of them alike. Then the programs'
+ * run time, with the kernel's stats on (they cost time of their own, so the
+ * rate windows run without them).
  */
 static void cycles_run(struct obs_run *o, double window, struct observer_result *r)
 {
@@ -352,7 +366,7 @@ static void cycles_run(struct obs_run *o, double window, struct observer_result 
 
 	for (int i = 0; i < r->cycles && !synq_stop; i++)
 		for (int k = 0; k < OBS_MAX; k++) {
-			enum observer_mode m = i % 2 ? OBS_MAX - 1 - k : k;
+			enum observer_mode m = cycle_order[i % OBS_MAX][k];
 
 			r->rate[m][i] = window_rate(o, m, window);
 		}

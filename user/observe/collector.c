@@ -476,7 +476,8 @@ static int collector_load(struct synq_collector *c)
 	}
 	/*
 	 * sk_data_ready runs for every socket that becomes readable, 3 to 4 times
-	 * per connection: most of the default's cost. Only export may leave it out.
+	 * per connection: most of what observing costs. export leaves it out
+	 * unless asked; the accept programs need it for their enqueue counts.
 	 */
 	if (c->o.no_enqueue && c->o.no_wait)
 		bpf_program__set_autoload(c->skel->progs.synq_data_ready, false);
