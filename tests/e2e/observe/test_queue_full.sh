@@ -3,7 +3,8 @@
 # The full-table policy: 40 listeners each get one connection while synq's
 # table holds 32 (--listeners 32). The events of the 8 without a row are
 # counted as unattributed.table_full and said in the output; every listener
-# still shows its gauges (from the iterator). synq export says the same.
+# still shows its gauges (from the iterator). synq export --enqueue-events says
+# the same; export's default counts no enqueues, so its table stays empty.
 source tests/lib/e2e.sh
 source tests/lib/netns.sh
 t_require_root queue_full
@@ -46,8 +47,11 @@ wait_file "$TMP/py" ready || { t_fail table_full "listeners not made"; t_done; }
 w=$!
 "$SYNQ" -n "$ns" watch --listeners $MAX --count 3 --interval 1 > "$TMP/text" &	# its own programs and maps
 wt=$!
-ns_bg e "$ns" "$SYNQ" export --listeners $MAX --listen 127.0.0.1:9737 > "$TMP/export" 2>&1
-wait_file "$TMP/out" listeners && wait_file "$TMP/text" LISTENER && wait_file "$TMP/export" serving ||
+ns_bg e "$ns" "$SYNQ" export --enqueue-events --listeners $MAX --listen 127.0.0.1:9737 \
+	> "$TMP/export" 2>&1
+ns_bg d "$ns" "$SYNQ" export --listeners $MAX --listen 127.0.0.1:9738 > "$TMP/export_default" 2>&1
+wait_file "$TMP/out" listeners && wait_file "$TMP/text" LISTENER && wait_file "$TMP/export" serving &&
+	wait_file "$TMP/export_default" serving ||
 	{ t_fail table_full "watch or export printed nothing"; t_done; }
 touch "$TMP/go"
 wait_file "$TMP/py" done || { t_fail table_full "connections not made"; t_done; }
@@ -58,11 +62,15 @@ t_eq table_full_rows_with_counters "$MAX" "$(jq '[.listeners[] | select(.enqueue
 t_eq table_full_gauges_for_all "$N" "$(jq '[.listeners[] | select(.accept_queue.len == 1)] | length' <<< "$line")"
 t_eq table_full_said "listener table full ($MAX entries): $((N - MAX)) events not attributed" \
 	"$(grep -o 'listener table full.*' "$TMP/text" | tail -n 1)"
-# The exporter's own listener is one more, and the scrape is one more event on it.
-t_eq table_full_exported "$MAX $((N + 1 - MAX)) $((N + 1 - MAX))" "$(nsenter --net="/run/netns/$ns" \
-	curl -s http://127.0.0.1:9737/metrics | awk '/^synq_listener_table_rows / { r = $2 }
-	/^synq_listeners_unattributed / { u = $2 } /^synq_listener_table_full_events_total / { e = $2 }
-	END { print r, u, e }')"
+# "rows unattributed events" of the exporter on port $1.
+table_of() {
+	nsenter --net="/run/netns/$ns" curl -s "http://127.0.0.1:$1/metrics" |
+		awk '/^synq_listener_table_rows / { r = $2 } /^synq_listeners_unattributed / { u = $2 }
+		/^synq_listener_table_full_events_total / { e = $2 } END { print r, u, e }'
+}
+# The exporters' own listeners are two more, and the scrape is one more event.
+t_eq table_full_exported "$MAX $((N + 2 - MAX)) $((N + 1 - MAX))" "$(table_of 9737)"
+t_eq table_default_export_no_rows "0 0 0" "$(table_of 9738)"
 # A fresh run starts with an empty table: no event yet, nothing unattributed.
 t_eq table_full_fresh_run 0 "$("$SYNQ" -n "$ns" watch --listeners $MAX --json --count 1 --interval 0.2 | jq '.unattributed.table_full')"
 t_done
