@@ -484,7 +484,7 @@ out:
 	return ok;
 }
 
-static int cmp_double(const void *a, const void *b)
+int bench_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -513,7 +513,7 @@ void bench_client(void *arg, void *res)
 	}
 	r->rate = r->ok / (mono_now() - start);
 	if (n) {
-		qsort(lat, n, sizeof(*lat), cmp_double);
+		qsort(lat, n, sizeof(*lat), bench_cmp_double);
 		r->p50_ms = lat[(n - 1) / 2];
 		r->p99_ms = lat[(size_t)ceil(0.99 * n) - 1];
 		r->max_ms = lat[n - 1];

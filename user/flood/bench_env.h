@@ -30,6 +30,8 @@ struct bench_env {
 
 /* Pin the calling process (and the threads it starts) to cpu. */
 void bench_pin_self(int cpu);
+/* qsort() order of doubles, ascending. */
+int bench_cmp_double(const void *a, const void *b);
 int bench_env_up(struct bench_env *e);
 void bench_env_down(struct bench_env *e);
 /* Run fn in the named namespace (then come back); 0 or -errno. */

@@ -275,16 +275,9 @@ static double observer_ns(struct obs_run *o, enum observer_mode m)
 	return c1 > c0 ? (double)(ns1 - ns0) / (c1 - c0) : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -307,14 +300,13 @@ static void widen_client_ports(const struct bench_env *e)
 /* Mean lost rate (%) of mode m against none in the same cycle, and its 95 % half-width. */
 static void cost_of(struct observer_result *r, enum observer_mode m)
 {
+	const int n = r->cycles;
 	double sum = 0, sq = 0, x;
-	int n = 0;
 
-	for (int i = 0; i < r->cycles; i++) {
+	for (int i = 0; i < n; i++) {
 		x = 100.0 * (1.0 - r->rate[m][i] / r->rate[OBS_OFF][i]);
 		sum += x;
 		sq += x * x;
-		n++;
 	}
 	r->mode[m].cost = sum / n;
 	r->mode[m].cost_ci = n > 1 ? 1.96 * sqrt((sq - sum * sum / n) / (n - 1) / n) : 0;
