@@ -159,27 +159,17 @@ struct obs_run {
 	double unscraped[OBS_MAX];		/* seconds attached since the last snapshot */
 };
 
-/* Tcp PassiveOpens of the server namespace: connections its listeners made. */
+/* Tcp PassiveOpens of the server namespace: connections its listeners made; -1 unread. */
 static long long passive_opens(const struct obs_run *o)
 {
-	char text[4096], *hdr, *val;
+	char text[4096];
 	ssize_t n = pread(o->snmp_fd, text, sizeof(text) - 1, 0);
-	long long v = -1;
-	int col = 0;
+	uint64_t v;
 
 	if (n <= 0)
 		return -1;
 	text[n] = '\0';
-	hdr = strstr(text, "\nTcp: ");
-	val = hdr ? strstr(hdr + 1, "\nTcp: ") : NULL;
-	if (!val)
-		return -1;
-	for (char *h = strtok(hdr + 6, " \n"); h && strcmp(h, "PassiveOpens"); h = strtok(NULL, " \n"))
-		col++;
-	for (char *t = strtok(val + 6, " \n"); t; t = strtok(NULL, " \n"))
-		if (col-- == 0)
-			v = atoll(t);
-	return v;
+	return proc_net_value(text, "Tcp:", "PassiveOpens", &v) ? -1 : (long long)v;
 }
 
 /* The observers, loaded as synq export loads them and left detached. */

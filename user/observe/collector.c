@@ -88,34 +88,11 @@ double synq_hist_quantile(const uint64_t *hist, int n, double q, uint64_t max_us
 
 int synq_netstat_parse(const char *text, uint64_t out[SYNQ_NETSTAT_MAX])
 {
-	const char *hdr = NULL, *p = text;
 	int found = 0;
 
 	memset(out, 0, sizeof(uint64_t) * SYNQ_NETSTAT_MAX);
-	/* Pairs of lines: "TcpExt: Name Name ..." then "TcpExt: 1 2 ...". */
-	while ((p = strstr(p, "TcpExt:"))) {
-		if (!hdr) {
-			hdr = p;
-			p += 7;
-			continue;
-		}
-		const char *h = hdr + 7, *v = p + 7;
-		char name[64];
-		unsigned long long val;
-		int hn, vn;
-
-		while (sscanf(h, "%63s%n", name, &hn) == 1 && strcmp(name, "TcpExt:") &&
-		       sscanf(v, "%llu%n", &val, &vn) == 1) {
-			for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
-				if (!strcmp(name, synq_netstat_names[i])) {
-					out[i] = val;
-					found++;
-				}
-			h += hn;
-			v += vn;
-		}
-		break;
-	}
+	for (int i = 0; i < SYNQ_NETSTAT_MAX; i++)
+		found += !proc_net_value(text, "TcpExt:", synq_netstat_names[i], &out[i]);
 	return found;
 }
 
@@ -444,6 +421,12 @@ static void explain_load_error(int err)
 			 strerror(-err));
 }
 
+/* The accept programs count enqueues too: only without them may sk_data_ready stay out. */
+static bool enqueue_traced(const struct synq_collector *c)
+{
+	return !(c->o.no_enqueue && c->o.no_wait);
+}
+
 static int collector_load(struct synq_collector *c)
 {
 	unsigned int reason = overflow_reason_from_btf();
@@ -479,7 +462,7 @@ static int collector_load(struct synq_collector *c)
 	 * per connection: most of what observing costs. export leaves it out
 	 * unless asked; the accept programs need it for their enqueue counts.
 	 */
-	if (c->o.no_enqueue && c->o.no_wait)
+	if (!enqueue_traced(c))
 		bpf_program__set_autoload(c->skel->progs.synq_data_ready, false);
 	if (!reason) {
 		synq_err("this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: "
@@ -943,7 +926,7 @@ int synq_collector_snapshot(struct synq_collector *c, struct synq_snapshot *s)
 	fill_owners(c, s);
 	read_queue_stats(c, s);
 	s->accept_traced = !c->o.no_wait;
-	s->enqueue_traced = !(c->o.no_enqueue && c->o.no_wait);
+	s->enqueue_traced = enqueue_traced(c);
 	s->listeners_max = c->listeners_max;
 	qsort(s->l, s->n, sizeof(s->l[0]), listener_order);
 	synq_plistener_join(s);

@@ -333,6 +333,26 @@ void addr_port_str(int family, const void *addr, unsigned int port, char *buf, s
 	snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
+int proc_net_value(const char *text, const char *prefix, const char *name, uint64_t *v)
+{
+	size_t plen = strlen(prefix);
+	const char *h = strstr(text, prefix), *d = h ? strstr(h + plen, prefix) : NULL;
+	unsigned long long val;
+	char field[64];
+	int hn, dn;
+
+	if (!d)
+		return -ENOENT;
+	/* Field and value side by side, until the names run into the value line. */
+	for (h += plen, d += plen; sscanf(h, "%63s%n", field, &hn) == 1 && strcmp(field, prefix) &&
+				   sscanf(d, "%llu%n", &val, &dn) == 1; h += hn, d += dn)
+		if (!strcmp(field, name)) {
+			*v = val;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 double mono_now(void)
 {
 	struct timespec ts;

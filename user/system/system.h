@@ -85,6 +85,13 @@ int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "192.0.2.1:80" or "[2001:db8::1]:80": family AF_INET or AF_INET6, port in host order. */
 void addr_port_str(int family, const void *addr, unsigned int port, char *buf, size_t len);
 
+/*
+ * Counter name of /proc/net/snmp or /proc/net/netstat text: the line that
+ * starts with prefix ("Tcp:", "TcpExt:") names the fields, the next one with
+ * that prefix holds their values. 0 and *v set, or -ENOENT.
+ */
+int proc_net_value(const char *text, const char *prefix, const char *name, uint64_t *v);
+
 /* Seconds on CLOCK_MONOTONIC: for intervals and deadlines, never for wall time. */
 double mono_now(void);
 

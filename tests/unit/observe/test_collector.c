@@ -5,6 +5,7 @@
  * (overflows from sk_drops) and namespace adoption. Sums, deltas and rates
  * themselves are the counter model's: test_counters.c.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "observe/collector.h"
+#include "system/system.h"
 
 /* Every value lands in the bucket whose [lo, hi) holds it: at and around each seam. */
 static void test_bucket_bounds(void **state)
@@ -118,6 +120,24 @@ static void test_netstat_parse(void **state)
 	assert_int_equal(synq_netstat_parse("TcpExt: ListenDrops\nTcpExt: 5\n", out), 1);
 	assert_int_equal(out[SYNQ_NETSTAT_LISTEN_DROPS], 5);
 	assert_int_equal(synq_netstat_parse("garbage", out), 0);
+}
+
+/* /proc/net/snmp's shape: "Tcp:" is not "TcpExt:", and a negative field does not stop the walk. */
+static void test_proc_net_value(void **state)
+{
+	const char *text =
+		"Ip: Forwarding DefaultTTL\nIp: 1 64\n"
+		"Tcp: RtoAlgorithm MaxConn ActiveOpens PassiveOpens\nTcp: 1 -1 7 4242\n"
+		"TcpExt: PassiveOpens\nTcpExt: 9\n";
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(proc_net_value(text, "Tcp:", "PassiveOpens", &v), 0);
+	assert_int_equal(v, 4242);
+	assert_int_equal(proc_net_value(text, "TcpExt:", "PassiveOpens", &v), 0);
+	assert_int_equal(v, 9);
+	assert_int_equal(proc_net_value(text, "Tcp:", "NoSuchField", &v), -ENOENT);
+	assert_int_equal(proc_net_value("Tcp: PassiveOpens\n", "Tcp:", "PassiveOpens", &v), -ENOENT);
 }
 
 static struct synq_lkey key4(const char *addr, uint16_t port, uint32_t netns)
@@ -367,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_quantile),
 		cmocka_unit_test(test_depth_buckets),
 		cmocka_unit_test(test_netstat_parse),
+		cmocka_unit_test(test_proc_net_value),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_view_untraced),
