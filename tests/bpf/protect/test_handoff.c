@@ -27,6 +27,7 @@
 #include "harness.h"
 #include "pkt.h"
 #include "synq_pass.skel.h"
+#include "protect/timewait_seed.h"
 #include "system/system.h"
 
 #define SRV_IF		"sqs0"
@@ -327,8 +328,15 @@ static int reload_for(__u32 xdp_flags)
 	bpf_xdp_detach(ifindex, 0, NULL);
 	bpf_tc_hook_destroy(&hook);
 	synq_protect_bpf__destroy(skel);
+	static uint8_t ports[SYNQ_PORTS] = { [PORT] = 1 };
+
 	skel = harness_load_for(xdp_flags == XDP_FLAGS_DRV_MODE);
-	return skel ? attach_server() : -EINVAL;
+	if (!skel)
+		return -EINVAL;
+	/* As attach does: the earlier round's TIME_WAITs go on to the kernel. */
+	if (closing_seed(bpf_map__fd(skel->maps.synq_closing), ports) < 0)
+		return -EIO;
+	return attach_server();
 }
 
 /* One round: the client connects over IPv4 and IPv6 while synq_xdp runs in mode xdp_flags. */
